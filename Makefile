@@ -1,0 +1,35 @@
+# agenttest developer and CI entry points. `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+AGENTTEST := $(GO) run ./cmd/agenttest
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# How long each fuzz target runs under `make fuzz`.
+FUZZTIME ?= 20s
+TEST_TIMEOUT ?= 20m
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lint test e2e bench fuzz
+
+help: ## list the targets
+	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9]+):.*## (.*)/  \1\t\2/' | expand -t 10
+
+setup: ## provide a browser (Debian chromium when none) and the Playwright driver; idempotent, fast when done
+	@bash .ci/setup-browser.sh
+	@$(AGENTTEST) install
+
+lint: ## gofmt -l must be empty, go vet, staticcheck
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+test: setup lint ## setup, lint, then every test with -race
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+e2e: setup ## setup, then the end-to-end tests, verbose
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v ./e2e/...
+
+bench: ## benchmarks of the agenttest package
+	$(GO) test -run '^$$' -bench . -benchmem ./agenttest/
+
+fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+	@FUZZTIME=$(FUZZTIME) GO=$(GO) bash .ci/fuzz.sh
