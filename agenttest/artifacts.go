@@ -1,0 +1,219 @@
+package agenttest
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// Artifact file names, in the folder of a failed test.
+const (
+	artifactScreenshot = "screenshot.png"
+	artifactTrace      = "trace.zip"
+	artifactHTML       = "page.html"
+	artifactConsole    = "console.log"
+)
+
+// consoleLog keeps what the page wrote to its console and its uncaught
+// errors, for a failed test's artifacts.
+type consoleLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// watch records the page's console messages and errors.
+func (c *consoleLog) watch(page playwright.Page) {
+	page.OnConsole(func(m playwright.ConsoleMessage) {
+		c.add(m.Type() + ": " + m.Text())
+	})
+	page.OnPageError(func(err error) {
+		c.add("pageerror: " + err.Error())
+	})
+}
+
+// add appends one line.
+func (c *consoleLog) add(line string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lines = append(c.lines, line)
+}
+
+// String is the log, a line per message.
+func (c *consoleLog) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.lines) == 0 {
+		return ""
+	}
+	return strings.Join(c.lines, "\n") + "\n"
+}
+
+// SaveArtifacts writes what a person needs to see why a test failed
+// into dir: a screenshot, the Playwright trace (when the page records
+// one, as [SignIn] and [NewPage] do), the page's HTML and its console
+// log. Every task URL, ticket and session token the page knows of is
+// redacted in the text files and inside the trace. It writes what it
+// can and returns the errors of what it could not.
+func (p *Page) SaveArtifacts(dir string) error {
+	if p == nil || p.Page == nil {
+		return errors.New("agenttest: save artifacts: the page was not opened")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("agenttest: save artifacts: %w", err)
+	}
+	r := p.redactor()
+	var errs []error
+	if _, err := p.Page.Screenshot(playwright.PageScreenshotOptions{
+		Path:     playwright.String(filepath.Join(dir, artifactScreenshot)),
+		FullPage: playwright.Bool(true),
+	}); err != nil {
+		errs = append(errs, fmt.Errorf("screenshot: %w", err))
+	}
+	if html, err := p.Page.Content(); err != nil {
+		errs = append(errs, fmt.Errorf("page html: %w", err))
+	} else if err := os.WriteFile(filepath.Join(dir, artifactHTML), []byte(r.Replace(html)), 0o644); err != nil {
+		errs = append(errs, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, artifactConsole), []byte(r.Replace(p.console.String())), 0o644); err != nil {
+		errs = append(errs, err)
+	}
+	p.mu.Lock()
+	tracing := p.tracing
+	p.tracing = false
+	p.mu.Unlock()
+	if tracing {
+		raw := filepath.Join(dir, ".trace-unredacted.zip")
+		if err := p.BrowserContext.Tracing().Stop(raw); err != nil {
+			errs = append(errs, fmt.Errorf("trace: %w", err))
+		} else if err := redactZip(raw, filepath.Join(dir, artifactTrace), r); err != nil {
+			errs = append(errs, fmt.Errorf("trace: %w", err))
+		}
+		if err := os.Remove(raw); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("agenttest: save artifacts in %s: %s", dir, r.Replace(err.Error()))
+	}
+	return nil
+}
+
+// redactZip copies the zip at src to dst with every secret replaced in
+// every entry. The trace's network log holds the task URL and the
+// session cookie, so it cannot be kept as Playwright wrote it.
+func redactZip(src, dst string, r *strings.Replacer) (err error) {
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(dst)
+		}
+	}()
+	zw := zip.NewWriter(f)
+	for _, entry := range zr.File {
+		rc, err := entry.Open()
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: entry.Name, Method: zip.Deflate, Modified: entry.Modified})
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, r.Replace(string(data))); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// taskSecrets are the forms a task URL's secret can take in a page,
+// a log or a trace: the whole URL, and each query value, raw and
+// escaped.
+func taskSecrets(t *Task) []string {
+	raw := t.URL()
+	if raw == "" {
+		return nil
+	}
+	out := []string{raw, url.QueryEscape(raw)}
+	if u, err := url.Parse(raw); err == nil {
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				if len(v) >= 8 {
+					out = append(out, v, url.QueryEscape(v))
+				}
+			}
+		}
+		if u.Fragment != "" {
+			out = append(out, u.Fragment)
+		}
+	}
+	return out
+}
+
+// secretReplacer replaces each secret (longest first, so a URL goes
+// before the ticket inside it) with REDACTED.
+func secretReplacer(secrets []string) *strings.Replacer {
+	var pairs []string
+	seen := map[string]bool{}
+	for _, s := range sortedByLength(secrets) {
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		pairs = append(pairs, s, redacted)
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// sortedByLength returns the strings longest first.
+func sortedByLength(in []string) []string {
+	out := slices.Clone(in)
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// unsafePathChars are replaced in a test's name to make a folder name.
+var unsafePathChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// artifactsDirFor picks where a failed test's artifacts go: the option,
+// then t.ArtifactDir() under `go test -artifacts`, then
+// AGENTTEST_ARTIFACTS_DIR or test-results, with a folder per test.
+func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir func() string, env Env) string {
+	folder := unsafePathChars.ReplaceAllString(name, "_")
+	if opt != "" {
+		return filepath.Join(opt, folder)
+	}
+	if artifactsFlag {
+		return artifactDir()
+	}
+	base := "test-results"
+	if v, ok := env.Lookup(envArtifactsDir); ok && v != "" {
+		base = v
+	}
+	return filepath.Join(base, folder)
+}

@@ -1,0 +1,69 @@
+// Package agenttest gives a Go test a browser page signed in as a Clerk
+// user, in one line, through Clerk's Agent Tasks.
+//
+//	func TestMain(m *testing.M) { agenttest.Main(m) }
+//
+//	func TestDashboard(t *testing.T) {
+//		page := agenttest.SignIn(t, agenttest.RedirectTo("/dashboard"))
+//		expect := playwright.NewPlaywrightAssertions()
+//		require.NoError(t, expect.Locator(page.Locator("header")).ToContainText("Welcome"))
+//	}
+//
+// # What SignIn does
+//
+// [SignIn] asks Clerk's Backend API for an Agent Task on behalf of the
+// user (a URL that, visited once, creates a session and redirects to a
+// page of the app), opens that URL in a new BrowserContext of a shared
+// Playwright browser, waits until the redirect settles on the app, and
+// checks that the app's origin holds a __session cookie whose token is
+// for that user. When the test ends it saves a screenshot, a trace, the
+// HTML and the console log if the test failed, closes the context,
+// revokes every task the test created and did not use, and revokes the
+// session. Every failure names its step ([SignInError]).
+//
+// # Why package-level functions
+//
+// SignIn, [NewPage] and [NewTask] are functions of the package, not
+// methods of a value TestMain builds, so that a spec is one line and
+// copies between packages unchanged. What they share is shared on
+// purpose and guarded: one Playwright driver and browser per test binary
+// (started on first use, stopped by [Main] or [Run]), one client per
+// binary built from the environment, and one rate limiter per secret
+// key. Everything a test owns (its BrowserContext, page, tasks and
+// session) is its own, so SignIn is safe under t.Parallel.
+//
+// # Configuration
+//
+// The fixture reads the process environment over .env.local over .env
+// (see [LoadEnv]): CLERK_SECRET_KEY and CLERK_API_URL for the Backend
+// API ([LoadConfig]); AGENTTEST_APP_URL, AGENTTEST_USER_ID or
+// AGENTTEST_USER_IDENTIFIER for where and whom to sign in;
+// AGENTTEST_BROWSER, AGENTTEST_BROWSER_PATH, AGENTTEST_HEADED and
+// AGENTTEST_SLOWMO for the browser; AGENTTEST_ARTIFACTS_DIR for failed
+// tests' artifacts. Per-call choices are [Option] values.
+//
+// # The core and the wrappers
+//
+// Everything that can fail has a form that takes a context and returns
+// an error, usable outside tests: [Open], [Page.SignIn], [Page.Release],
+// [Page.SaveArtifacts], [CheckSignedIn], [CheckSignedOut], and the
+// Backend API [Client]. The testing.TB forms ([SignIn], [NewPage],
+// [NewTask], [ExpectSignedIn], [ExpectSignedOut]) register their cleanup
+// right after creation and fail the test with one line.
+//
+// # Secrets
+//
+// A task URL is a bearer credential: whoever has it can sign in as the
+// user until it is used, revoked or expired. The package never prints
+// one: [Task] formats redacted, errors carry [RedactURL]'s form, and
+// artifacts (the trace's network log included) have every task URL,
+// ticket and session token replaced. The secret key is never printed.
+//
+// # Limits
+//
+// A task URL is single-use, so the navigation to it is never retried.
+// The fixture reads whom the session token is for; it does not verify
+// the token's signature (the application under test does that).
+// Identifier lookups are cached per test binary by identifier alone, so
+// one binary should talk to one Clerk instance.
+package agenttest

@@ -1,0 +1,98 @@
+package agenttest
+
+import (
+	"context"
+	"flag"
+	"testing"
+)
+
+// SignIn gives the test a page signed in as a Clerk user: it opens a
+// BrowserContext of its own on the shared browser, creates an Agent
+// Task, opens the task URL once, waits for the redirect, and checks
+// that the page is signed in as that user (see [Page.SignIn]). Any
+// failure fails the test with one line that names the step.
+//
+// When the test ends, in this order: if it failed, its screenshot,
+// trace, HTML and console log are saved (see [WithArtifactsDir]) and
+// their folder is logged; the context is closed; every task the test
+// created and did not use is revoked; the session is revoked (see
+// [KeepSession]). Cleanup errors are reported with t.Error.
+//
+// SignIn is safe to call from parallel tests; the package's tests must
+// run under [Main].
+func SignIn(tb testing.TB, opts ...Option) *Page {
+	tb.Helper()
+	p := NewPage(tb, opts...)
+	if err := p.SignIn(tb.Context(), WithTaskDescription(description(tb, p.opts))); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Attr("agenttest.task_id", p.Task.ID)
+	tb.Attr("agenttest.user_id", p.UserID)
+	tb.Logf("agenttest: signed in as %s (session %s, task %s)", p.UserID, p.SessionID, p.Task.ID)
+	return p
+}
+
+// NewPage gives the test a signed-out page in a BrowserContext of its
+// own, released (with artifacts on failure) when the test ends, like
+// [SignIn]'s. Sign it in later with [Page.SignIn], or use it to check
+// what a signed-out visitor sees.
+func NewPage(tb testing.TB, opts ...Option) *Page {
+	tb.Helper()
+	o := newOptions(opts)
+	p, err := openPage(tb.Context(), o, true)
+	tb.Cleanup(func() { cleanupPage(tb, p) })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// NewTask creates an Agent Task that the test owns, for tests that use
+// a task URL themselves (to check that a revoked or used URL does not
+// sign in, say). If the test has not used it when it ends, it is
+// revoked. The user and redirect come from the options and the
+// environment as for [SignIn].
+func NewTask(tb testing.TB, opts ...Option) *Task {
+	tb.Helper()
+	o := newOptions(opts)
+	p := &Page{opts: o}
+	tb.Cleanup(func() { cleanupPage(tb, p) })
+	task, err := p.createTask(tb.Context(), description(tb, o))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Attr("agenttest.task_id", task.ID)
+	return task
+}
+
+// cleanupPage is the cleanup SignIn, NewPage and NewTask register.
+func cleanupPage(tb testing.TB, p *Page) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), p.opts.cleanupDeadline)
+	defer cancel()
+	if tb.Failed() && p.Page != nil {
+		env, _ := host.environment()
+		dir := artifactsDirFor(tb.Name(), p.opts.artifactsDir, artifactsFlagSet(), tb.ArtifactDir, env)
+		if err := p.SaveArtifacts(dir); err != nil {
+			tb.Error(err)
+		}
+		tb.Logf("agenttest: artifacts of the failed test are in %s", dir)
+	}
+	if err := p.Release(ctx); err != nil {
+		tb.Error(err)
+	}
+}
+
+// description is the task's description: the option, else the test's
+// name, which is what an audit log reader needs.
+func description(tb testing.TB, o options) string {
+	if o.description != "" {
+		return o.description
+	}
+	return "agenttest: " + tb.Name()
+}
+
+// artifactsFlagSet reports whether `go test -artifacts` was given.
+func artifactsFlagSet() bool {
+	f := flag.Lookup("test.artifacts")
+	return f != nil && f.Value.String() == "true"
+}

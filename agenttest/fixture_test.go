@@ -1,0 +1,158 @@
+package agenttest
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/agenttest/agenttest/fixtures/demoapp"
+	"github.com/playwright-community/playwright-go"
+	"github.com/stretchr/testify/require"
+)
+
+// The seeded users the fixture tests sign in as (testdata/users.json).
+const (
+	fixtureAda   = "user_2ada0000000000000000000001"
+	fixtureGrace = "user_2grace000000000000000000002"
+)
+
+// fixtureStack is an emulator, the demo app that trusts it, and a
+// client pointed at it: everything a sign-in needs, on loopback.
+type fixtureStack struct {
+	emu    *clerkemu.Emulator
+	app    *demoapp.App
+	client *Client
+}
+
+// fixtureStart starts a stack for one test; both servers stop with it.
+func fixtureStart(tb testing.TB) *fixtureStack {
+	tb.Helper()
+	users, err := clerkemu.LoadUsers("../testdata/users.json")
+	require.NoError(tb, err)
+	emu := clerkemu.RunT(tb, clerkemu.Options{Users: users, RateLimit: clerkemu.RateLimit{Disabled: true}})
+	app := demoapp.RunT(tb, demoapp.Options{
+		APIURL:    emu.APIURL(),
+		SecretKey: emu.SecretKey(),
+		ProxyURL:  emu.Issuer(),
+		Now:       emu.Now,
+	})
+	cfg, err := ConfigFromEnv(EnvFromMap(map[string]string{
+		"CLERK_SECRET_KEY": emu.SecretKey(),
+		"CLERK_API_URL":    emu.APIURL(),
+	}))
+	require.NoError(tb, err)
+	client, err := NewClient(cfg, WithLimiter(nil))
+	require.NoError(tb, err)
+	return &fixtureStack{emu: emu, app: app, client: client}
+}
+
+// opts are the options that point a fixture call at the stack.
+func (s *fixtureStack) opts(more ...Option) []Option {
+	return append([]Option{
+		WithClient(s.client),
+		RedirectTo(s.app.URL() + "/dashboard"),
+		WithContextOptions(playwright.BrowserNewContextOptions{BaseURL: playwright.String(s.app.URL())}),
+		WithTimeout(15 * time.Second),
+	}, more...)
+}
+
+// fixtureFakeT is a testing.TB whose failures and cleanups are recorded
+// instead of acted on, so the fixture's own failure paths can be tested.
+// Everything else goes to the real test.
+type fixtureFakeT struct {
+	testing.TB
+	name string
+	dir  string
+
+	mu       sync.Mutex
+	failed   bool
+	errors   []string
+	logs     []string
+	attrs    map[string]string
+	cleanups []func()
+}
+
+func fixtureNewFakeT(t *testing.T, name string) *fixtureFakeT {
+	return &fixtureFakeT{TB: t, name: name, dir: t.TempDir(), attrs: map[string]string{}}
+}
+
+func (f *fixtureFakeT) Helper()      {}
+func (f *fixtureFakeT) Name() string { return f.name }
+func (f *fixtureFakeT) Failed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
+}
+func (f *fixtureFakeT) ArtifactDir() string { return f.dir }
+func (f *fixtureFakeT) Cleanup(fn func()) {
+	f.mu.Lock()
+	f.cleanups = append(f.cleanups, fn)
+	f.mu.Unlock()
+}
+func (f *fixtureFakeT) Attr(key, value string) { f.mu.Lock(); f.attrs[key] = value; f.mu.Unlock() }
+func (f *fixtureFakeT) Log(args ...any)        { f.record(&f.logs, fmt.Sprint(args...), false) }
+func (f *fixtureFakeT) Logf(format string, a ...any) {
+	f.record(&f.logs, fmt.Sprintf(format, a...), false)
+}
+func (f *fixtureFakeT) Error(args ...any) { f.record(&f.errors, fmt.Sprint(args...), true) }
+func (f *fixtureFakeT) Errorf(format string, a ...any) {
+	f.record(&f.errors, fmt.Sprintf(format, a...), true)
+}
+func (f *fixtureFakeT) Fatal(args ...any) { f.Error(args...); runtime.Goexit() }
+func (f *fixtureFakeT) Fatalf(format string, a ...any) {
+	f.Errorf(format, a...)
+	runtime.Goexit()
+}
+func (f *fixtureFakeT) Fail()    { f.mu.Lock(); f.failed = true; f.mu.Unlock() }
+func (f *fixtureFakeT) FailNow() { f.Fail(); runtime.Goexit() }
+
+func (f *fixtureFakeT) record(to *[]string, s string, fail bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*to = append(*to, s)
+	if fail {
+		f.failed = true
+	}
+}
+
+// run calls body as a test would (Fatal ends it), then runs the
+// cleanups, last registered first.
+func (f *fixtureFakeT) run(body func(tb testing.TB)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		body(f)
+	}()
+	<-done
+	f.mu.Lock()
+	cleanups := f.cleanups
+	f.cleanups = nil
+	f.mu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+}
+
+// output is everything the fake test printed.
+func (f *fixtureFakeT) output() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(append(append([]string(nil), f.errors...), f.logs...), "\n")
+}
+
+// fixtureExpect is Playwright's web-first assertions.
+func fixtureExpect() playwright.PlaywrightAssertions {
+	return playwright.NewPlaywrightAssertions(10000)
+}
+
+// fixtureCtx is a bounded context for core calls in tests.
+func fixtureCtx(tb testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(tb.Context(), 30*time.Second)
+	tb.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,146 @@
+package agenttest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lifecycleChildEnv makes the test binary run TestLifecycleChild as a
+// child process that starts the browser and then fails or panics.
+const lifecycleChildEnv = "AGENTTEST_LIFECYCLE_CHILD"
+
+// TestFixtureProcessesEndWithTheBinary runs a test binary that starts the
+// shared browser and then fails, or panics, and checks that its driver
+// and browser processes are gone once it has exited.
+func TestFixtureProcessesEndWithTheBinary(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	if os.Getenv(lifecycleChildEnv) != "" {
+		t.Skip("this is the child")
+	}
+	for _, mode := range []string{"fail", "panic"} {
+		t.Run(mode, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestLifecycleChild$", "-test.count=1", "-test.v")
+			cmd.Env = append(os.Environ(), lifecycleChildEnv+"="+mode)
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			cmd.Stderr = cmd.Stdout
+			require.NoError(t, cmd.Start())
+
+			var pids []int
+			var transcript []string
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				line := sc.Text()
+				transcript = append(transcript, line)
+				if rest, ok := strings.CutPrefix(line, "lifecycle-pids:"); ok {
+					for f := range strings.FieldsSeq(rest) {
+						pid, err := strconv.Atoi(f)
+						require.NoError(t, err)
+						pids = append(pids, pid)
+					}
+				}
+			}
+			err = cmd.Wait()
+			require.Error(t, err, "the child test must fail")
+			require.NotEmpty(t, pids, "the child started no browser:\n%s", strings.Join(transcript, "\n"))
+
+			deadline := time.Now().Add(20 * time.Second)
+			var alive []int
+			for {
+				alive = alive[:0]
+				for _, pid := range pids {
+					if lifecycleAlive(pid) {
+						alive = append(alive, pid)
+					}
+				}
+				if len(alive) == 0 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(100 * time.Millisecond) // polling /proc, bounded by the deadline
+			}
+			assert.Empty(t, alive, "processes of the child outlived it: %v", lifecycleDescribe(alive))
+		})
+	}
+}
+
+// TestLifecycleChild is the child of TestFixtureProcessesEndWithTheBinary.
+func TestLifecycleChild(t *testing.T) {
+	mode := os.Getenv(lifecycleChildEnv)
+	if mode == "" {
+		t.Skip("runs only as the child of TestFixtureProcessesEndWithTheBinary")
+	}
+	page := NewPage(t, WithArtifactsDir(t.TempDir()))
+	_, err := page.Goto("data:text/html,<h1>child</h1>")
+	require.NoError(t, err)
+	fmt.Printf("lifecycle-pids: %s\n", strings.Trim(fmt.Sprint(lifecycleDescendants(os.Getpid())), "[]"))
+	if mode == "panic" {
+		panic("the child panics with the browser running")
+	}
+	t.Fatal("the child fails with the browser running")
+}
+
+// lifecycleDescendants lists the processes below pid, from /proc.
+func lifecycleDescendants(pid int) []int {
+	children := map[int][]int{}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		// The command name, in parentheses, may hold spaces: skip past it.
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		self, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+		children[ppid] = append(children[ppid], self)
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// lifecycleAlive reports whether pid is a live (not zombie) process.
+func lifecycleAlive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// lifecycleDescribe names processes for a failure message.
+func lifecycleDescribe(pids []int) []string {
+	var out []string
+	for _, pid := range pids {
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		out = append(out, fmt.Sprintf("%d %s", pid, strings.ReplaceAll(string(cmd), "\x00", " ")))
+	}
+	return out
+}

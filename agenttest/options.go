@@ -1,0 +1,130 @@
+package agenttest
+
+import (
+	"context"
+	"time"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// Environment variables that choose whom the fixture signs in and where.
+const (
+	envAppURL         = "AGENTTEST_APP_URL"
+	envUserID         = "AGENTTEST_USER_ID"
+	envUserIdentifier = "AGENTTEST_USER_IDENTIFIER"
+	envArtifactsDir   = "AGENTTEST_ARTIFACTS_DIR"
+)
+
+// defaultTimeout bounds each step of a sign-in (navigation, redirect,
+// cookie, check) and each cleanup.
+const defaultTimeout = 30 * time.Second
+
+// An Option changes one call of [SignIn], [NewPage] or [NewTask].
+type Option func(*options)
+
+// options is what the Options of one call add up to.
+type options struct {
+	userID          string
+	identifier      string
+	redirect        string
+	sessionMax      time.Duration
+	agentName       string
+	description     string
+	checks          []func(*Page) error
+	keepSession     bool
+	artifactsDir    string
+	timeout         time.Duration
+	contextOptions  *playwright.BrowserNewContextOptions
+	client          *Client
+	cleanupDeadline time.Duration
+}
+
+// AsUser signs in as the user with this Clerk user id (user_…). The
+// default is AGENTTEST_USER_ID, else AGENTTEST_USER_IDENTIFIER.
+func AsUser(userID string) Option {
+	return func(o *options) { o.userID, o.identifier = userID, "" }
+}
+
+// AsIdentifier signs in as the user a verified email address, phone
+// number or username belongs to. The fixture looks the user up once per
+// test binary to know whose session to expect.
+func AsIdentifier(identifier string) Option {
+	return func(o *options) { o.identifier, o.userID = identifier, "" }
+}
+
+// RedirectTo is where the browser lands once signed in: a path, joined
+// to AGENTTEST_APP_URL, or a full URL. The default is AGENTTEST_APP_URL.
+func RedirectTo(pathOrURL string) Option {
+	return func(o *options) { o.redirect = pathOrURL }
+}
+
+// WithSessionMaxDuration caps the life of the session the task creates
+// (Clerk's default is 30 minutes).
+func WithSessionMaxDuration(d time.Duration) Option {
+	return func(o *options) { o.sessionMax = d }
+}
+
+// WithAgentName names the agent in Clerk's audit log (default
+// "agenttest").
+func WithAgentName(name string) Option {
+	return func(o *options) { o.agentName = name }
+}
+
+// WithTaskDescription describes the task in Clerk's audit log (default:
+// the test's name).
+func WithTaskDescription(description string) Option {
+	return func(o *options) { o.description = description }
+}
+
+// WithCheck adds a check that the page is signed in, run after the
+// fixture's own (redirect settled, session cookie for the right user).
+// Use Playwright's web-first assertions in it: they wait.
+func WithCheck(check func(*Page) error) Option {
+	return func(o *options) { o.checks = append(o.checks, check) }
+}
+
+// KeepSession leaves the session the task created alive when the test
+// ends. By default it is revoked, so a real instance does not collect
+// live sessions.
+func KeepSession() Option {
+	return func(o *options) { o.keepSession = true }
+}
+
+// WithArtifactsDir is where a failed test's screenshot, trace, HTML and
+// console log go. The default is t.ArtifactDir() under `go test
+// -artifacts`, else AGENTTEST_ARTIFACTS_DIR, else test-results, each
+// with a folder per test.
+func WithArtifactsDir(dir string) Option {
+	return func(o *options) { o.artifactsDir = dir }
+}
+
+// WithTimeout bounds each step of the sign-in (default 30 s).
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) { o.timeout = d }
+}
+
+// WithContextOptions sets the options of the test's BrowserContext
+// (viewport, locale, …). BaseURL defaults to AGENTTEST_APP_URL.
+func WithContextOptions(opts playwright.BrowserNewContextOptions) Option {
+	return func(o *options) { o.contextOptions = &opts }
+}
+
+// WithClient uses this client instead of the one built from the
+// environment (see [LoadConfig]).
+func WithClient(c *Client) Option {
+	return func(o *options) { o.client = c }
+}
+
+// newOptions applies opts over the defaults.
+func newOptions(opts []Option) options {
+	o := options{timeout: defaultTimeout, cleanupDeadline: defaultTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// stepContext bounds one step by the option's timeout.
+func (o options) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, o.timeout)
+}

@@ -1,0 +1,359 @@
+package agenttest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v3/jwt"
+	"github.com/playwright-community/playwright-go"
+)
+
+// Step names a step of a sign-in, so a failure says which one failed.
+type Step string
+
+// The steps of a sign-in, in order.
+const (
+	StepConfig    Step = "config"     // options, environment, user lookup
+	StepCreate    Step = "create"     // create the Agent Task
+	StepNavigate  Step = "navigate"   // open the task URL (once, never retried)
+	StepRedirect  Step = "redirect"   // wait for the redirect to settle on the redirect URL
+	StepCookie    Step = "cookie"     // the app origin has a __session cookie
+	StepWrongUser Step = "wrong user" // the session is someone else's
+	StepCheck     Step = "check"      // the caller's WithCheck
+)
+
+// SignInError is a failed sign-in: which step failed, for whom, and why.
+// Its message never contains the task URL's ticket.
+type SignInError struct {
+	Step Step
+	User string // the user id or identifier asked for
+	Err  error
+}
+
+// Error reads in one line, e.g. `agenttest: sign in as user_123:
+// redirect: …`.
+func (e *SignInError) Error() string {
+	return fmt.Sprintf("agenttest: sign in as %s: %s: %v", e.User, e.Step, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *SignInError) Unwrap() error { return e.Err }
+
+// sessionCookie is the cookie that holds Clerk's session token.
+const sessionCookie = "__session"
+
+// SignIn signs the page in: it creates an Agent Task for the user,
+// opens its URL once (a task URL is single-use, so the navigation is
+// never retried), waits for the redirect to settle on the redirect URL
+// (Clerk's own query parameters ignored), checks that the redirect
+// URL's origin has a __session cookie for that user, and runs the
+// caller's checks. It sets Task, UserID and SessionID. The task is
+// revoked by [Page.Release] if it was not used.
+func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
+	o := p.opts
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if p.Page == nil {
+		return &SignInError{Step: StepConfig, Err: errors.New("the page was not opened: use agenttest.Open or agenttest.NewPage")}
+	}
+	tg, err := p.resolveTarget(o)
+	if err != nil {
+		return err
+	}
+	fail := tg.fail(p)
+	wantUser := tg.userID
+	if wantUser == "" {
+		lctx, cancel := o.stepContext(ctx)
+		wantUser, err = lookupUser(lctx, p.client, tg.identifier)
+		cancel()
+		if err != nil {
+			return fail(StepConfig, err)
+		}
+	}
+	task, ot, err := p.create(ctx, o, tg)
+	if err != nil {
+		return err
+	}
+	p.Task = task
+
+	redirect := tg.redirect
+	if err := ctx.Err(); err != nil {
+		return fail(StepNavigate, err)
+	}
+	resp, err := p.Page.Goto(task.URL(), playwright.PageGotoOptions{
+		WaitUntil: playwright.WaitUntilStateCommit,
+		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
+	})
+	if err != nil {
+		return fail(StepNavigate, fmt.Errorf("open the task URL %s: %w", task.RedactedURL(), err))
+	}
+	if resp != nil && resp.Status() >= 400 {
+		return fail(StepNavigate, fmt.Errorf("the task URL %s answered %d: the task was refused (used, revoked, expired, or its redirect URL's domain is not the instance's)", task.RedactedURL(), resp.Status()))
+	}
+
+	err = p.Page.WaitForURL(func(u string) bool { return sameOriginAndPath(u, redirect) }, playwright.PageWaitForURLOptions{
+		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
+		WaitUntil: playwright.WaitUntilStateCommit,
+	})
+	if err != nil {
+		return fail(StepRedirect, fmt.Errorf("the page settled on %s, want %s: %w", RedactURL(p.Page.URL()), withoutQuery(redirect), err))
+	}
+	// The browser reached the redirect URL, so the ticket was spent.
+	p.mu.Lock()
+	ot.used = true
+	p.mu.Unlock()
+
+	p.origin = redirect.Scheme + "://" + redirect.Host
+	claims, err := p.waitForSession(ctx, o, p.origin, "")
+	if err != nil {
+		return fail(StepCookie, err)
+	}
+	p.SessionID = claims.SessionID
+	if claims.Subject != wantUser {
+		return fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", claims.Subject, wantUser))
+	}
+	p.UserID = claims.Subject
+	for _, check := range o.checks {
+		if err := check(p); err != nil {
+			return fail(StepCheck, err)
+		}
+	}
+	return nil
+}
+
+// target is whom a task signs in and where it lands.
+type target struct {
+	userID, identifier string
+	redirect           *url.URL
+}
+
+// who names the user as asked for.
+func (t target) who() string {
+	if t.userID != "" {
+		return t.userID
+	}
+	return t.identifier
+}
+
+// fail returns a function that wraps a step's error in a SignInError.
+// An error that quotes a secret (Playwright's quote the URL they were
+// given) is replaced by its redacted text; others keep their chain for
+// errors.As.
+func (t target) fail(p *Page) func(Step, error) error {
+	return func(step Step, err error) error {
+		if msg := p.redactor().Replace(err.Error()); msg != err.Error() {
+			err = errors.New(msg)
+		}
+		return &SignInError{Step: step, User: t.who(), Err: err}
+	}
+}
+
+// resolveTarget loads the client and settles the user and the redirect
+// URL from the options and the environment, before any network call.
+func (p *Page) resolveTarget(o options) (target, error) {
+	var t target
+	fail := func(step Step, err error) error { return t.fail(p)(step, err) }
+	env, err := host.environment()
+	if err != nil {
+		return t, fail(StepConfig, err)
+	}
+	if p.client == nil {
+		p.client = o.client
+	}
+	if p.client == nil {
+		if p.client, err = host.defaultClient(); err != nil {
+			return t, fail(StepConfig, err)
+		}
+	}
+	if p.appURL == "" {
+		if v, ok := env.Lookup(envAppURL); ok {
+			p.appURL = strings.TrimRight(v, "/")
+		}
+	}
+	t.userID, t.identifier = o.userID, o.identifier
+	if t.who() == "" {
+		t.userID, _ = env.Lookup(envUserID)
+		t.identifier, _ = env.Lookup(envUserIdentifier)
+		if t.userID != "" && t.identifier != "" {
+			return t, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", envUserID, envUserIdentifier))
+		}
+	}
+	if t.who() == "" {
+		return t, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", envUserID, envUserIdentifier))
+	}
+	if t.redirect, err = resolveRedirect(p.appURL, o.redirect); err != nil {
+		return t, fail(StepConfig, err)
+	}
+	return t, nil
+}
+
+// create creates the task and records it as the page's, so that
+// Release revokes it unless it is used.
+func (p *Page) create(ctx context.Context, o options, t target) (*Task, *ownedTask, error) {
+	ctx, cancel := o.stepContext(ctx)
+	defer cancel()
+	task, err := p.client.Create(ctx, CreateParams{
+		UserID:             t.userID,
+		Identifier:         t.identifier,
+		AgentName:          o.agentName,
+		TaskDescription:    o.description,
+		RedirectURL:        t.redirect.String(),
+		SessionMaxDuration: o.sessionMax,
+	})
+	if err != nil {
+		return nil, nil, t.fail(p)(StepCreate, err)
+	}
+	return task, p.own(task), nil
+}
+
+// createTask creates a task the page owns without opening it, for
+// [NewTask].
+func (p *Page) createTask(ctx context.Context, description string) (*Task, error) {
+	o := p.opts
+	o.description = description
+	t, err := p.resolveTarget(o)
+	if err != nil {
+		return nil, err
+	}
+	task, _, err := p.create(ctx, o, t)
+	return task, err
+}
+
+// sessionClaims are the claims of a session token the fixture reads.
+type sessionClaims struct {
+	Subject   string           `json:"sub"`
+	SessionID string           `json:"sid"`
+	Expiry    *jwt.NumericDate `json:"exp"`
+}
+
+// waitForSession polls the context's cookies for origin until a session
+// token appears (for wantUser, when given), and decodes its claims. The token is
+// not verified here: the application does that; the fixture checks whom
+// it is for. Clerk's browser SDK may set the cookie a moment after the
+// redirect settles, hence the bounded polling.
+func (p *Page) waitForSession(ctx context.Context, o options, origin, wantUser string) (sessionClaims, error) {
+	ctx, cancel := o.stepContext(ctx)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		token, err := p.sessionToken(origin)
+		if err != nil {
+			return sessionClaims{}, err
+		}
+		var last sessionClaims
+		if token != "" {
+			p.addSecret(token)
+			claims, err := decodeSessionToken(token)
+			if err != nil {
+				return claims, err
+			}
+			if wantUser == "" || claims.Subject == wantUser {
+				return claims, nil
+			}
+			last = claims
+		}
+		select {
+		case <-ctx.Done():
+			if last.Subject != "" {
+				return last, fmt.Errorf("the %s cookie of %s is for %s, want %s", sessionCookie, origin, last.Subject, wantUser)
+			}
+			return sessionClaims{}, fmt.Errorf("no %s cookie for %s after %s: the app is not signed in", sessionCookie, origin, o.timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// sessionToken returns the __session cookie the context holds for
+// origin, or "".
+func (p *Page) sessionToken(origin string) (string, error) {
+	cookies, err := p.BrowserContext.Cookies(origin)
+	if err != nil {
+		return "", fmt.Errorf("read cookies of %s: %w", origin, err)
+	}
+	for _, c := range cookies {
+		if c.Name == sessionCookie && c.Value != "" {
+			return c.Value, nil
+		}
+	}
+	return "", nil
+}
+
+// decodeSessionToken reads the claims of a session token without
+// verifying its signature.
+func decodeSessionToken(token string) (sessionClaims, error) {
+	var c sessionClaims
+	parsed, err := jwt.ParseSigned(token)
+	if err != nil {
+		return c, fmt.Errorf("the %s cookie is not a JWT: %w", sessionCookie, err)
+	}
+	if err := parsed.UnsafeClaimsWithoutVerification(&c); err != nil {
+		return c, fmt.Errorf("the %s cookie has unreadable claims: %w", sessionCookie, err)
+	}
+	if c.Subject == "" || c.SessionID == "" {
+		return c, fmt.Errorf("the %s token has no sub or sid claim", sessionCookie)
+	}
+	return c, nil
+}
+
+// resolveRedirect joins a path to the app URL, or checks a full URL.
+func resolveRedirect(appURL, redirect string) (*url.URL, error) {
+	target := redirect
+	if !strings.Contains(redirect, "://") {
+		if appURL == "" {
+			if redirect == "" {
+				return nil, fmt.Errorf("no redirect URL: set %s to your app's URL (e.g. http://localhost:3000) or pass agenttest.RedirectTo(\"https://…\")", envAppURL)
+			}
+			return nil, fmt.Errorf("redirect %q is a path but %s is not set: set it to your app's URL, or pass a full URL to agenttest.RedirectTo", redirect, envAppURL)
+		}
+		if redirect != "" && !strings.HasPrefix(redirect, "/") {
+			redirect = "/" + redirect
+		}
+		target = appURL + redirect
+	}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("redirect URL %q is not an absolute http(s) URL: check %s and agenttest.RedirectTo", target, envAppURL)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// sameOriginAndPath reports whether raw is the redirect URL, ignoring
+// its query (Clerk adds its own parameters on the way) and fragment.
+func sameOriginAndPath(raw string, want *url.URL) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	return u.Scheme == want.Scheme && u.Host == want.Host && path == want.Path
+}
+
+// withoutQuery shows a URL's origin and path.
+func withoutQuery(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// lookupUser resolves an identifier to a user id, once per test binary.
+func lookupUser(ctx context.Context, c *Client, identifier string) (string, error) {
+	if id, ok := host.users.Load(identifier); ok {
+		return id.(string), nil
+	}
+	u, err := c.FindUser(ctx, identifier)
+	if err != nil {
+		return "", fmt.Errorf("look up the user of %q: %w", identifier, err)
+	}
+	host.users.Store(identifier, u.ID)
+	return u.ID, nil
+}

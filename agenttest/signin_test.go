@@ -1,0 +1,366 @@
+package agenttest
+
+import (
+	"archive/zip"
+	"crypto/rand"
+	"crypto/rsa"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/go-jose/go-jose/v3"
+	"github.com/go-jose/go-jose/v3/jwt"
+	"github.com/playwright-community/playwright-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSignInLandsSignedInOnTheDashboard(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	var taskID, sessionID string
+	t.Run("signed in", func(t *testing.T) {
+		page := SignIn(t, s.opts(AsUser(fixtureAda))...)
+		require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Ada"))
+		assert.Equal(t, fixtureAda, page.UserID)
+		require.NotEmpty(t, page.SessionID)
+		require.NotNil(t, page.Task)
+		taskID, sessionID = page.Task.ID, page.SessionID
+
+		// The page's own base URL is the app: paths work.
+		_, err := page.Goto("/api/me")
+		require.NoError(t, err)
+		require.NoError(t, fixtureExpect().Locator(page.Locator("body")).ToContainText("ada@example.com"))
+		ExpectSignedIn(t, page)
+
+		accepted := s.emu.Tasks(clerkemu.TaskAccepted)
+		require.Len(t, accepted, 1)
+		assert.Equal(t, taskID, accepted[0].ID)
+		assert.Equal(t, "agenttest: "+t.Name(), accepted[0].Description, "the task is described by the test's name")
+	})
+	// The subtest's cleanup has run: the session is revoked, and the used
+	// task was left alone (no revoke call for it).
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
+	revoked := s.emu.Sessions(clerkemu.SessionRevoked)
+	require.Len(t, revoked, 1)
+	assert.Equal(t, sessionID, revoked[0].ID)
+	assert.Zero(t, s.emu.Requests(clerkemu.RouteRevokeTask), "a used task needs no revoke")
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive))
+}
+
+func TestSignInByIdentifierLooksTheUserUpOnce(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	for range 2 {
+		t.Run("grace", func(t *testing.T) {
+			page := SignIn(t, s.opts(AsIdentifier("grace@example.com"))...)
+			assert.Equal(t, fixtureGrace, page.UserID)
+			require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Grace"))
+		})
+	}
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteListUsers), "the identifier is resolved once per test binary")
+}
+
+func TestKeepSessionLeavesTheSessionActive(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	t.Run("keep", func(t *testing.T) {
+		SignIn(t, s.opts(AsUser(fixtureAda), KeepSession())...)
+	})
+	assert.Len(t, s.emu.Sessions(clerkemu.SessionActive), 1)
+}
+
+func TestNewTaskIsRevokedWhenUnused(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	var unused, used *Task
+	t.Run("tasks", func(t *testing.T) {
+		unused = NewTask(t, s.opts(AsUser(fixtureAda))...)
+		used = NewTask(t, s.opts(AsUser(fixtureGrace))...)
+		page := NewPage(t, s.opts()...)
+		_, err := page.Goto(used.URL())
+		require.NoError(t, err)
+		require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Grace"))
+		assert.NotContains(t, used.String(), "ticket=t", "a task prints redacted")
+	})
+	byID := map[string]clerkemu.TaskState{}
+	for _, task := range s.emu.Tasks() {
+		byID[task.ID] = task.State
+	}
+	assert.Equal(t, clerkemu.TaskRevoked, byID[unused.ID])
+	assert.Equal(t, clerkemu.TaskAccepted, byID[used.ID], "revoking a used task is refused by Clerk and counts as done")
+}
+
+func TestSignInFailuresNameTheStep(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	otherHost := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(otherHost.Close)
+	otherURL := strings.Replace(otherHost.URL, "127.0.0.1", "127.0.0.2", 1)
+
+	cases := []struct {
+		name string
+		opts []Option
+		step Step
+		want string
+	}{
+		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 resource_not_found"},
+		{"unknown identifier", []Option{AsIdentifier("nobody@example.com")}, StepConfig, "nobody@example.com"},
+		{"no user", nil, StepConfig, "AGENTTEST_USER_ID"},
+		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "answered 400"},
+		{"custom check", []Option{AsUser(fixtureAda), WithCheck(func(p *Page) error {
+			return fixtureExpect().Locator(p.Locator("header")).ToContainText("Goodbye", fixtureShortWait())
+		})}, StepCheck, "Goodbye"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Open(fixtureCtx(t), s.opts()...)
+			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCtx(t))) })
+			require.NoError(t, err)
+			err = p.SignIn(fixtureCtx(t), c.opts...)
+			var sie *SignInError
+			require.ErrorAs(t, err, &sie)
+			assert.Equal(t, c.step, sie.Step, "%v", err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), "agenttest: sign in as ")
+			if p.Task != nil {
+				assert.NotContains(t, err.Error(), fixtureTicket(p.Task))
+			}
+		})
+	}
+	// Every task a failed sign-in created was revoked by Release.
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive))
+}
+
+func TestSignInRefusesAWrongUser(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	// A page on the same host that replaces the session cookie with a
+	// token for someone else: the fixture must notice.
+	forged := fixtureForgedToken(t, "user_someone_else")
+	impostor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "__session", Value: forged, Path: "/"})
+		io.WriteString(w, "<header>Welcome, impostor</header>")
+	}))
+	t.Cleanup(impostor.Close)
+
+	p, err := Open(fixtureCtx(t), s.opts()...)
+	t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCtx(t))) })
+	require.NoError(t, err)
+	err = p.SignIn(fixtureCtx(t), AsUser(fixtureAda), RedirectTo(impostor.URL+"/dashboard"))
+	var sie *SignInError
+	require.ErrorAs(t, err, &sie)
+	assert.Equal(t, StepWrongUser, sie.Step)
+	assert.Contains(t, err.Error(), "user_someone_else")
+}
+
+func TestFailedTestKeepsRedactedArtifacts(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	ft := fixtureNewFakeT(t, "TestCheckout/with spaces")
+	var task *Task
+	var token string
+	ft.run(func(tb testing.TB) {
+		page := SignIn(tb, s.opts(AsUser(fixtureAda))...)
+		task = page.Task
+		var err error
+		token, err = page.sessionToken(page.origin)
+		require.NoError(t, err)
+		// Make the page show the secrets, as a careless app might.
+		_, err = page.Evaluate(`([u, tok]) => { console.log("visited " + u + " with " + tok); document.body.append(u, tok) }`, []string{task.URL(), token})
+		require.NoError(t, err)
+		tb.Errorf("the checkout button is missing")
+	})
+	require.True(t, ft.Failed())
+	require.NotEmpty(t, token)
+	assert.Contains(t, ft.output(), "artifacts of the failed test are in "+ft.dir)
+	assert.Equal(t, task.ID, ft.attrs["agenttest.task_id"])
+
+	for _, name := range []string{artifactScreenshot, artifactTrace, artifactHTML, artifactConsole} {
+		info, err := os.Stat(filepath.Join(ft.dir, name))
+		require.NoError(t, err, name)
+		assert.NotZero(t, info.Size(), name)
+	}
+	entries, err := os.ReadDir(ft.dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 4, "nothing but the four artifacts (no unredacted trace left)")
+
+	console, err := os.ReadFile(filepath.Join(ft.dir, artifactConsole))
+	require.NoError(t, err)
+	assert.Contains(t, string(console), "visited REDACTED with REDACTED")
+	secrets := []string{fixtureTicket(task), token, url.QueryEscape(fixtureTicket(task))}
+	for _, name := range []string{artifactHTML, artifactConsole} {
+		data, err := os.ReadFile(filepath.Join(ft.dir, name))
+		require.NoError(t, err)
+		for _, secret := range secrets {
+			assert.NotContains(t, string(data), secret, name)
+		}
+	}
+	zr, err := zip.OpenReader(filepath.Join(ft.dir, artifactTrace))
+	require.NoError(t, err)
+	defer zr.Close()
+	sawNetwork := false
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		require.NoError(t, err)
+		if strings.Contains(string(data), "/v1/tickets/accept") {
+			sawNetwork = true
+		}
+		for _, secret := range secrets {
+			assert.NotContains(t, string(data), secret, "trace entry %s", f.Name)
+		}
+	}
+	assert.True(t, sawNetwork, "the trace records the navigation, with the ticket redacted")
+	// Cleanup still ran after the artifacts: nothing left behind.
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive))
+}
+
+func TestPassingTestKeepsNoArtifacts(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	ft := fixtureNewFakeT(t, "TestPasses")
+	ft.run(func(tb testing.TB) { SignIn(tb, s.opts(AsUser(fixtureAda))...) })
+	require.False(t, ft.Failed(), ft.output())
+	entries, err := os.ReadDir(ft.dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+}
+
+func TestSignInFailureFailsTheTestInOneLine(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	ft := fixtureNewFakeT(t, "TestUnknownUser")
+	ft.run(func(tb testing.TB) {
+		SignIn(tb, s.opts(AsUser("user_nobody"))...)
+		tb.Error("not reached: SignIn must stop the test")
+	})
+	require.True(t, ft.Failed())
+	require.NotEmpty(t, ft.errors)
+	first := ft.errors[0]
+	assert.NotContains(t, first, "\n")
+	assert.True(t, strings.HasPrefix(first, "agenttest: sign in as user_nobody: create: "), first)
+	assert.NotContains(t, ft.output(), "not reached")
+	assert.NotContains(t, ft.output(), s.emu.SecretKey())
+}
+
+func TestExpectSignedOutAfterSignOut(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	page := SignIn(t, s.opts(AsUser(fixtureAda))...)
+	_, err := page.Goto("/sign-out")
+	require.NoError(t, err)
+	ExpectSignedOut(t, page)
+	_, err = page.Goto("/dashboard")
+	require.NoError(t, err)
+	require.NoError(t, fixtureExpect().Locator(page.Locator("h1")).ToContainText("Sign in"))
+	require.Error(t, CheckSignedIn(fixtureCtx(t), fixtureWithTimeout(page, 300*time.Millisecond)))
+}
+
+func TestFixtureNeedsMain(t *testing.T) {
+	_, err := (&browserHost{}).get()
+	require.ErrorIs(t, err, errNoMain)
+	assert.Contains(t, err.Error(), "agenttest.Main(m)")
+}
+
+func TestResolveRedirect(t *testing.T) {
+	cases := []struct{ app, redirect, want, err string }{
+		{"http://localhost:3000", "/dashboard", "http://localhost:3000/dashboard", ""},
+		{"http://localhost:3000", "dashboard", "http://localhost:3000/dashboard", ""},
+		{"http://localhost:3000", "", "http://localhost:3000/", ""},
+		{"", "https://app.example.com/x", "https://app.example.com/x", ""},
+		{"", "/dashboard", "", "AGENTTEST_APP_URL is not set"},
+		{"", "", "", "set AGENTTEST_APP_URL"},
+		{"", "ftp://x/y", "", "not an absolute http(s) URL"},
+	}
+	for _, c := range cases {
+		u, err := resolveRedirect(c.app, c.redirect)
+		if c.err != "" {
+			assert.ErrorContains(t, err, c.err, "%+v", c)
+			continue
+		}
+		require.NoError(t, err, "%+v", c)
+		assert.Equal(t, c.want, u.String())
+	}
+	want, _ := url.Parse("http://127.0.0.1:3000/dashboard")
+	assert.True(t, sameOriginAndPath("http://127.0.0.1:3000/dashboard?__clerk_db_jwt=x#y", want))
+	assert.False(t, sameOriginAndPath("http://127.0.0.1:3000/sign-in?redirect=/dashboard", want))
+	assert.False(t, sameOriginAndPath("http://127.0.0.1:3001/dashboard", want))
+}
+
+func TestBrowserSettingsFromEnv(t *testing.T) {
+	s, err := browserSettingsFromEnv(EnvFromMap(map[string]string{"AGENTTEST_HEADED": "1", "AGENTTEST_SLOWMO": "250", "AGENTTEST_BROWSER": "Firefox"}))
+	require.NoError(t, err)
+	assert.Equal(t, browserSettings{kind: "firefox", headed: true, slowMo: 250 * time.Millisecond}, s)
+	opts := s.launchOptions()
+	assert.False(t, *opts.Headless)
+	assert.Equal(t, 250.0, *opts.SlowMo)
+	assert.Empty(t, opts.Args, "chromium flags only for chromium")
+
+	s, err = browserSettingsFromEnv(EnvFromMap(nil))
+	require.NoError(t, err)
+	args := strings.Join(s.launchOptions().Args, " ")
+	for _, flag := range []string{"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"} {
+		assert.Contains(t, args, flag)
+	}
+	for env, want := range map[string]string{
+		"AGENTTEST_BROWSER": "not a browser",
+		"AGENTTEST_HEADED":  "not a boolean",
+		"AGENTTEST_SLOWMO":  "whole milliseconds",
+	} {
+		_, err := browserSettingsFromEnv(EnvFromMap(map[string]string{env: "lots"}))
+		assert.ErrorContains(t, err, want)
+		assert.ErrorContains(t, err, env)
+	}
+}
+
+// fixtureTicket is the secret part of a task URL.
+func fixtureTicket(task *Task) string {
+	u, err := url.Parse(task.URL())
+	if err != nil {
+		return task.URL()
+	}
+	return u.Query().Get("ticket")
+}
+
+// fixtureForgedToken is an RS256 JWT for sub, signed by a key nobody
+// trusts: the fixture reads whom a token is for, it does not verify it.
+func fixtureForgedToken(t *testing.T, sub string) string {
+	key := fixtureRSAKey(t)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, nil)
+	require.NoError(t, err)
+	token, err := jwt.Signed(signer).Claims(map[string]any{"sub": sub, "sid": "sess_forged", "exp": time.Now().Add(time.Hour).Unix()}).CompactSerialize()
+	require.NoError(t, err)
+	return token
+}
+
+// fixtureWithTimeout returns a copy of the page's handle with a shorter
+// step timeout, for checks expected to fail.
+func fixtureWithTimeout(p *Page, d time.Duration) *Page {
+	q := &Page{Page: p.Page, BrowserContext: p.BrowserContext, UserID: p.UserID, origin: p.origin, appURL: p.appURL, opts: p.opts}
+	q.opts.timeout = d
+	return q
+}
+
+// fixtureRSAKey is a throwaway signing key.
+func fixtureRSAKey(t *testing.T) *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	return key
+}
+
+// fixtureShortWait makes an assertion that is expected to fail give up
+// soon.
+func fixtureShortWait() playwright.LocatorAssertionsToContainTextOptions {
+	return playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(500)}
+}
