@@ -1,0 +1,453 @@
+package agenttest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+	"golang.org/x/time/rate"
+)
+
+// Defaults of CreateParams.
+const (
+	defaultAgentName       = "agenttest"
+	defaultTaskDescription = "agenttest sign-in"
+	allPermissions         = "*"
+)
+
+// agentTasksPath is the Agent Tasks endpoint, relative to the API URL.
+const agentTasksPath = "/agents/tasks"
+
+// Client calls Clerk's Backend API for Agent Tasks (and the few user and
+// session endpoints a sign-in needs). It is safe for concurrent use; one
+// Client can serve every test of a binary.
+//
+// Like clerk-sdk-go's resource clients (actortoken.Client) it is a
+// clerk.Backend, built with clerk.NewBackend, so clerk-sdk-go's own
+// packages can be pointed at it too (user.Client{Backend: c.Backend}).
+// Retries and the rate limiter live under that Backend, in its
+// http.RoundTripper, so every request through Backend gets them.
+type Client struct {
+	// Backend is the clerk-sdk-go backend every call goes through.
+	Backend clerk.Backend
+
+	apiURL     string
+	production bool
+	scrub      func(string) string // removes the secret key from text
+}
+
+// ClientOption configures [NewClient].
+type ClientOption func(*clientOptions)
+
+type clientOptions struct {
+	httpClient *http.Client
+	policy     RetryPolicy
+	limiter    *rate.Limiter
+	limiterSet bool
+	logger     *slog.Logger
+}
+
+// WithHTTPClient makes the client send requests through a copy of hc:
+// its Transport (default http.DefaultTransport) becomes the base under
+// the retrying, rate-limited transport; its Jar, CheckRedirect and
+// Timeout are kept. A non-zero hc.Timeout bounds a call with all its
+// retries; prefer a context deadline. hc itself is not modified.
+func WithHTTPClient(hc *http.Client) ClientOption {
+	return func(o *clientOptions) { o.httpClient = hc }
+}
+
+// WithRetryPolicy replaces the default [RetryPolicy].
+func WithRetryPolicy(p RetryPolicy) ClientOption {
+	return func(o *clientOptions) { o.policy = p }
+}
+
+// WithLimiter replaces the client-side rate limiter, which every attempt
+// (retries included) waits on. The default is shared by every Client of
+// the same secret key in the process and keeps under Clerk's limit
+// (sk_test_: 100 requests per 10 s, sk_live_: 1000), with a margin; see
+// [NewLimiter]. Pass a limiter to share your own, or nil to turn
+// client-side limiting off.
+func WithLimiter(l *rate.Limiter) ClientOption {
+	return func(o *clientOptions) { o.limiter, o.limiterSet = l, true }
+}
+
+// WithLogger sets where the client logs, at debug level, the retries it
+// makes (method, path, attempt, status or error, wait) and why it stops
+// retrying. Nothing secret is logged. nil (the default) discards.
+func WithLogger(l *slog.Logger) ClientOption {
+	return func(o *clientOptions) { o.logger = l }
+}
+
+// NewClient validates cfg and returns a Client for its instance.
+func NewClient(cfg Config, opts ...ClientOption) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	apiURL, err := cfg.apiURL()
+	if err != nil {
+		return nil, err
+	}
+	var o clientOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if !o.limiterSet {
+		o.limiter = sharedLimiter(cfg.SecretKey)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	hc := &http.Client{}
+	if o.httpClient != nil {
+		*hc = *o.httpClient
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = &retryTransport{
+		base:    base,
+		policy:  o.policy.withDefaults(),
+		limiter: o.limiter,
+		logger:  o.logger,
+	}
+	key := cfg.SecretKey
+	return &Client{
+		Backend: &clientBackend{
+			Backend: clerk.NewBackend(&clerk.BackendConfig{HTTPClient: hc, URL: &apiURL, Key: &key}),
+			apiURL:  apiURL,
+		},
+		apiURL:     apiURL,
+		production: cfg.Production(),
+		scrub: func(s string) string {
+			return strings.ReplaceAll(s, key, redacted)
+		},
+	}, nil
+}
+
+// clientBackend wraps clerk-sdk-go's backend only to keep it from being
+// printed: its fields include the secret key.
+type clientBackend struct {
+	clerk.Backend
+	apiURL string
+}
+
+// Format prints the API URL only, for every verb.
+func (b *clientBackend) Format(f fmt.State, verb rune) {
+	s := "agenttest backend for " + RedactURL(b.apiURL)
+	clientFormatRedacted(f, verb, s, "&agenttest.clientBackend{"+s+"}")
+}
+
+// String describes the client without its secret key.
+func (c *Client) String() string {
+	kind := "development"
+	if c.production {
+		kind = "production"
+	}
+	return fmt.Sprintf("agenttest.Client{APIURL: %s, instance: %s}", RedactURL(c.apiURL), kind)
+}
+
+// Format makes every fmt verb print [Client.String].
+func (c *Client) Format(f fmt.State, verb rune) {
+	clientFormatRedacted(f, verb, c.String(), "&"+c.String())
+}
+
+// LogValue implements slog.LogValuer without the secret key.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("api_url", RedactURL(c.apiURL)), slog.Bool("production", c.production))
+}
+
+// CreateParams describes an Agent Task to create. Only the user is
+// required; [Client.Create] checks everything before any request.
+type CreateParams struct {
+	// UserID (user_…) or Identifier (a verified email address, phone
+	// number or username of the user): exactly one.
+	UserID, Identifier string
+	// Permissions: empty means "*", the only value Clerk accepts.
+	Permissions string
+	// AgentName names the agent in Clerk's audit log: empty means
+	// "agenttest". The same name always maps to the same agent id.
+	AgentName string
+	// TaskDescription is audit-logged: empty means "agenttest sign-in".
+	TaskDescription string
+	// RedirectURL is where the browser lands after signing in: an
+	// absolute http(s) URL on a domain of the instance; https only with
+	// a production key. Required.
+	RedirectURL string
+	// SessionMaxDuration bounds the session the task creates: 0 means
+	// Clerk's default (1800 s); otherwise positive, sent as whole seconds
+	// rounded up.
+	SessionMaxDuration time.Duration
+}
+
+// createTaskRequest is the JSON body of POST /v1/agents/tasks.
+type createTaskRequest struct {
+	clerk.APIParams
+	OnBehalfOf         createTaskOnBehalfOf `json:"on_behalf_of"`
+	Permissions        string               `json:"permissions"`
+	AgentName          string               `json:"agent_name"`
+	TaskDescription    string               `json:"task_description"`
+	RedirectURL        string               `json:"redirect_url"`
+	SessionMaxDuration int64                `json:"session_max_duration_in_seconds,omitempty"`
+}
+
+type createTaskOnBehalfOf struct {
+	UserID     string `json:"user_id,omitempty"`
+	Identifier string `json:"identifier,omitempty"`
+}
+
+// subject names whom the task is for, in operation names.
+func (p CreateParams) subject() string {
+	if p.UserID != "" {
+		return p.UserID
+	}
+	return p.Identifier
+}
+
+// request validates p and builds the request body; production says
+// whether the key is a production instance's.
+func (p CreateParams) request(production bool) (*createTaskRequest, error) {
+	var errs []error
+	userID, identifier := strings.TrimSpace(p.UserID), strings.TrimSpace(p.Identifier)
+	switch {
+	case userID == "" && identifier == "":
+		errs = append(errs, errors.New("no user: set CreateParams.UserID (user_…) or CreateParams.Identifier (a verified email, phone number or username)"))
+	case userID != "" && identifier != "":
+		errs = append(errs, errors.New("both CreateParams.UserID and CreateParams.Identifier are set: set exactly one"))
+	case userID != "" && userID != p.UserID, identifier != "" && identifier != p.Identifier:
+		errs = append(errs, errors.New("the user id or identifier has surrounding white space: remove it"))
+	}
+	perms := p.Permissions
+	if perms == "" {
+		perms = allPermissions
+	}
+	if perms != allPermissions {
+		errs = append(errs, fmt.Errorf("CreateParams.Permissions is %q: Clerk accepts only %q; leave it empty", p.Permissions, allPermissions))
+	}
+	if err := validateRedirectURL(p.RedirectURL, production); err != nil {
+		errs = append(errs, err)
+	}
+	var seconds int64
+	switch d := p.SessionMaxDuration; {
+	case d < 0:
+		errs = append(errs, fmt.Errorf("CreateParams.SessionMaxDuration is %s: use a positive duration, or 0 for Clerk's default (30m)", d))
+	case d > 0:
+		seconds = int64(d / time.Second)
+		if d%time.Second != 0 {
+			seconds++
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	r := &createTaskRequest{
+		OnBehalfOf:         createTaskOnBehalfOf{UserID: userID, Identifier: identifier},
+		Permissions:        perms,
+		AgentName:          p.AgentName,
+		TaskDescription:    p.TaskDescription,
+		RedirectURL:        p.RedirectURL,
+		SessionMaxDuration: seconds,
+	}
+	if r.AgentName == "" {
+		r.AgentName = defaultAgentName
+	}
+	if r.TaskDescription == "" {
+		r.TaskDescription = defaultTaskDescription
+	}
+	return r, nil
+}
+
+// validateRedirectURL checks CreateParams.RedirectURL.
+func validateRedirectURL(raw string, production bool) error {
+	if raw == "" {
+		return errors.New("CreateParams.RedirectURL is empty: set the absolute URL of the page to land on, e.g. http://localhost:3000/")
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("CreateParams.RedirectURL %s is not a URL: set an absolute http(s) URL", RedactURL(raw))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("CreateParams.RedirectURL %s is not an absolute http(s) URL: include the scheme and host, e.g. http://localhost:3000/", RedactURL(raw))
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("CreateParams.RedirectURL %s has no host: include it, e.g. http://localhost:3000/", RedactURL(raw))
+	case u.Scheme == "http" && production:
+		return fmt.Errorf("CreateParams.RedirectURL %s uses http with a production key: production instances redirect to https only", RedactURL(raw))
+	}
+	return nil
+}
+
+// Create creates an Agent Task and returns it with its URL. Parameters
+// are checked first: an invalid CreateParams fails without any request.
+// Failed calls are retried per the client's [RetryPolicy] (see there for
+// the duplicate-task trade-off). A Clerk error is an [*APIError];
+// errors.Is(err, ErrUserNotFound) tells a missing user.
+//
+// Whoever holds the URL can sign in as the user until it is used,
+// revoked or expired: visit it once, and Revoke a task you did not use.
+func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
+	op := "create agent task for " + p.subject()
+	if p.subject() == "" {
+		op = "create agent task"
+	}
+	body, err := p.request(c.production)
+	if err != nil {
+		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+	}
+	req := clerk.NewAPIRequest(http.MethodPost, agentTasksPath)
+	req.SetParams(body)
+	raw, err := c.call(ctx, op, req)
+	if err != nil {
+		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
+			apiErr.is = append(apiErr.is, ErrUserNotFound)
+		}
+		return nil, err
+	}
+	task, err := decodeTaskResponse(raw.body, true)
+	if err != nil {
+		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+	}
+	return task, nil
+}
+
+// Revoke revokes a pending Agent Task so its URL can no longer sign
+// anyone in, and returns it (without URL). A task that is not pending —
+// used, revoked, expired or unknown — gives an [*APIError] matching
+// [ErrTaskNotPending], which cleanup code can ignore.
+func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
+	op := "revoke agent task " + taskID
+	if err := validateID("task", taskID); err != nil {
+		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+	}
+	path, err := clerk.JoinPath(agentTasksPath, taskID, "revoke")
+	if err != nil {
+		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+	}
+	raw, err := c.call(ctx, op, clerk.NewAPIRequest(http.MethodPost, path))
+	if err != nil {
+		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) &&
+			(apiErr.Status == http.StatusNotFound ||
+				(apiErr.Status == http.StatusBadRequest && apiErr.HasCode(codeTaskCannotBeRevoked))) {
+			apiErr.is = append(apiErr.is, ErrTaskNotPending)
+		}
+		return nil, err
+	}
+	task, err := decodeTaskResponse(raw.body, false)
+	if err != nil {
+		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+	}
+	return task, nil
+}
+
+// validateID refuses ids that are empty or could change the request
+// path: Clerk ids are letters, digits, '_' and '-'.
+func validateID(what, id string) error {
+	if id == "" {
+		return fmt.Errorf("the %s id is empty: pass the id Clerk returned", what)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return fmt.Errorf("the %s id %q is not a Clerk id (letters, digits, '_' and '-' only)", what, errorOneLine(id))
+		}
+	}
+	return nil
+}
+
+// call sends req through the Backend and returns the raw 2xx answer, or
+// the failure as an error prefixed with op: an [*APIError] for an
+// answer, the transport's error otherwise.
+func (c *Client) call(ctx context.Context, op string, req *clerk.APIRequest) (*clientRawResponse, error) {
+	ctx, rec := withCallRecord(ctx)
+	raw := &clientRawResponse{}
+	err := c.Backend.Call(ctx, req, raw)
+	if err == nil {
+		return raw, nil
+	}
+	return nil, c.callError(op, rec, err)
+}
+
+// callError turns a Backend error into ours; see [Client.call].
+func (c *Client) callError(op string, rec *callRecord, err error) error {
+	var apiErr *APIError
+	var sdkErr *clerk.APIErrorResponse
+	switch {
+	case rec.status >= 400 && rec.bodyErr == nil:
+		// Our transport saw the answer: decode it ourselves, which also
+		// covers bodies clerk-sdk-go reduces to errors.New(body).
+		apiErr = decodeErrorBody(rec.status, rec.header, rec.body, c.scrub)
+	case errors.As(err, &sdkErr):
+		apiErr = fromSDKError(sdkErr, c.scrub)
+	default:
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) && rec.status > 0 {
+			err = fmt.Errorf("the %d answer is not JSON: %w", rec.status, taskJSONError(err))
+		}
+		if rec.bodyErr != nil {
+			err = fmt.Errorf("%d answer, reading its body: %w", rec.status, rec.bodyErr)
+		}
+		return &clientCallError{op: op, err: err, scrub: c.scrub}
+	}
+	apiErr.Op, apiErr.note = op, rec.note
+	return apiErr
+}
+
+// clientCallError is a call that got no usable answer (a connection
+// error, a cancelled context): "agenttest: <op>: <cause>", with the cause
+// scrubbed of the secret key. It unwraps to the cause.
+type clientCallError struct {
+	op    string
+	err   error
+	scrub func(string) string
+}
+
+func (e *clientCallError) Error() string {
+	return "agenttest: " + e.op + ": " + e.scrub(e.err.Error())
+}
+
+func (e *clientCallError) Unwrap() error { return e.err }
+
+// clientRawResponse is a clerk.ResponseReader that keeps the raw body,
+// so this package decodes (and fuzzes) the answers itself.
+type clientRawResponse struct {
+	resp *clerk.APIResponse
+	body []byte
+}
+
+func (r *clientRawResponse) Read(resp *clerk.APIResponse) { r.resp = resp }
+
+// UnmarshalJSON keeps a copy of the body instead of decoding it.
+func (r *clientRawResponse) UnmarshalJSON(b []byte) error {
+	r.body = append([]byte(nil), b...)
+	return nil
+}
+
+// describe names the answer for a decode error: status and trace id.
+func (r *clientRawResponse) describe() string {
+	if r.resp == nil {
+		return "no response details"
+	}
+	s := fmt.Sprintf("status %d", r.resp.StatusCode)
+	if r.resp.TraceID != "" {
+		s += ", trace " + errorOneLine(r.resp.TraceID)
+	}
+	return s
+}
+
+// decodeJSON decodes a raw 2xx body into v, without quoting the body.
+func (r *clientRawResponse) decodeJSON(v any) error {
+	if len(r.body) == 0 {
+		return fmt.Errorf("the response body is empty (%s)", r.describe())
+	}
+	if err := json.Unmarshal(r.body, v); err != nil {
+		return fmt.Errorf("decode the response (%s): %w", r.describe(), taskJSONError(err))
+	}
+	return nil
+}

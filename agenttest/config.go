@@ -1,0 +1,211 @@
+package agenttest
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// DefaultAPIURL is Clerk's Backend API, used when CLERK_API_URL is unset.
+const DefaultAPIURL = "https://api.clerk.com/v1"
+
+// The variables Config reads (the names @clerk/testing reads, plus our
+// production opt-in).
+const (
+	secretKeyVar       = "CLERK_SECRET_KEY"
+	apiURLVar          = "CLERK_API_URL"
+	allowProductionVar = "AGENTTEST_ALLOW_PRODUCTION"
+)
+
+// Secret key prefixes of development and production instances.
+const (
+	testKeyPrefix = "sk_test_"
+	liveKeyPrefix = "sk_live_"
+)
+
+// Config is what a [Client] needs to talk to Clerk's Backend API. Build
+// it with [LoadConfig] or [ConfigFromEnv], or by hand and check it with
+// [Config.Validate].
+//
+// The secret key never leaves through fmt, slog or JSON: String, Format
+// (every verb, %#v included) and LogValue show it as sk_test_REDACTED.
+type Config struct {
+	// SecretKey is CLERK_SECRET_KEY, required: sk_test_… (development
+	// instance) or sk_live_… (production, refused unless AllowProduction).
+	SecretKey string `json:"-"`
+	// APIURL is CLERK_API_URL, default DefaultAPIURL: an absolute http(s)
+	// URL. ConfigFromEnv and NewClient normalize it to end in /v1.
+	APIURL string
+	// AllowProduction is AGENTTEST_ALLOW_PRODUCTION=1: permission to mint
+	// sessions of real users with an sk_live_ key.
+	AllowProduction bool
+}
+
+// LoadConfig is [LoadEnv] followed by [ConfigFromEnv].
+func LoadConfig() (Config, error) {
+	env, err := LoadEnv()
+	if err != nil {
+		return Config{}, err
+	}
+	return ConfigFromEnv(env)
+}
+
+// ConfigFromEnv reads CLERK_SECRET_KEY, CLERK_API_URL and
+// AGENTTEST_ALLOW_PRODUCTION from env, trims surrounding white space,
+// normalizes the URL and validates the result. Errors name the variable,
+// where its value came from, and what to do; never its value when that
+// may be a secret.
+func ConfigFromEnv(env Env) (Config, error) {
+	var errs []error
+	key, _ := env.Lookup(secretKeyVar)
+	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL}
+	if err := validateSecretKey(cfg.SecretKey); err != nil {
+		errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(secretKeyVar), err))
+	}
+	if raw, ok := env.Lookup(apiURLVar); ok && strings.TrimSpace(raw) != "" {
+		u, err := normalizeAPIURL(strings.TrimSpace(raw))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(apiURLVar), err))
+		}
+		cfg.APIURL = u
+	}
+	if raw, ok := env.Lookup(allowProductionVar); ok && strings.TrimSpace(raw) != "" {
+		allow, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("agenttest: config: %s is %q: set it to 1 to allow sk_live_ keys, or unset it", env.describe(allowProductionVar), raw))
+		}
+		cfg.AllowProduction = allow
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	if err := cfg.checkProduction(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Validate checks a Config however it was built: the secret key is
+// present and shaped like one, the API URL is an absolute http(s) URL
+// (an empty one means DefaultAPIURL), and a production key comes with
+// AllowProduction. It reports every problem found.
+func (c Config) Validate() error {
+	var errs []error
+	if err := validateSecretKey(c.SecretKey); err != nil {
+		errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.SecretKey) %w", secretKeyVar, err))
+	}
+	if c.APIURL != "" {
+		if _, err := normalizeAPIURL(c.APIURL); err != nil {
+			errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", apiURLVar, err))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return c.checkProduction()
+}
+
+// Production reports whether the secret key is a production instance's
+// (sk_live_…).
+func (c Config) Production() bool {
+	return strings.HasPrefix(c.SecretKey, liveKeyPrefix)
+}
+
+// checkProduction refuses a production key without the opt-in.
+func (c Config) checkProduction() error {
+	if c.Production() && !c.AllowProduction {
+		return fmt.Errorf("agenttest: config: %s is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with %s=1", secretKeyVar, allowProductionVar)
+	}
+	return nil
+}
+
+// apiURL is the normalized API URL (DefaultAPIURL when empty).
+func (c Config) apiURL() (string, error) {
+	if c.APIURL == "" {
+		return DefaultAPIURL, nil
+	}
+	u, err := normalizeAPIURL(c.APIURL)
+	if err != nil {
+		return "", fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", apiURLVar, err)
+	}
+	return u, nil
+}
+
+// validateSecretKey checks the shape of a secret key. Its error starts
+// mid-sentence ("is empty: …") after the variable's name, and never
+// quotes the key.
+func validateSecretKey(key string) error {
+	const where = "copy the secret key from the Clerk Dashboard (Configure → API keys) into the environment or into .env.local at the module root"
+	switch {
+	case key == "":
+		return fmt.Errorf("is empty or unset: %s", where)
+	case strings.HasPrefix(key, "pk_"):
+		return fmt.Errorf("holds a publishable key (pk_…), not a secret key: %s", where)
+	case !strings.HasPrefix(key, testKeyPrefix) && !strings.HasPrefix(key, liveKeyPrefix):
+		return fmt.Errorf("does not look like a Clerk secret key (sk_test_… or sk_live_…): %s", where)
+	case len(key) == len(testKeyPrefix):
+		return fmt.Errorf("is only the prefix %s: %s", key, where)
+	}
+	for _, r := range key {
+		if r <= ' ' || r == 0x7f || r > 0x7e {
+			return fmt.Errorf("contains white space or control characters: %s", where)
+		}
+	}
+	return nil
+}
+
+// normalizeAPIURL checks an API URL and returns it ending in /v1 without
+// a trailing slash: "https://api.clerk.com", "https://api.clerk.com/" and
+// "https://api.clerk.com/v1/" all give DefaultAPIURL. Its error starts
+// mid-sentence after the variable's name.
+func normalizeAPIURL(raw string) (string, error) {
+	const want = "set it to Clerk's Backend API URL such as " + DefaultAPIURL + ", or unset it"
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("is not a URL (%s): %s", RedactURL(raw), want)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("%s is not an absolute http(s) URL: %s", RedactURL(raw), want)
+	case u.Host == "":
+		return "", fmt.Errorf("%s has no host: %s", RedactURL(raw), want)
+	case u.User != nil:
+		return "", fmt.Errorf("%s carries user information, which would leak with every request: %s", RedactURL(raw), want)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", fmt.Errorf("%s has a query or fragment: %s", RedactURL(raw), want)
+	}
+	p := strings.TrimRight(u.Path, "/")
+	if !strings.HasSuffix(p, "/v1") {
+		p += "/v1"
+	}
+	u.Path, u.RawPath = p, ""
+	return u.String(), nil
+}
+
+// String shows the configuration with the secret key redacted.
+func (c Config) String() string {
+	return fmt.Sprintf("agenttest.Config{SecretKey: %s, APIURL: %s, AllowProduction: %t}", redactSecretKey(c.SecretKey), RedactURL(c.APIURL), c.AllowProduction)
+}
+
+// GoString is what %#v prints: Go syntax, secret key redacted.
+func (c Config) GoString() string {
+	return fmt.Sprintf("agenttest.Config{SecretKey:%q, APIURL:%q, AllowProduction:%t}", redactSecretKey(c.SecretKey), RedactURL(c.APIURL), c.AllowProduction)
+}
+
+// Format makes every fmt verb print [Config.String] (or
+// [Config.GoString] for %#v), never the raw key.
+func (c Config) Format(f fmt.State, verb rune) {
+	clientFormatRedacted(f, verb, c.String(), c.GoString())
+}
+
+// LogValue implements slog.LogValuer with the secret key redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("secret_key", redactSecretKey(c.SecretKey)),
+		slog.String("api_url", RedactURL(c.APIURL)),
+		slog.Bool("allow_production", c.AllowProduction),
+	)
+}

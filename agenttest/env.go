@@ -1,0 +1,135 @@
+package agenttest
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/joho/godotenv"
+)
+
+// envFiles are the dotenv files read in each directory, the one that
+// wins first (like @clerk/testing, which loads .env.local then .env).
+var envFiles = [...]string{".env.local", ".env"}
+
+// sourceProcess names the process environment as the origin of a value.
+const sourceProcess = "the process environment"
+
+// Env is a merged, read-only view of configuration variables: the
+// process environment over .env.local over .env, read from the working
+// directory and each parent up to the module root (the directory holding
+// go.mod). A file closer to the working directory wins over one further
+// up, and .env.local wins over .env in the same directory. A variable
+// already set in the process — even to the empty string — is never
+// overridden by a file.
+//
+// Env never writes to the process environment: it is a snapshot taken by
+// [LoadEnv] (or built by [EnvFromMap]), so tests can build their own
+// without touching os.Setenv. The zero Env holds no variables.
+type Env struct {
+	vars   map[string]string
+	source map[string]string // variable -> where its value came from
+}
+
+// LoadEnv snapshots the process environment and merges the dotenv files
+// described at [Env] under it. Missing files are skipped; a file that
+// cannot be read or parsed is an error naming it. Outside a Go module
+// only the working directory's files are read.
+func LoadEnv() (Env, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return Env{}, fmt.Errorf("agenttest: load environment: find the working directory: %w", err)
+	}
+	return loadEnvFrom(wd, os.Environ())
+}
+
+// loadEnvFrom is LoadEnv with the directory and process environment
+// given, so tests need neither os.Chdir nor os.Setenv.
+func loadEnvFrom(dir string, environ []string) (Env, error) {
+	e := Env{vars: map[string]string{}, source: map[string]string{}}
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			continue
+		}
+		e.vars[name] = value
+		e.source[name] = sourceProcess
+	}
+	for _, d := range envSearchDirs(dir) {
+		for _, name := range envFiles {
+			path := filepath.Join(d, name)
+			m, err := godotenv.Read(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return Env{}, fmt.Errorf("agenttest: load environment: read %s: %w (fix or remove the file)", path, err)
+			}
+			for k, v := range m {
+				if _, set := e.vars[k]; set {
+					continue // the process, or a closer file, wins
+				}
+				e.vars[k] = v
+				e.source[k] = path
+			}
+		}
+	}
+	return e, nil
+}
+
+// envSearchDirs lists dir and its parents up to the closest one holding
+// go.mod, closest first. Without a go.mod above dir it is just dir.
+func envSearchDirs(dir string) []string {
+	dir = filepath.Clean(dir)
+	var dirs []string
+	for d := dir; ; {
+		dirs = append(dirs, d)
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return dirs
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return []string{dir}
+		}
+		d = parent
+	}
+}
+
+// EnvFromMap returns an Env holding exactly m (copied); the process
+// environment and dotenv files are not consulted. It is meant for tests
+// and for callers with their own source of configuration.
+func EnvFromMap(m map[string]string) Env {
+	e := Env{vars: make(map[string]string, len(m)), source: make(map[string]string, len(m))}
+	for k, v := range m {
+		e.vars[k] = v
+		e.source[k] = "the given map"
+	}
+	return e
+}
+
+// Lookup returns the value of the variable name and whether it is set.
+func (e Env) Lookup(name string) (string, bool) {
+	v, ok := e.vars[name]
+	return v, ok
+}
+
+// describe names a variable and where its value came from, for error
+// messages: "CLERK_SECRET_KEY (from /repo/.env.local)".
+func (e Env) describe(name string) string {
+	if s, ok := e.source[name]; ok {
+		return name + " (from " + s + ")"
+	}
+	return name
+}
+
+// String describes the Env without any value: values may be secrets.
+func (e Env) String() string {
+	return fmt.Sprintf("agenttest.Env{%d variables, values not shown}", len(e.vars))
+}
+
+// Format prints [Env.String] for every verb, so no fmt verb (%v, %+v,
+// %#v, %s, %d, …) can print a value held by the Env.
+func (e Env) Format(f fmt.State, verb rune) { clientFormatRedacted(f, verb, e.String()) }

@@ -1,0 +1,423 @@
+package agenttest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// RetryPolicy says how the client retries Backend API requests that
+// failed in a way worth retrying: statuses 408, 429, 500, 502, 503 and
+// 504, and connection errors (refused, reset, closed without an answer,
+// timed out). The wait before retry n (from 0) is BaseDelay × 2^n plus
+// up to MaxJitter, at most MaxDelay, and never shorter than the
+// server's Retry-After. Retrying stops early, returning the last answer
+// and saying why in the error, when the next wait would pass the
+// context's deadline or the server asks to wait longer than MaxDelay.
+//
+// The zero value is the default policy, which matches @clerk/testing: 5
+// retries, 1 s base, 30 s cap, 0.5 s jitter, plus a 10 s timeout per
+// attempt.
+//
+// Retrying a POST is not free: when a create request reached Clerk but
+// the connection dropped before the answer, the retry creates a second
+// task, and the first one's id and URL are never learnt. That task
+// stays pending until Clerk expires it; nobody holds its URL, so it
+// grants nothing. We accept this for test sign-ins over failing the
+// test; set MaxRetries to -1 to never retry.
+type RetryPolicy struct {
+	// MaxRetries is how many times a request is retried after its first
+	// attempt: 0 means 5, a negative value means never.
+	MaxRetries int
+	// BaseDelay is the wait before the first retry, doubled for each
+	// further one: 0 means 1 s.
+	BaseDelay time.Duration
+	// MaxDelay caps the backoff: 0 means 30 s. A Retry-After longer than
+	// MaxDelay is not waited for; the answer is returned instead.
+	MaxDelay time.Duration
+	// MaxJitter is the most random delay added to each wait, to keep
+	// parallel tests from retrying in step: 0 means 500 ms, a negative
+	// value means none.
+	MaxJitter time.Duration
+	// AttemptTimeout bounds each attempt until the response headers
+	// arrive (reading the body is bounded by the caller's context only):
+	// 0 means 10 s, a negative value means no per-attempt bound. A
+	// timed-out attempt is retried.
+	AttemptTimeout time.Duration
+	// Sleep waits d, or until ctx is done and then returns its error:
+	// nil means a timer. Tests inject one that moves a fake clock.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock the deadline check uses: nil means time.Now.
+	// Tests inject the same fake clock as Sleep.
+	Now func() time.Time
+}
+
+// Default values of RetryPolicy's zero fields.
+const (
+	defaultMaxRetries     = 5
+	defaultBaseDelay      = time.Second
+	defaultMaxDelay       = 30 * time.Second
+	defaultMaxJitter      = 500 * time.Millisecond
+	defaultAttemptTimeout = 10 * time.Second
+)
+
+// withDefaults returns p with every zero field set to its default, and
+// "negative means off" turned into zero.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	switch {
+	case p.MaxRetries == 0:
+		p.MaxRetries = defaultMaxRetries
+	case p.MaxRetries < 0:
+		p.MaxRetries = 0
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = defaultBaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = defaultMaxDelay
+	}
+	switch {
+	case p.MaxJitter == 0:
+		p.MaxJitter = defaultMaxJitter
+	case p.MaxJitter < 0:
+		p.MaxJitter = 0
+	}
+	switch {
+	case p.AttemptTimeout == 0:
+		p.AttemptTimeout = defaultAttemptTimeout
+	case p.AttemptTimeout < 0:
+		p.AttemptTimeout = 0
+	}
+	if p.Sleep == nil {
+		p.Sleep = retrySleep
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	return p
+}
+
+// backoff is the wait before retry n (from 0), jitter included, capped.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.MaxDelay
+	if n < 32 && p.BaseDelay <= p.MaxDelay>>n {
+		d = p.BaseDelay << n
+	}
+	if p.MaxJitter > 0 {
+		d += rand.N(p.MaxJitter + 1)
+	}
+	return min(d, p.MaxDelay)
+}
+
+// retrySleep waits d or until ctx is done.
+func retrySleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// retryableStatus reports the statuses worth retrying.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// errAttemptTimeout is the cause of an attempt's context when
+// RetryPolicy.AttemptTimeout passes.
+var errAttemptTimeout = errors.New("attempt timed out")
+
+// retryableError reports connection-level failures worth retrying:
+// refused, reset, aborted, closed without an answer (EOF), timed out.
+// TLS and URL errors are not retried: they will not heal.
+func retryableError(err error) bool {
+	if errors.Is(err, errAttemptTimeout) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.IsTimeout || dns.IsTemporary
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date).
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		if s > int64(24*time.Hour/time.Second) {
+			s = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// callRecord is what the transport tells the Client about one call: the
+// last answer (clerk-sdk-go turns a non-Clerk error body into a bare
+// errors.New(body), losing the status) and how retrying ended. A Client
+// method puts one in the request context; the transport fills it in.
+type callRecord struct {
+	attempts int
+	status   int // of the answer returned, 0 if none
+	header   http.Header
+	body     []byte // first errorBodyLimit bytes of an error answer
+	bodyErr  error  // reading that body failed
+	note     string // why retrying stopped early, if it did
+}
+
+type callRecordKey struct{}
+
+// withCallRecord returns ctx carrying a fresh callRecord.
+func withCallRecord(ctx context.Context) (context.Context, *callRecord) {
+	rec := &callRecord{}
+	return context.WithValue(ctx, callRecordKey{}, rec), rec
+}
+
+// retryTransport is the http.RoundTripper under the clerk.Backend that
+// waits on the limiter before every attempt and retries per policy.
+type retryTransport struct {
+	base    http.RoundTripper
+	policy  RetryPolicy // withDefaults applied
+	limiter *rate.Limiter
+	logger  *slog.Logger
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	rec, _ := ctx.Value(callRecordKey{}).(*callRecord)
+	if rec == nil {
+		rec = &callRecord{}
+	}
+	secret := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+	maxRetries := t.policy.MaxRetries
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		maxRetries = 0 // the body cannot be replayed
+	}
+	for attempt := 0; ; attempt++ {
+		if err := t.waitLimiter(ctx); err != nil {
+			if attempt == 0 && req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, err
+		}
+		resp, err := t.attempt(req, attempt, rec)
+		rec.attempts = attempt + 1
+		if ctx.Err() != nil {
+			return resp, err // the caller gave up; never retry
+		}
+		var (
+			why   string
+			after time.Duration
+		)
+		switch {
+		case err != nil && retryableError(err):
+			why = redactText(err.Error(), secret)
+		case err == nil && retryableStatus(resp.StatusCode):
+			why = resp.Status
+			after = retryAfter(resp.Header, t.policy.Now())
+		default:
+			return resp, err
+		}
+		stop := func(note string) (*http.Response, error) {
+			rec.note = note
+			t.logger.LogAttrs(ctx, slog.LevelDebug, "agenttest: not retrying Clerk Backend API request",
+				slog.String("method", req.Method), slog.String("path", RedactURL(req.URL.Path)),
+				slog.Int("attempt", attempt+1), slog.String("result", why), slog.String("reason", note))
+			if err != nil {
+				return nil, &retryStopError{err: err, note: note}
+			}
+			return resp, nil
+		}
+		if attempt >= maxRetries {
+			if maxRetries == 0 {
+				return resp, err
+			}
+			return stop(fmt.Sprintf("gave up after %d attempts", attempt+1))
+		}
+		if after > t.policy.MaxDelay {
+			return stop(fmt.Sprintf("not retried after %d attempts: the server asked to wait %s, more than the %s cap", attempt+1, after, t.policy.MaxDelay))
+		}
+		wait := max(t.policy.backoff(attempt), after)
+		if d := t.limiterDelay(); d > wait {
+			wait = d
+		}
+		if dl, ok := ctx.Deadline(); ok && !t.policy.Now().Add(wait).Before(dl) {
+			return stop(fmt.Sprintf("stopped after %d attempts: the next retry in %s would pass the context deadline", attempt+1, wait.Round(time.Millisecond)))
+		}
+		attrs := []slog.Attr{
+			slog.String("method", req.Method), slog.String("path", RedactURL(req.URL.Path)),
+			slog.Int("attempt", attempt+1), slog.String("result", why), slog.Duration("wait", wait),
+		}
+		if resp != nil {
+			attrs = append(attrs, slog.Int("status", resp.StatusCode))
+			if tr := resp.Header.Get("Clerk-Trace-Id"); tr != "" {
+				attrs = append(attrs, slog.String("trace_id", redactText(tr, secret)))
+			}
+			if after > 0 {
+				attrs = append(attrs, slog.Duration("retry_after", after))
+			}
+			retryDiscard(resp)
+		}
+		t.logger.LogAttrs(ctx, slog.LevelDebug, "agenttest: retrying Clerk Backend API request", attrs...)
+		if err := t.policy.Sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("waiting %s to retry (attempt %d: %s): %w", wait, attempt+1, why, err)
+		}
+	}
+}
+
+// attempt sends one try of req, bounded by the per-attempt timeout until
+// the headers arrive. The returned body releases the attempt's context
+// when closed, and records an error answer's body in rec.
+func (t *retryTransport) attempt(req *http.Request, n int, rec *callRecord) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	r := req.Clone(ctx)
+	if n > 0 && req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			cancel(nil)
+			return nil, fmt.Errorf("replay the request body: %w", err)
+		}
+		r.Body = body
+	}
+	var timer *time.Timer
+	if d := t.policy.AttemptTimeout; d > 0 {
+		timer = time.AfterFunc(d, func() { cancel(errAttemptTimeout) })
+	}
+	resp, err := t.base.RoundTrip(r)
+	if timer != nil && !timer.Stop() {
+		// The attempt timed out, perhaps just after the headers came:
+		// its body would be cut, so the whole attempt counts as timed out.
+		if resp != nil {
+			resp.Body.Close()
+		}
+		cancel(nil)
+		if req.Context().Err() != nil {
+			return nil, context.Cause(req.Context())
+		}
+		return nil, fmt.Errorf("no response within %s: %w", t.policy.AttemptTimeout, errAttemptTimeout)
+	}
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	rec.status, rec.header, rec.body, rec.bodyErr = resp.StatusCode, resp.Header, nil, nil
+	resp.Body = &retryBody{rc: resp.Body, cancel: cancel, rec: rec, keep: resp.StatusCode >= 400}
+	return resp, nil
+}
+
+// waitLimiter waits for the client-side rate limiter, if any.
+func (t *retryTransport) waitLimiter(ctx context.Context) error {
+	if t.limiter == nil {
+		return nil
+	}
+	if err := t.limiter.Wait(ctx); err != nil {
+		return fmt.Errorf("wait for the client-side rate limiter (see WithLimiter): %w", err)
+	}
+	return nil
+}
+
+// limiterDelay estimates how long the limiter would make the next
+// attempt wait, so the deadline check accounts for it.
+func (t *retryTransport) limiterDelay() time.Duration {
+	if t.limiter == nil {
+		return 0
+	}
+	tokens := t.limiter.TokensAt(time.Now())
+	limit := t.limiter.Limit()
+	if tokens >= 1 || limit == rate.Inf || limit <= 0 {
+		return 0 // no wait, or Wait fails with the limiter's own error
+	}
+	return time.Duration((1 - tokens) / float64(limit) * float64(time.Second))
+}
+
+// CloseIdleConnections forwards to the base transport.
+func (t *retryTransport) CloseIdleConnections() {
+	type closer interface{ CloseIdleConnections() }
+	if c, ok := t.base.(closer); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// retryDiscard drains a little of a body we will not use, so the
+// connection can be reused, and closes it.
+func retryDiscard(resp *http.Response) {
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	resp.Body.Close()
+}
+
+// retryBody is the body of the answer handed to clerk-sdk-go: closing it
+// releases the attempt's context; for an error answer it keeps the
+// first bytes read for the Client's error message.
+type retryBody struct {
+	rc     io.ReadCloser
+	cancel context.CancelCauseFunc
+	rec    *callRecord
+	keep   bool
+}
+
+func (b *retryBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if b.keep {
+		if room := errorBodyLimit - len(b.rec.body); room > 0 {
+			b.rec.body = append(b.rec.body, p[:min(n, room)]...)
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			b.rec.bodyErr = err
+		}
+	}
+	return n, err
+}
+
+func (b *retryBody) Close() error {
+	err := b.rc.Close()
+	b.cancel(nil)
+	return err
+}
+
+// retryStopError is a connection error after which retrying stopped
+// early; it says why and unwraps to the connection error.
+type retryStopError struct {
+	err  error
+	note string
+}
+
+func (e *retryStopError) Error() string { return e.err.Error() + " (" + e.note + ")" }
+func (e *retryStopError) Unwrap() error { return e.err }
