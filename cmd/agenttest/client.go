@@ -1,0 +1,22 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/agenttest/agenttest/agenttest"
+)
+
+// loadClient builds a client from the environment and dotenv files the way
+// agenttest's tests do (CLERK_SECRET_KEY, CLERK_API_URL,
+// AGENTTEST_ALLOW_PRODUCTION).
+func loadClient() (*agenttest.Client, error) {
+	cfg, err := agenttest.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	client, err := agenttest.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new client: %w", err)
+	}
+	return client, nil
+}

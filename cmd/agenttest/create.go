@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/agenttest/agenttest/agenttest"
+)
+
+func createCommand() command {
+	c := command{
+		name:    "create",
+		summary: "create an Agent Task and print its id and sign-in URL",
+		usage:   "create (--user-id ID | --identifier X) --redirect-url URL [--agent-name N] [--description D] [--session-max-duration 30m]",
+	}
+	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return runCreate(ctx, c, args, stdout, stderr)
+	}
+	return c
+}
+
+func runCreate(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(c, stderr, `It reads CLERK_SECRET_KEY and CLERK_API_URL from the environment, .env.local
+and .env, and prints two lines:
+  task_id=agttsk_…
+  https://…/v1/tickets/accept?ticket=…
+The URL signs its holder in as the user until it is used, revoked or expires:
+hand it only to the agent that should use it. Revoke an unused one with
+agenttest revoke TASK_ID.`)
+	var p agenttest.CreateParams
+	fs.StringVar(&p.UserID, "user-id", "", "the user to sign in, by `id` (user_…)")
+	fs.StringVar(&p.Identifier, "identifier", "", "the user to sign in, by verified email, phone number or username")
+	fs.StringVar(&p.RedirectURL, "redirect-url", "", "absolute `URL` the browser lands on once signed in (required)")
+	fs.StringVar(&p.AgentName, "agent-name", "", "agent `name` recorded in Clerk's audit log (default \"agenttest\")")
+	fs.StringVar(&p.TaskDescription, "description", "", "task description recorded in Clerk's audit log (default \"agenttest sign-in\")")
+	fs.DurationVar(&p.SessionMaxDuration, "session-max-duration", 0, "the longest the session may live, e.g. 30m (default Clerk's, 30m)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef(fs, "unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case p.UserID != "" && p.Identifier != "":
+		return fmt.Errorf("--user-id and --identifier name the user twice: pass exactly one")
+	case p.UserID == "" && p.Identifier == "":
+		return fmt.Errorf("no user: pass --user-id ID or --identifier EMAIL|PHONE|USERNAME")
+	case p.RedirectURL == "":
+		return fmt.Errorf("no redirect: pass --redirect-url URL")
+	case p.SessionMaxDuration < 0:
+		return fmt.Errorf("--session-max-duration is negative: pass a positive duration such as 30m")
+	}
+	client, err := loadClient()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	task, err := client.Create(ctx, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "task_id=%s\n%s\n", task.ID, task.URL())
+	return nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/agenttest/agenttest/agenttest"
+)
+
+func installCommand() command {
+	c := command{
+		name:    "install",
+		summary: "install the Playwright driver and a browser (idempotent)",
+		usage:   "install [--browser chromium|firefox|webkit] [--check [--only driver|browser]]",
+	}
+	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return runInstall(ctx, c, args, stdout, stderr)
+	}
+	return c
+}
+
+func runInstall(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(c, stderr, `Without --check it installs what is missing: the driver through playwright-go's
+download, else from npm (playwright-core); the browser found by FindBrowser
+(AGENTTEST_BROWSER_PATH, Playwright's own, chromium or chrome on PATH), else
+Playwright's download. With --check it only reports, and exits 1 when
+something is missing.`)
+	browser := fs.String("browser", "chromium", "the browser to provide: chromium, firefox or webkit")
+	check := fs.Bool("check", false, "only report what is missing; exit 1 when anything is")
+	only := fs.String("only", "", "with --check, check only the `driver` or only the browser")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef(fs, "unexpected argument %q", fs.Arg(0))
+	}
+	switch *only {
+	case "", "driver", "browser":
+	default:
+		return usagef(fs, "--only is %q, want driver or browser", *only)
+	}
+	if *only != "" && !*check {
+		return usagef(fs, "--only needs --check")
+	}
+	if *check {
+		return checkInstall(*browser, *only, stdout)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return agenttest.Install(ctx, agenttest.InstallOptions{
+		Browser: *browser,
+		Stdout:  stdout,
+		Logger:  slog.New(slog.NewTextHandler(stderr, nil)),
+	})
+}
+
+// checkInstall prints one line per checked part, "<part>: ok …" or
+// "<part>: missing: <why>", and fails when a part is missing.
+func checkInstall(browser, only string, stdout io.Writer) error {
+	missing := 0
+	if only != "browser" {
+		dir, _ := agenttest.DriverDir()
+		if err := agenttest.CheckDriver(); err != nil {
+			missing++
+			fmt.Fprintf(stdout, "driver: missing: %s\n", err)
+		} else {
+			fmt.Fprintf(stdout, "driver: ok: playwright %s in %s\n", agenttest.DriverVersion(), dir)
+		}
+	}
+	if only != "driver" {
+		kind := browser
+		if kind == "" {
+			kind = "chromium"
+		}
+		path, err := agenttest.FindBrowser(kind)
+		switch {
+		case err != nil:
+			missing++
+			fmt.Fprintf(stdout, "browser %s: missing: %s\n", kind, err)
+		case path == "":
+			fmt.Fprintf(stdout, "browser %s: ok: Playwright's own\n", kind)
+		default:
+			fmt.Fprintf(stdout, "browser %s: ok: %s\n", kind, path)
+		}
+	}
+	if missing > 0 {
+		return fmt.Errorf("not ready: run `agenttest install`")
+	}
+	return nil
+}
