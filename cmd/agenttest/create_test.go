@@ -1,0 +1,46 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+)
+
+func TestCreateRefusesTwoUsersWithoutARequest(t *testing.T) {
+	emu := clerkemu.RunT(t, clerkemu.Options{})
+	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
+	t.Setenv("CLERK_API_URL", emu.APIURL())
+
+	for name, args := range map[string][]string{
+		"both":        {"--user-id", "user_1", "--identifier", "ada@example.com", "--redirect-url", "http://127.0.0.1:1/"},
+		"neither":     {"--redirect-url", "http://127.0.0.1:1/"},
+		"no redirect": {"--user-id", "user_1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, append([]string{"create"}, args...)...)
+			line := oneLineOf(t, stderr)
+			if code != 1 || stdout != "" || !strings.HasPrefix(line, "agenttest create: ") || strings.Contains(line, "usage") {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 1 and one error line", code, stdout, stderr)
+			}
+		})
+	}
+	if n := emu.Requests(clerkemu.RouteCreateTask); n != 0 {
+		t.Fatalf("refused creates still sent %d requests", n)
+	}
+}
+
+func TestMissingSecretKeyNamesTheVariable(t *testing.T) {
+	// Set but empty: the process environment wins over any .env file.
+	t.Setenv("CLERK_SECRET_KEY", "")
+	for _, args := range [][]string{
+		{"create", "--user-id", "user_1", "--redirect-url", "http://127.0.0.1:1/"},
+		{"revoke", "agttsk_1"},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		line := oneLineOf(t, stderr)
+		if code != 1 || stdout != "" || !strings.Contains(line, "CLERK_SECRET_KEY") {
+			t.Errorf("%s without a key: exit %d, stdout %q, stderr %q; want 1 and CLERK_SECRET_KEY named", args[0], code, stdout, line)
+		}
+	}
+}

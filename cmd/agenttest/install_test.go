@@ -1,0 +1,47 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// installIsolated points the driver and browser lookups at empty temp
+// directories.
+func installIsolated(t *testing.T) {
+	t.Helper()
+	t.Setenv("PLAYWRIGHT_DRIVER_PATH", t.TempDir())
+	t.Setenv("PLAYWRIGHT_BROWSERS_PATH", t.TempDir())
+	t.Setenv("PLAYWRIGHT_NODEJS_PATH", "")
+	t.Setenv("AGENTTEST_BROWSER_PATH", "")
+	t.Setenv("PATH", t.TempDir())
+}
+
+func TestInstallCheckReportsWhatIsMissing(t *testing.T) {
+	installIsolated(t)
+	code, stdout, stderr := runCLI(t, "install", "--check")
+	if code != 1 {
+		t.Fatalf("install --check on an empty machine: exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout, "driver: missing: ") || !strings.Contains(stdout, "browser chromium: missing: ") {
+		t.Errorf("install --check printed %q, want a missing line for the driver and the browser", stdout)
+	}
+	if !strings.Contains(oneLineOf(t, stderr), "agenttest install") {
+		t.Errorf("install --check stderr %q, want the fix", stderr)
+	}
+
+	browser := filepath.Join(t.TempDir(), "chromium")
+	if err := os.WriteFile(browser, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AGENTTEST_BROWSER_PATH", browser)
+	code, stdout, _ = runCLI(t, "install", "--check", "--only", "browser")
+	if code != 0 || stdout != "browser chromium: ok: "+browser+"\n" {
+		t.Fatalf("install --check --only browser: exit %d, stdout %q; want 0 and the browser", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "install", "--check", "--only", "driver")
+	if code != 1 || strings.Contains(stdout, "browser") {
+		t.Fatalf("install --check --only driver: exit %d, stdout %q; want 1 and only the driver", code, stdout)
+	}
+}
