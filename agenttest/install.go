@@ -409,6 +409,9 @@ func installDriverPlaywright(ctx context.Context, tmp string) error {
 		SkipInstallBrowsers: true,
 		Stdout:              io.Discard,
 	})
+	// playwright-go downloads with http.Get; close the connection it leaves
+	// idle so that its goroutines end with the download.
+	http.DefaultClient.CloseIdleConnections()
 	if err != nil {
 		return fmt.Errorf("download playwright driver: %w", err)
 	}
@@ -429,6 +432,10 @@ func installProbeDriverHost(ctx context.Context) error {
 	if h := os.Getenv("PLAYWRIGHT_DOWNLOAD_HOST"); h != "" {
 		hosts = []string{h}
 	}
+	// A transport of our own, so no idle connection outlives the probe.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
 	var errs []error
 	for _, h := range hosts {
 		url := fmt.Sprintf("%s/builds/driver/playwright-%s-%s.zip", h, DriverVersion(), platform)
@@ -437,7 +444,7 @@ func installProbeDriverHost(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			errs = append(errs, err)
 			continue
