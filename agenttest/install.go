@@ -370,7 +370,10 @@ func installDriver(ctx context.Context, dir string, out io.Writer, log *slog.Log
 	if err != nil {
 		return fmt.Errorf("install playwright driver: %w", err)
 	}
-	defer os.RemoveAll(tmp) // gone after a successful rename; cleans up otherwise
+	defer os.RemoveAll(tmp)                      // gone after a successful rename; cleans up otherwise
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+		return fmt.Errorf("install playwright driver: %w", err)
+	}
 
 	fmt.Fprintf(out, "agenttest: installing playwright driver %s into %s\n", version, dir)
 	if err := installDriverPlaywright(ctx, tmp); err != nil {
@@ -484,7 +487,7 @@ func installDriverNPM(ctx context.Context, tmp, version string) error {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("install playwright driver: npm pack %s: %w: %s", spec, err, installLastLine(stderr.String()))
+		return fmt.Errorf("install playwright driver: npm pack %s: %w: %s", spec, err, installErrorLine(stderr.String()))
 	}
 	tarballs, _ := filepath.Glob(filepath.Join(packDir, "*.tgz"))
 	if len(tarballs) != 1 {
@@ -567,7 +570,7 @@ func installVerifyDriver(ctx context.Context, dir, version string) error {
 	}
 	out, err := exec.CommandContext(ctx, node, filepath.Join(dir, "package", "cli.js"), "--version").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("install playwright driver: verify with --version: %w: %s", err, installLastLine(string(out)))
+		return fmt.Errorf("install playwright driver: verify with --version: %w: %s", err, installErrorLine(string(out)))
 	}
 	if !strings.Contains(string(out), "Version "+version) {
 		return fmt.Errorf("install playwright driver: the new driver says %q, want \"Version %s\": remove %s and run `%s`", strings.TrimSpace(string(out)), version, dir, installCommand)
@@ -640,15 +643,22 @@ func installBrowser(ctx context.Context, dir, kind string, out io.Writer, log *s
 		}
 		runErr = err
 	}
-	log.Info("playwright's browser download failed", "browser", kind, "err", runErr, "stderr", installLastLine(tail.String()))
+	why := fmt.Sprintf("%v: %s", runErr, installErrorLine(tail.String()))
+	log.Info("playwright's browser download failed", "browser", kind, "err", why)
 	if kind == "chromium" {
-		return "", fmt.Errorf("install chromium: Playwright's download failed (%v): %s", runErr, aptHint)
+		return "", fmt.Errorf("install chromium: Playwright's download failed (%s): %s", why, aptHint)
 	}
-	return "", fmt.Errorf("install %s: Playwright's download failed (%v): run `%s --browser %s` on a machine that reaches Playwright's CDN, or set AGENTTEST_BROWSER_PATH", kind, runErr, installCommand, kind)
+	return "", fmt.Errorf("install %s: Playwright's download failed (%s): run `%s --browser %s` on a machine that reaches Playwright's CDN, or set AGENTTEST_BROWSER_PATH", kind, why, installCommand, kind)
 }
 
-// installLastLine returns the last non-empty line of s, for error messages.
-func installLastLine(s string) string {
+// installErrorLine picks the line of a driver's output that says what went
+// wrong: the first "Error: …" line, else the last non-empty line.
+func installErrorLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "Error:") {
+			return l
+		}
+	}
 	return strings.TrimSpace(lines[len(lines)-1])
 }
