@@ -156,7 +156,8 @@ func nodeName() string {
 //  1. AGENTTEST_BROWSER_PATH, which must name an executable file (any kind);
 //  2. Playwright's own download of that browser for this driver version (in
 //     PLAYWRIGHT_BROWSERS_PATH or Playwright's default cache directory), for
-//     which it returns "": launch without an executable path;
+//     which it returns "": launch without an executable path (but the path
+//     of Playwright's full Chromium when its headless shell is missing);
 //  3. for chromium only, chromium, chromium-browser, google-chrome or
 //     google-chrome-stable on PATH.
 //
@@ -172,9 +173,9 @@ func FindBrowser(kind string) (string, error) {
 		}
 		return p, nil
 	}
-	ok, where := installPlaywrightHas(kind)
-	if ok {
-		return "", nil
+	found, exe, where := installPlaywrightBrowser(kind)
+	if found {
+		return exe, nil
 	}
 	if kind != "chromium" {
 		return "", fmt.Errorf("find browser %s: Playwright's %s is not installed (%s): run `%s --browser %s` or set AGENTTEST_BROWSER_PATH", kind, kind, where, installCommand, kind)
@@ -198,37 +199,61 @@ func installBrowserKind(kind string) (string, error) {
 	return "", fmt.Errorf("unknown browser %q: use chromium, firefox or webkit", kind)
 }
 
-// installPlaywrightHas reports whether Playwright's own download of kind, at
-// the revision the installed driver pins, is complete; where says what was
-// looked for.
-func installPlaywrightHas(kind string) (ok bool, where string) {
+// installPlaywrightBrowser looks for Playwright's own complete download of
+// kind at a revision the installed driver pins. exe is "" when Playwright's
+// default launch finds it: always, except for a full Chromium without the
+// headless shell (which headless launches use), whose executable it
+// returns. where says what was looked for.
+func installPlaywrightBrowser(kind string) (found bool, exe, where string) {
 	dir, err := DriverDir()
 	if err != nil {
-		return false, err.Error()
+		return false, "", err.Error()
 	}
 	revs, err := installBrowserRevisions(filepath.Join(dir, "package", "browsers.json"))
 	if err != nil {
-		return false, "driver not installed, so its browser revisions are unknown"
+		return false, "", "the driver is not installed, so its browser revisions are unknown"
 	}
 	root, err := installBrowsersDir(dir)
 	if err != nil {
-		return false, err.Error()
+		return false, "", err.Error()
 	}
 	names := []string{kind}
 	if kind == "chromium" {
-		names = append(names, "chromium-headless-shell")
+		names = []string{"chromium-headless-shell", "chromium"}
 	}
 	var looked []string
 	for _, name := range names {
 		for _, rev := range revs[name] {
 			p := filepath.Join(root, strings.ReplaceAll(name, "-", "_")+"-"+rev)
 			looked = append(looked, p)
-			if _, err := os.Stat(filepath.Join(p, "INSTALLATION_COMPLETE")); err == nil {
-				return true, p
+			if _, err := os.Stat(filepath.Join(p, "INSTALLATION_COMPLETE")); err != nil {
+				continue
 			}
+			if name == "chromium" {
+				return true, installChromiumExecutable(p), p
+			}
+			return true, "", p
 		}
 	}
-	return false, "looked for " + strings.Join(looked, ", ")
+	return false, "", "looked for " + strings.Join(looked, ", ")
+}
+
+// installChromiumExecutable is the executable inside Playwright's Chromium
+// download dir, or "" if it is not where Playwright 1.52 puts it.
+func installChromiumExecutable(dir string) string {
+	var p string
+	switch runtime.GOOS {
+	case "darwin":
+		p = filepath.Join(dir, "chrome-mac", "Chromium.app", "Contents", "MacOS", "Chromium")
+	case "windows":
+		p = filepath.Join(dir, "chrome-win", "chrome.exe")
+	default:
+		p = filepath.Join(dir, "chrome-linux", "chrome")
+	}
+	if installIsExecutable(p) != nil {
+		return ""
+	}
+	return p
 }
 
 // installBrowserRevisions reads the driver's browsers.json: for each browser

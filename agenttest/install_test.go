@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -143,13 +144,25 @@ func TestFindBrowserOrder(t *testing.T) {
 		t.Fatalf("FindBrowser(firefox) with only chrome on PATH = %v, want an install hint", err)
 	}
 
-	// 2. Playwright's own download beats PATH; an unfinished one does not count.
+	// 2. Playwright's own download beats PATH; an unfinished one does not
+	// count; the full Chromium alone is launched by its path.
+	full := filepath.Join(browsersDir, "chromium-1169")
+	if err := os.MkdirAll(filepath.Join(full, "chrome-linux"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fullExe := installFakeExecutable(t, filepath.Join(full, "chrome-linux"), "chrome")
+	if err := os.WriteFile(filepath.Join(full, "INSTALLATION_COMPLETE"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := FindBrowser("chromium"); runtime.GOOS == "linux" && (err != nil || got != fullExe) {
+		t.Fatalf("FindBrowser with Playwright's full chromium only = %q, %v; want %q", got, err, fullExe)
+	}
 	shell := filepath.Join(browsersDir, "chromium_headless_shell-1169")
 	if err := os.MkdirAll(shell, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := FindBrowser("chromium"); got != system {
-		t.Fatalf("FindBrowser with an incomplete Playwright chromium = %q, want the system one %q", got, system)
+	if got, _ := FindBrowser("chromium"); runtime.GOOS == "linux" && got != fullExe {
+		t.Fatalf("FindBrowser with an incomplete headless shell = %q, want the full chromium %q", got, fullExe)
 	}
 	if err := os.WriteFile(filepath.Join(shell, "INSTALLATION_COMPLETE"), nil, 0o644); err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func runEmulator(ctx context.Context, c command, args []string, stdout, stderr i
 This is the one place agenttest prints a secret key, on purpose: it is the
 key of the throwaway instance just started. It serves until SIGINT or SIGTERM.`)
 	listen := fs.String("listen", "127.0.0.1:0", "listen `address`")
-	key := fs.String("secret-key", "", "the instance's secret `key`, sk_test_… or sk_live_… (default: a random sk_test_ key)")
+	key := fs.String("secret-key", "", "the instance's secret `key`, sk_test_… or sk_live_…; visible to local users in the process list (default: a random sk_test_ key)")
 	usersFile := fs.String("users", defaultUsersFile, "JSON array of Clerk users to seed; \"\" for none")
 	if err := parseFlags(fs, args); err != nil {
 		return err
