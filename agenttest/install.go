@@ -61,7 +61,7 @@ func DriverDir() (string, error) {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("driver dir: %w: set PLAYWRIGHT_DRIVER_PATH", err)
+		return "", fmt.Errorf("agenttest: driver dir: %w: set PLAYWRIGHT_DRIVER_PATH", err)
 	}
 	var cache string
 	switch runtime.GOOS {
@@ -83,7 +83,7 @@ func DriverDir() (string, error) {
 func CheckDriver() error {
 	dir, err := DriverDir()
 	if err != nil {
-		return fmt.Errorf("check playwright driver: %w", err)
+		return err
 	}
 	return installCheckDriverIn(dir)
 }
@@ -92,23 +92,23 @@ func installCheckDriverIn(dir string) error {
 	want := DriverVersion()
 	cli := filepath.Join(dir, "package", "cli.js")
 	if _, err := os.Stat(cli); err != nil {
-		return fmt.Errorf("check playwright driver: %s not found (driver %s is not installed): run `%s`", cli, want, installCommand)
+		return fmt.Errorf("agenttest: check playwright driver: %s not found (driver %s is not installed): run `%s`", cli, want, installCommand)
 	}
 	got, err := installPackageVersion(filepath.Join(dir, "package", "package.json"))
 	if err != nil {
-		return fmt.Errorf("check playwright driver: %w: run `%s`", err, installCommand)
+		return fmt.Errorf("agenttest: check playwright driver: %w: run `%s`", err, installCommand)
 	}
 	if got != want {
-		return fmt.Errorf("check playwright driver: %s holds version %s, playwright-go needs %s: remove it and run `%s`", dir, got, want, installCommand)
+		return fmt.Errorf("agenttest: check playwright driver: %s holds version %s, playwright-go needs %s: remove it and run `%s`", dir, got, want, installCommand)
 	}
 	if node := os.Getenv("PLAYWRIGHT_NODEJS_PATH"); node != "" {
 		if err := installIsExecutable(node); err != nil {
-			return fmt.Errorf("check playwright driver: PLAYWRIGHT_NODEJS_PATH: %w: point it at a Node.js binary or unset it", err)
+			return fmt.Errorf("agenttest: check playwright driver: PLAYWRIGHT_NODEJS_PATH: %w: point it at a Node.js binary or unset it", err)
 		}
 		return nil
 	}
 	if err := installIsExecutable(filepath.Join(dir, nodeName())); err != nil {
-		return fmt.Errorf("check playwright driver: no Node.js to run it: %w: run `%s` or set PLAYWRIGHT_NODEJS_PATH", err, installCommand)
+		return fmt.Errorf("agenttest: check playwright driver: no Node.js to run it: %w: run `%s` or set PLAYWRIGHT_NODEJS_PATH", err, installCommand)
 	}
 	return nil
 }
@@ -165,11 +165,11 @@ func nodeName() string {
 func FindBrowser(kind string) (string, error) {
 	kind, err := installBrowserKind(kind)
 	if err != nil {
-		return "", fmt.Errorf("find browser: %w", err)
+		return "", fmt.Errorf("agenttest: find browser: %w", err)
 	}
 	if p := os.Getenv("AGENTTEST_BROWSER_PATH"); p != "" {
 		if err := installIsExecutable(p); err != nil {
-			return "", fmt.Errorf("find browser %s: AGENTTEST_BROWSER_PATH: %w: point it at a browser executable or unset it", kind, err)
+			return "", fmt.Errorf("agenttest: find browser %s: AGENTTEST_BROWSER_PATH: %w: point it at a browser executable or unset it", kind, err)
 		}
 		return p, nil
 	}
@@ -178,14 +178,14 @@ func FindBrowser(kind string) (string, error) {
 		return exe, nil
 	}
 	if kind != "chromium" {
-		return "", fmt.Errorf("find browser %s: Playwright's %s is not installed (%s): run `%s --browser %s` or set AGENTTEST_BROWSER_PATH", kind, kind, where, installCommand, kind)
+		return "", fmt.Errorf("agenttest: find browser %s: Playwright's %s is not installed (%s): run `%s --browser %s` or set AGENTTEST_BROWSER_PATH", kind, kind, where, installCommand, kind)
 	}
 	for _, name := range systemChromiums {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("find browser chromium: AGENTTEST_BROWSER_PATH is unset, Playwright's chromium is not installed (%s), and none of %s is on PATH: %s",
+	return "", fmt.Errorf("agenttest: find browser chromium: AGENTTEST_BROWSER_PATH is unset, Playwright's chromium is not installed (%s), and none of %s is on PATH: %s",
 		where, strings.Join(systemChromiums, ", "), aptHint)
 }
 
@@ -298,7 +298,7 @@ func installBrowsersDir(driverDir string) (string, error) {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("playwright browsers dir: %w: set PLAYWRIGHT_BROWSERS_PATH", err)
+		return "", fmt.Errorf("agenttest: playwright browsers dir: %w: set PLAYWRIGHT_BROWSERS_PATH", err)
 	}
 	cache := filepath.Join(home, ".cache")
 	switch runtime.GOOS {
@@ -349,7 +349,7 @@ type InstallOptions struct {
 func Install(ctx context.Context, opts InstallOptions) error {
 	kind, err := installBrowserKind(opts.Browser)
 	if err != nil {
-		return fmt.Errorf("install: %w", err)
+		return fmt.Errorf("agenttest: install: %w", err)
 	}
 	out := opts.Stdout
 	if out == nil {
@@ -361,7 +361,7 @@ func Install(ctx context.Context, opts InstallOptions) error {
 	}
 	dir, err := DriverDir()
 	if err != nil {
-		return fmt.Errorf("install: %w", err)
+		return err
 	}
 	if err := installCheckDriverIn(dir); err != nil {
 		log.Info("installing playwright driver", "dir", dir, "reason", err)
@@ -388,23 +388,23 @@ func installDriver(ctx context.Context, dir string, out io.Writer, log *slog.Log
 	version := DriverVersion()
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("install playwright driver: %w", err)
+		return fmt.Errorf("agenttest: install playwright driver: %w", err)
 	}
 	// Unpack beside dir so the final rename stays on one file system.
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
-		return fmt.Errorf("install playwright driver: %w", err)
+		return fmt.Errorf("agenttest: install playwright driver: %w", err)
 	}
 	defer os.RemoveAll(tmp)                      // gone after a successful rename; cleans up otherwise
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
-		return fmt.Errorf("install playwright driver: %w", err)
+		return fmt.Errorf("agenttest: install playwright driver: %w", err)
 	}
 
 	fmt.Fprintf(out, "agenttest: installing playwright driver %s into %s\n", version, dir)
 	if err := installDriverPlaywright(ctx, tmp); err != nil {
 		log.Info("playwright-go's driver download failed; trying npm", "err", err)
 		if err := installEmptyDir(tmp); err != nil {
-			return fmt.Errorf("install playwright driver: %w", err)
+			return fmt.Errorf("agenttest: install playwright driver: %w", err)
 		}
 		fmt.Fprintf(out, "agenttest: playwright's download is unavailable; building the driver from npm (playwright-core@%s)\n", version)
 		if err := installDriverNPM(ctx, tmp, version); err != nil {
@@ -492,15 +492,15 @@ func installProbeDriverHost(ctx context.Context) error {
 func installDriverNPM(ctx context.Context, tmp, version string) error {
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return fmt.Errorf("install playwright driver: playwright's download failed and npm is not on PATH: install Node.js and npm (`apt-get install -y nodejs npm`)")
+		return fmt.Errorf("agenttest: install playwright driver: playwright's download failed and npm is not on PATH: install Node.js and npm (`apt-get install -y nodejs npm`)")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil && os.Getenv("PLAYWRIGHT_NODEJS_PATH") == "" {
-		return fmt.Errorf("install playwright driver: node is not on PATH: install Node.js (`apt-get install -y nodejs`) or set PLAYWRIGHT_NODEJS_PATH")
+		return fmt.Errorf("agenttest: install playwright driver: node is not on PATH: install Node.js (`apt-get install -y nodejs`) or set PLAYWRIGHT_NODEJS_PATH")
 	}
 	packDir, err := os.MkdirTemp("", "agenttest-npm-pack-")
 	if err != nil {
-		return fmt.Errorf("install playwright driver: %w", err)
+		return fmt.Errorf("agenttest: install playwright driver: %w", err)
 	}
 	defer os.RemoveAll(packDir)
 
@@ -512,18 +512,18 @@ func installDriverNPM(ctx context.Context, tmp, version string) error {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("install playwright driver: npm pack %s: %w: %s", spec, err, installErrorLine(stderr.String()))
+		return fmt.Errorf("agenttest: install playwright driver: npm pack %s: %w: %s", spec, err, installErrorLine(stderr.String()))
 	}
 	tarballs, _ := filepath.Glob(filepath.Join(packDir, "*.tgz"))
 	if len(tarballs) != 1 {
-		return fmt.Errorf("install playwright driver: npm pack %s left %d tarballs in %s, want 1", spec, len(tarballs), packDir)
+		return fmt.Errorf("agenttest: install playwright driver: npm pack %s left %d tarballs in %s, want 1", spec, len(tarballs), packDir)
 	}
 	if err := installUntar(tarballs[0], tmp); err != nil {
-		return fmt.Errorf("install playwright driver: unpack %s: %w", filepath.Base(tarballs[0]), err)
+		return fmt.Errorf("agenttest: install playwright driver: unpack %s: %w", filepath.Base(tarballs[0]), err)
 	}
 	if node != "" {
 		if err := os.Symlink(node, filepath.Join(tmp, nodeName())); err != nil {
-			return fmt.Errorf("install playwright driver: link node: %w", err)
+			return fmt.Errorf("agenttest: install playwright driver: link node: %w", err)
 		}
 	}
 	return nil
@@ -595,10 +595,10 @@ func installVerifyDriver(ctx context.Context, dir, version string) error {
 	}
 	out, err := exec.CommandContext(ctx, node, filepath.Join(dir, "package", "cli.js"), "--version").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("install playwright driver: verify with --version: %w: %s", err, installErrorLine(string(out)))
+		return fmt.Errorf("agenttest: install playwright driver: verify with --version: %w: %s", err, installErrorLine(string(out)))
 	}
 	if !strings.Contains(string(out), "Version "+version) {
-		return fmt.Errorf("install playwright driver: the new driver says %q, want \"Version %s\": remove %s and run `%s`", strings.TrimSpace(string(out)), version, dir, installCommand)
+		return fmt.Errorf("agenttest: install playwright driver: the new driver says %q, want \"Version %s\": remove %s and run `%s`", strings.TrimSpace(string(out)), version, dir, installCommand)
 	}
 	return nil
 }
@@ -610,24 +610,24 @@ func installPlace(tmp, dir string) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		return fmt.Errorf("install playwright driver: %w", err)
+		return fmt.Errorf("agenttest: install playwright driver: %w", err)
 	default:
 		for _, e := range entries {
 			if e.Name() != "node" && e.Name() != "node.exe" && e.Name() != "package" {
-				return fmt.Errorf("install playwright driver: %s holds %s, which is not a playwright driver: empty it or set PLAYWRIGHT_DRIVER_PATH to another directory", dir, e.Name())
+				return fmt.Errorf("agenttest: install playwright driver: %s holds %s, which is not a playwright driver: empty it or set PLAYWRIGHT_DRIVER_PATH to another directory", dir, e.Name())
 			}
 		}
 		old, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".old-")
 		if err != nil {
-			return fmt.Errorf("install playwright driver: %w", err)
+			return fmt.Errorf("agenttest: install playwright driver: %w", err)
 		}
 		defer os.RemoveAll(old)
 		if err := os.Rename(dir, filepath.Join(old, "driver")); err != nil {
-			return fmt.Errorf("install playwright driver: move the broken driver aside: %w", err)
+			return fmt.Errorf("agenttest: install playwright driver: move the broken driver aside: %w", err)
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("install playwright driver: %w", err)
+		return fmt.Errorf("agenttest: install playwright driver: %w", err)
 	}
 	return nil
 }
@@ -671,9 +671,9 @@ func installBrowser(ctx context.Context, dir, kind string, out io.Writer, log *s
 	why := fmt.Sprintf("%v: %s", runErr, installErrorLine(tail.String()))
 	log.Info("playwright's browser download failed", "browser", kind, "err", why)
 	if kind == "chromium" {
-		return "", fmt.Errorf("install chromium: Playwright's download failed (%s): %s", why, aptHint)
+		return "", fmt.Errorf("agenttest: install chromium: Playwright's download failed (%s): %s", why, aptHint)
 	}
-	return "", fmt.Errorf("install %s: Playwright's download failed (%s): run `%s --browser %s` on a machine that reaches Playwright's CDN, or set AGENTTEST_BROWSER_PATH", kind, why, installCommand, kind)
+	return "", fmt.Errorf("agenttest: install %s: Playwright's download failed (%s): run `%s --browser %s` on a machine that reaches Playwright's CDN, or set AGENTTEST_BROWSER_PATH", kind, why, installCommand, kind)
 }
 
 // installErrorLine picks the line of a driver's output that says what went

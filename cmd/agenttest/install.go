@@ -67,7 +67,7 @@ func checkInstall(browser, only string, stdout io.Writer) error {
 		dir, _ := agenttest.DriverDir()
 		if err := agenttest.CheckDriver(); err != nil {
 			missing++
-			fmt.Fprintf(stdout, "driver: missing: %s\n", err)
+			fmt.Fprintf(stdout, "driver: missing: %s\n", oneLine(err.Error()))
 		} else {
 			fmt.Fprintf(stdout, "driver: ok: playwright %s in %s\n", agenttest.DriverVersion(), dir)
 		}
@@ -81,7 +81,7 @@ func checkInstall(browser, only string, stdout io.Writer) error {
 		switch {
 		case err != nil:
 			missing++
-			fmt.Fprintf(stdout, "browser %s: missing: %s\n", kind, err)
+			fmt.Fprintf(stdout, "browser %s: missing: %s\n", kind, oneLine(err.Error()))
 		case path == "":
 			fmt.Fprintf(stdout, "browser %s: ok: Playwright's own\n", kind)
 		default:
