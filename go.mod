@@ -11,6 +11,7 @@ require (
 	github.com/playwright-community/playwright-go v0.5200.1 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
 	go.uber.org/goleak v1.3.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.19.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
