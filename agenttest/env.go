@@ -30,8 +30,25 @@ const sourceProcess = "the process environment"
 // [LoadEnv] (or built by [EnvFromMap]), so tests can build their own
 // without touching os.Setenv. The zero Env holds no variables.
 type Env struct {
-	vars   map[string]string
-	source map[string]string // variable -> where its value came from
+	// get looks a variable up: its value and where it came from. A
+	// closure, not maps, so that fmt printing a struct holding an Env by
+	// reflection (which bypasses Format) cannot show a secret value.
+	get func(name string) (value, source string, ok bool)
+	n   int
+}
+
+// envEntry is one variable of an Env.
+type envEntry struct{ value, source string }
+
+// newEnv freezes vars into an Env.
+func newEnv(vars map[string]envEntry) Env {
+	return Env{
+		get: func(name string) (string, string, bool) {
+			e, ok := vars[name]
+			return e.value, e.source, ok
+		},
+		n: len(vars),
+	}
 }
 
 // LoadEnv snapshots the process environment and merges the dotenv files
@@ -49,14 +66,13 @@ func LoadEnv() (Env, error) {
 // loadEnvFrom is LoadEnv with the directory and process environment
 // given, so tests need neither os.Chdir nor os.Setenv.
 func loadEnvFrom(dir string, environ []string) (Env, error) {
-	e := Env{vars: map[string]string{}, source: map[string]string{}}
+	vars := map[string]envEntry{}
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || name == "" {
 			continue
 		}
-		e.vars[name] = value
-		e.source[name] = sourceProcess
+		vars[name] = envEntry{value, sourceProcess}
 	}
 	for _, d := range envSearchDirs(dir) {
 		for _, name := range envFiles {
@@ -65,19 +81,24 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
-			if err != nil {
-				return Env{}, fmt.Errorf("agenttest: load environment: read %s: %w (fix or remove the file)", path, err)
+			var pathErr *fs.PathError
+			switch {
+			case errors.As(err, &pathErr):
+				return Env{}, fmt.Errorf("agenttest: load environment: read %s: %w (fix its permissions or remove it)", path, err)
+			case err != nil:
+				// godotenv's parse errors quote the offending line, which
+				// may be a secret: say where, not what.
+				return Env{}, fmt.Errorf("agenttest: load environment: parse %s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the line is not shown, it may hold a secret): fix or remove the file", path)
 			}
 			for k, v := range m {
-				if _, set := e.vars[k]; set {
+				if _, set := vars[k]; set {
 					continue // the process, or a closer file, wins
 				}
-				e.vars[k] = v
-				e.source[k] = path
+				vars[k] = envEntry{v, path}
 			}
 		}
 	}
-	return e, nil
+	return newEnv(vars), nil
 }
 
 // envSearchDirs lists dir and its parents up to the closest one holding
@@ -102,24 +123,29 @@ func envSearchDirs(dir string) []string {
 // environment and dotenv files are not consulted. It is meant for tests
 // and for callers with their own source of configuration.
 func EnvFromMap(m map[string]string) Env {
-	e := Env{vars: make(map[string]string, len(m)), source: make(map[string]string, len(m))}
+	vars := make(map[string]envEntry, len(m))
 	for k, v := range m {
-		e.vars[k] = v
-		e.source[k] = "the given map"
+		vars[k] = envEntry{v, "the given map"}
 	}
-	return e
+	return newEnv(vars)
 }
 
 // Lookup returns the value of the variable name and whether it is set.
 func (e Env) Lookup(name string) (string, bool) {
-	v, ok := e.vars[name]
+	if e.get == nil {
+		return "", false
+	}
+	v, _, ok := e.get(name)
 	return v, ok
 }
 
 // describe names a variable and where its value came from, for error
 // messages: "CLERK_SECRET_KEY (from /repo/.env.local)".
 func (e Env) describe(name string) string {
-	if s, ok := e.source[name]; ok {
+	if e.get == nil {
+		return name
+	}
+	if _, s, ok := e.get(name); ok {
 		return name + " (from " + s + ")"
 	}
 	return name
@@ -127,7 +153,7 @@ func (e Env) describe(name string) string {
 
 // String describes the Env without any value: values may be secrets.
 func (e Env) String() string {
-	return fmt.Sprintf("agenttest.Env{%d variables, values not shown}", len(e.vars))
+	return fmt.Sprintf("agenttest.Env{%d variables, values not shown}", e.n)
 }
 
 // Format prints [Env.String] for every verb, so no fmt verb (%v, %+v,

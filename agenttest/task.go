@@ -21,12 +21,12 @@ type Task struct {
 	// ID is the agent task id (agttsk_…), what Revoke takes.
 	ID string
 
-	// url is behind a pointer so that printing a struct that embeds a
-	// Task by reflection shows an address, not the ticket.
-	url *taskURL
+	// url returns the URL. It is a closure, not a string, because fmt
+	// can print the unexported fields of a struct holding a Task by
+	// reflection, bypassing Format; a func prints as an address only.
+	// (It also makes Task not comparable with ==; compare IDs.)
+	url func() string
 }
-
-type taskURL struct{ s string }
 
 // URL returns the task URL with its ticket: the credential itself. Hand
 // it to the browser, exactly once; never log it (use [Task.RedactedURL]).
@@ -35,7 +35,7 @@ func (t Task) URL() string {
 	if t.url == nil {
 		return ""
 	}
-	return t.url.s
+	return t.url()
 }
 
 // RedactedURL returns the task URL with its ticket replaced by
@@ -44,7 +44,7 @@ func (t Task) RedactedURL() string {
 	if t.url == nil {
 		return ""
 	}
-	return RedactURL(t.url.s)
+	return RedactURL(t.url())
 }
 
 // String describes the task with its URL redacted.
@@ -122,7 +122,8 @@ func decodeTaskResponse(body []byte, requireURL bool) (*Task, error) {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return nil, errors.New("the response's url is not an absolute http(s) URL")
 		}
-		t.url = &taskURL{s: wire.URL}
+		raw := wire.URL
+		t.url = func() string { return raw }
 	} else if requireURL {
 		return nil, errors.New("the response has no url")
 	}

@@ -1,0 +1,155 @@
+package agenttest
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+)
+
+func TestAPIErrorMessages(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, golden, op string
+		status           int
+		header           http.Header
+		want             string
+	}{
+		{"user not found", "error_user_not_found.json", "create agent task for user_123", 404, nil,
+			"agenttest: create agent task for user_123: 404 resource_not_found: User not found (trace 7f3a)"},
+		{"several errors", "error_invalid_params.json", "create agent task for user_123", 422, nil,
+			`agenttest: create agent task for user_123: 422 form_param_value_invalid: permissions must be "*".; form_param_missing: agent_name is required. (trace 9e1d)`},
+		{"cannot revoke", "error_task_cannot_be_revoked.json", "revoke agent task agttsk_1", 400, nil,
+			"agenttest: revoke agent task agttsk_1: 400 agent_task_cannot_be_revoked: This agent task is no longer pending and cannot be revoked. (trace b2c4)"},
+		{"rate limited", "error_rate_limited.json", "revoke agent task agttsk_1", 429, nil,
+			"agenttest: revoke agent task agttsk_1: 429 too_many_requests: Too many requests, retry later. (trace 5c6b)"},
+		{"unauthorized", "error_unauthorized.json", "get user user_1", 401, nil,
+			"agenttest: get user user_1: 401 authentication_invalid: The provided secret key is invalid. Set CLERK_SECRET_KEY to a secret key of this instance. (trace 0a1b)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := decodeErrorBody(tc.status, tc.header, clientTestGolden(t, tc.golden), nil)
+			e.Op = tc.op
+			if got := e.Error(); got != tc.want {
+				t.Errorf("message\n %s\nwant\n %s", got, tc.want)
+			}
+			var sdk *clerk.APIErrorResponse
+			if !errors.As(e, &sdk) || sdk.HTTPStatusCode != tc.status || len(sdk.Errors) != len(e.Errors) || sdk.TraceID != e.TraceID {
+				t.Errorf("Unwrap: %+v", sdk)
+			}
+		})
+	}
+}
+
+func TestAPIErrorNonClerkBodies(t *testing.T) {
+	t.Parallel()
+	html := "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n" +
+		"<p>upstream sent Authorization: Bearer " + clientTestKey + " for https://fapi.example.com/v1/tickets/accept?ticket=tkt_s3cr3tT1cket</p>" +
+		strings.Repeat("<p>padding</p>", 50) + "</body></html>"
+	h := http.Header{}
+	h.Set("Clerk-Trace-Id", "hdr9")
+	e := decodeErrorBody(502, h, []byte(html), func(s string) string { return strings.ReplaceAll(s, clientTestKey, "REDACTED") })
+	e.Op = "create agent task for user_123"
+	msg := e.Error()
+	for _, want := range []string{"agenttest: create agent task for user_123: 502 Bad Gateway: response is not a Clerk error: ", "<title>502 Bad Gateway</title>", "(trace hdr9)", "…"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	for _, secret := range []string{clientTestKey, "cl1entT3st", "s3cr3tT1cket", "\n"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("message %q contains %q", msg, secret)
+		}
+	}
+	if len(msg) > 400 {
+		t.Errorf("message is %d bytes long, want it truncated", len(msg))
+	}
+	var sdk *clerk.APIErrorResponse
+	if !errors.As(e, &sdk) || sdk.HTTPStatusCode != 502 || sdk.TraceID != "hdr9" {
+		t.Errorf("Unwrap: %+v", sdk)
+	}
+
+	empty := decodeErrorBody(503, nil, nil, nil)
+	if got, want := empty.Error(), "agenttest: 503 Service Unavailable: response is not a Clerk error (empty body)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	noErrors := decodeErrorBody(500, nil, []byte(`{"errors":[],"clerk_trace_id":"t1"}`), nil)
+	if got, want := noErrors.Error(), "agenttest: 500 Internal Server Error: response is not a Clerk error (empty body) (trace t1)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestAPIErrorFromNonClerkServer(t *testing.T) {
+	t.Parallel()
+	s := newClientTestServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte("<html><body><h1>502 Bad Gateway</h1><!-- " + r.Header.Get("Authorization") + " --></body></html>"))
+	})
+	clock := newClientTestClock()
+	_, err := s.client(t, WithRetryPolicy(clock.policy())).Create(clientTestCtx(t), clientTestCreate)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 502 {
+		t.Fatalf("error %v, want an *APIError with status 502", err)
+	}
+	if !strings.Contains(err.Error(), "502 Bad Gateway: response is not a Clerk error: \"<html><body><h1>502 Bad Gateway</h1>") ||
+		!strings.Contains(err.Error(), "gave up after 6 attempts") || strings.Contains(err.Error(), "cl1entT3st") {
+		t.Errorf("message %q", err)
+	}
+}
+
+func TestAPIErrorIs(t *testing.T) {
+	t.Parallel()
+	e := &APIError{Status: 400, Errors: []clerk.Error{{Code: codeTaskCannotBeRevoked}}, is: []error{ErrTaskNotPending}}
+	if !errors.Is(e, ErrTaskNotPending) || errors.Is(e, ErrUserNotFound) || !e.HasCode(codeTaskCannotBeRevoked) || e.HasCode("other") {
+		t.Errorf("Is/HasCode wrong for %v", e)
+	}
+	if (&APIError{}).Unwrap() != nil {
+		t.Errorf("a zero APIError unwraps to something")
+	}
+}
+
+// clientFuzzSecret is planted in fuzzed error bodies wherever they say
+// KEY; it must never come out in a message.
+const clientFuzzSecret = "sk_test_fuzzSECRETfuzzSECRET"
+
+func FuzzDecodeErrorBody(f *testing.F) {
+	for _, name := range []string{"error_invalid_params.json", "error_rate_limited.json", "error_task_cannot_be_revoked.json", "error_unauthorized.json", "error_user_not_found.json"} {
+		f.Add(404, clientTestGolden(f, name))
+	}
+	f.Add(502, []byte("<html>502 Bad Gateway KEY</html>"))
+	f.Add(500, []byte(`{"errors":[{"code":"KEY","message":"KEY","long_message":"bearer KEY\nhttps://x/?ticket=KEY","meta":{"k":"KEY"}}],"clerk_trace_id":"KEY"}`))
+	f.Add(400, []byte(`{"errors":null}`))
+	f.Add(400, []byte(`{"errors":[null,{}]}`))
+	f.Add(0, []byte{})
+	scrub := func(s string) string { return strings.ReplaceAll(s, clientFuzzSecret, "REDACTED") }
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		body = []byte(strings.ReplaceAll(string(body), "KEY", clientFuzzSecret))
+		h := http.Header{}
+		h.Set("Clerk-Trace-Id", "h-"+clientFuzzSecret)
+		e := decodeErrorBody(status, h, body, scrub)
+		e.Op = "op"
+		msg := e.Error()
+		if !strings.HasPrefix(msg, "agenttest: op: "+strconv.Itoa(status)) {
+			t.Errorf("message %q lacks the op and status", msg)
+		}
+		if strings.ContainsAny(msg, "\n\r") {
+			t.Errorf("message %q is not one line", msg)
+		}
+		if strings.Contains(msg, clientFuzzSecret) {
+			t.Errorf("message %q leaks the secret", msg)
+		}
+		for _, ce := range e.Errors {
+			if strings.Contains(ce.LongMessage+ce.Message+ce.Code+string(ce.Meta), clientFuzzSecret) {
+				t.Errorf("kept error %+v leaks the secret", ce)
+			}
+		}
+		var sdk *clerk.APIErrorResponse
+		if !errors.As(e, &sdk) || sdk.HTTPStatusCode != status {
+			t.Errorf("does not unwrap to the status")
+		}
+	})
+}
