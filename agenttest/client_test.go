@@ -407,3 +407,105 @@ func TestClientDoesNotPrintSecrets(t *testing.T) {
 		t.Errorf("slog prints the key: %s", buf.String())
 	}
 }
+
+// TestNoSecretInErrorsOrLogs drives a client through faults, failures
+// and successes, keeps every error string and every log line (the
+// client's and the emulator's), and checks that neither the secret key
+// nor any ticket appears in them.
+func TestNoSecretInErrorsOrLogs(t *testing.T) {
+	t.Parallel()
+	var emuLogs, clientLogs clientTestLogs
+	emu := clientTestEmulator(t, clerkemu.Options{Logger: emuLogs.logger()})
+	c := clientTestClient(t, emu, WithLogger(clientLogs.logger()))
+	ctx := clientTestCtx(t)
+	var (
+		errs    []string
+		tickets []string
+	)
+	keep := func(err error) {
+		if err != nil {
+			errs = append(errs, err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err))
+		}
+	}
+	create := func(p CreateParams) *Task {
+		task, err := c.Create(ctx, p)
+		keep(err)
+		if task != nil {
+			u, _ := url.Parse(task.URL())
+			tickets = append(tickets, u.Query().Get("ticket"))
+			clientLogs.logger().Info("created", "task", task)
+		}
+		return task
+	}
+	p := CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect}
+
+	emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Times: 1, Status: 429})
+	emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Times: 1, Status: 502})
+	emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Times: 1, Drop: true})
+	used := create(p)
+	pending := create(p)
+	create(CreateParams{UserID: "user_nobody", RedirectURL: clientTestRedirect})
+	create(CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect, Permissions: "read"})
+	emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Times: 6, Status: 503})
+	create(p)
+	emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Times: 6, Drop: true})
+	create(p)
+
+	visitor := clientTestHTTP(t)
+	visitor.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if resp, err := visitor.Get(used.URL()); err == nil {
+		resp.Body.Close()
+	}
+	_, err := c.Revoke(ctx, used.ID)
+	keep(err)
+	emu.InjectFault(clerkemu.RouteRevokeTask, clerkemu.Fault{Times: 6, Status: 500})
+	_, err = c.Revoke(ctx, pending.ID)
+	keep(err)
+	_, err = c.Revoke(ctx, pending.ID)
+	keep(err)
+	_, err = c.FindUser(ctx, "nobody@example.com")
+	keep(err)
+
+	wrong, err := NewClient(Config{SecretKey: emu.SecretKey() + "x", APIURL: emu.APIURL()}, WithHTTPClient(clientTestHTTP(t)), WithLimiter(nil), WithRetryPolicy(clientTestFastRetries), WithLogger(clientLogs.logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = wrong.Create(ctx, p)
+	keep(err)
+
+	if len(errs) < 8*3 || len(clientLogs.all()) < 10 || len(tickets) != 2 {
+		t.Fatalf("the run did not exercise enough: %d errors, %d log lines, %d tickets", len(errs)/3, len(clientLogs.all()), len(tickets))
+	}
+	if testing.Verbose() {
+		for i := 0; i < len(errs); i += 3 {
+			t.Log(errs[i])
+		}
+		for _, l := range clientLogs.all() {
+			t.Log(strings.TrimSpace(l))
+		}
+	}
+	text := strings.Join(errs, "\n") + strings.Join(clientLogs.all(), "") + strings.Join(emuLogs.all(), "")
+	secrets := append([]string{emu.SecretKey(), strings.TrimPrefix(emu.SecretKey(), "sk_test_")}, tickets...)
+	for _, s := range secrets {
+		if s == "" || strings.Contains(text, s) {
+			t.Errorf("a secret (%d chars) appears in errors or logs:\n%s", len(s), text)
+		}
+	}
+}
+
+func BenchmarkCreateRevoke(b *testing.B) {
+	emu := clientTestEmulator(b, clerkemu.Options{RateLimit: clerkemu.RateLimit{Disabled: true}})
+	c := clientTestClient(b, emu)
+	ctx := context.Background()
+	p := CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect}
+	b.ReportAllocs()
+	for b.Loop() {
+		task, err := c.Create(ctx, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Revoke(ctx, task.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

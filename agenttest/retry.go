@@ -259,7 +259,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		stop := func(note string) (*http.Response, error) {
 			rec.note = note
 			t.logger.LogAttrs(ctx, slog.LevelDebug, "agenttest: not retrying Clerk Backend API request",
-				slog.String("method", req.Method), slog.String("path", RedactURL(req.URL.Path)),
+				slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
 				slog.Int("attempt", attempt+1), slog.String("result", why), slog.String("reason", note))
 			if err != nil {
 				return nil, &retryStopError{err: err, note: note}
@@ -270,20 +270,20 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if maxRetries == 0 {
 				return resp, err
 			}
-			return stop(fmt.Sprintf("gave up after %d attempts", attempt+1))
+			return stop("gave up after " + retryAttempts(attempt+1))
 		}
 		if after > t.policy.MaxDelay {
-			return stop(fmt.Sprintf("not retried after %d attempts: the server asked to wait %s, more than the %s cap", attempt+1, after, t.policy.MaxDelay))
+			return stop(fmt.Sprintf("not retried after %s: the server asked to wait %s, more than the %s cap", retryAttempts(attempt+1), after, t.policy.MaxDelay))
 		}
 		wait := max(t.policy.backoff(attempt), after)
 		if d := t.limiterDelay(); d > wait {
 			wait = d
 		}
 		if dl, ok := ctx.Deadline(); ok && !t.policy.Now().Add(wait).Before(dl) {
-			return stop(fmt.Sprintf("stopped after %d attempts: the next retry in %s would pass the context deadline", attempt+1, wait.Round(time.Millisecond)))
+			return stop(fmt.Sprintf("stopped after %s: the next retry in %s would pass the context deadline", retryAttempts(attempt+1), wait.Round(time.Millisecond)))
 		}
 		attrs := []slog.Attr{
-			slog.String("method", req.Method), slog.String("path", RedactURL(req.URL.Path)),
+			slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
 			slog.Int("attempt", attempt+1), slog.String("result", why), slog.Duration("wait", wait),
 		}
 		if resp != nil {
@@ -338,6 +338,9 @@ func (t *retryTransport) attempt(req *http.Request, n int, rec *callRecord) (*ht
 	}
 	if err != nil {
 		cancel(nil)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("the connection closed without a response: %w", err)
+		}
 		return nil, err
 	}
 	rec.status, rec.header, rec.body, rec.bodyErr = resp.StatusCode, resp.Header, nil, nil
@@ -376,6 +379,14 @@ func (t *retryTransport) CloseIdleConnections() {
 	if c, ok := t.base.(closer); ok {
 		c.CloseIdleConnections()
 	}
+}
+
+// retryAttempts is "1 attempt", "2 attempts", ….
+func retryAttempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return strconv.Itoa(n) + " attempts"
 }
 
 // retryDiscard drains a little of a body we will not use, so the

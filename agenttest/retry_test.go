@@ -150,7 +150,7 @@ func TestRetryAfterHeader(t *testing.T) {
 		"": 0, "3": 3 * time.Second, " 7 ": 7 * time.Second, "0": 0, "-4": 0, "soon": 0,
 		now.Add(5 * time.Second).Format(http.TimeFormat): 5 * time.Second,
 		now.Add(-time.Hour).Format(http.TimeFormat):      0,
-		"99999999999":                                    24 * time.Hour,
+		"99999999999": 24 * time.Hour,
 	} {
 		h := http.Header{}
 		if v != "" {
