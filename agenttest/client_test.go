@@ -223,14 +223,18 @@ func TestCreateRefusesInvalidParamsWithoutRequest(t *testing.T) {
 			}
 		})
 	}
-	t.Cleanup(func() {
-		// Runs after the subtests: no rejected parameters reached Clerk.
-		for _, emu := range []*clerkemu.Emulator{dev, prod} {
-			if n := emu.Requests(clerkemu.RouteCreateTask); n != 0 {
-				t.Errorf("the emulator saw %d create requests, want 0", n)
-			}
+	c := clientTestClient(t, dev)
+	for _, id := range []string{"", "../users/user_1", "agttsk_1/revoke", "agttsk 1", "agttsk_1?x=y"} {
+		if _, err := c.Revoke(clientTestCtx(t), id); err == nil || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task") {
+			t.Errorf("Revoke(%q) = %v, want refused", id, err)
 		}
-	})
+	}
+	// The subtests ran one after the other: nothing refused reached Clerk.
+	for _, emu := range []*clerkemu.Emulator{dev, prod} {
+		if n := emu.Requests(clerkemu.RouteCreateTask) + emu.Requests(clerkemu.RouteRevokeTask); n != 0 {
+			t.Errorf("the emulator saw %d create or revoke requests, want 0", n)
+		}
+	}
 }
 
 func TestCreateRevokeAgainstEmulator(t *testing.T) {

@@ -1,0 +1,136 @@
+package agenttest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+)
+
+// exampleEmulator starts a Clerk emulator with the repository's seed
+// users; the caller closes it. Real code points the client at Clerk.
+func exampleEmulator() *clerkemu.Emulator {
+	users, err := clerkemu.LoadUsers("../testdata/users.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	emu, err := clerkemu.Start(clerkemu.Options{Users: users})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return emu
+}
+
+// LoadConfig reads CLERK_SECRET_KEY and CLERK_API_URL from the process
+// environment, then .env.local and .env files up to the module root.
+func ExampleLoadConfig() {
+	cfg, err := agenttest.LoadConfig()
+	if err != nil {
+		// e.g. "agenttest: config: CLERK_SECRET_KEY is empty or unset: copy the secret key …"
+		log.Fatal(err)
+	}
+	fmt.Println(cfg) // the key is printed as sk_test_REDACTED
+}
+
+func ExampleConfigFromEnv() {
+	cfg, err := agenttest.ConfigFromEnv(agenttest.EnvFromMap(map[string]string{
+		"CLERK_SECRET_KEY": "sk_test_0123456789abcdef",
+		"CLERK_API_URL":    "https://api.clerk.com/",
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg)
+
+	_, err = agenttest.ConfigFromEnv(agenttest.EnvFromMap(map[string]string{"CLERK_SECRET_KEY": "sk_live_0123456789abcdef"}))
+	fmt.Println(err)
+	// Output:
+	// agenttest.Config{SecretKey: sk_test_REDACTED, APIURL: https://api.clerk.com/v1, AllowProduction: false}
+	// agenttest: config: CLERK_SECRET_KEY is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with AGENTTEST_ALLOW_PRODUCTION=1
+}
+
+func ExampleNewClient() {
+	emu := exampleEmulator()
+	defer emu.Close()
+
+	client, err := agenttest.NewClient(agenttest.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()},
+		agenttest.WithRetryPolicy(agenttest.RetryPolicy{MaxRetries: 2}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	user, err := client.FindUser(context.Background(), "ada@example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(user.ID, *user.FirstName)
+	// Output:
+	// user_2ada0000000000000000000001 Ada
+}
+
+func ExampleClient_Create() {
+	emu := exampleEmulator()
+	defer emu.Close()
+	client, err := agenttest.NewClient(agenttest.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	task, err := client.Create(ctx, agenttest.CreateParams{
+		Identifier:         "ada@example.com",
+		RedirectURL:        "http://localhost:3000/dashboard",
+		SessionMaxDuration: 10 * time.Minute,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Printing a task never shows its ticket; task.URL() is what a
+	// browser visits, once.
+	fmt.Println(strings.HasPrefix(task.ID, "agttsk_"))
+	fmt.Println(strings.Replace(task.RedactedURL(), emu.URL(), "http://emulator", 1))
+
+	_, err = client.Create(ctx, agenttest.CreateParams{UserID: "user_nobody", RedirectURL: "http://localhost:3000/"})
+	fmt.Println(errors.Is(err, agenttest.ErrUserNotFound))
+	// Output:
+	// true
+	// http://emulator/v1/tickets/accept?ticket=REDACTED
+	// true
+}
+
+func ExampleClient_Revoke() {
+	emu := exampleEmulator()
+	defer emu.Close()
+	client, err := agenttest.NewClient(agenttest.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	task, err := client.Create(ctx, agenttest.CreateParams{UserID: "user_2ada0000000000000000000001", RedirectURL: "http://localhost:3000/"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := client.Revoke(ctx, task.ID); err != nil {
+		log.Fatal(err)
+	}
+	// Revoking again, like a cleanup after a used task, is not an error
+	// worth failing for.
+	_, err = client.Revoke(ctx, task.ID)
+	var apiErr *agenttest.APIError
+	fmt.Println(errors.Is(err, agenttest.ErrTaskNotPending), errors.As(err, &apiErr) && apiErr.HasCode("agent_task_cannot_be_revoked"))
+	// Output:
+	// true true
+}
+
+func ExampleRedactURL() {
+	fmt.Println(agenttest.RedactURL("https://clerk.example.accounts.dev/v1/tickets/accept?ticket=tkt_2abc&redirect_url=x#frag"))
+	fmt.Println(agenttest.RedactURL("https://app.example.com/invite/0123456789abcdef0123456789abcdef/accept"))
+	// Output:
+	// https://clerk.example.accounts.dev/v1/tickets/accept?ticket=REDACTED&redirect_url=REDACTED#REDACTED
+	// https://app.example.com/invite/REDACTED/accept
+}
