@@ -31,8 +31,9 @@ import (
 // attempt.
 //
 // Retrying a POST is not free: when a create request reached Clerk but
-// the connection dropped before the answer, the retry creates a second
-// task, and the first one's id and URL are never learnt. That task
+// its answer was lost (the connection dropped, the attempt timed out, a
+// proxy answered 502 or 504), the retry creates a second task, and the
+// first one's id and URL are never learnt. That task
 // stays pending until Clerk expires it; nobody holds its URL, so it
 // grants nothing. We accept this for test sign-ins over failing the
 // test; set MaxRetries to -1 to never retry.
