@@ -151,50 +151,50 @@ func redactZip(src, dst string, r *strings.Replacer) (err error) {
 	return zw.Close()
 }
 
-// taskSecrets are the forms a task URL's secret can take in a page,
-// a log or a trace: the whole URL, and each query value, raw and
-// escaped.
-func taskSecrets(t *Task) []string {
+// taskRedactions are the forms a task URL's secret can take in a page,
+// a log or a trace, each with what replaces it: the whole URL, raw and
+// escaped, becomes its RedactURL form; each query value (the ticket)
+// becomes REDACTED.
+func taskRedactions(t *Task) []redaction {
 	raw := t.URL()
 	if raw == "" {
 		return nil
 	}
-	out := []string{raw, url.QueryEscape(raw)}
+	safe := RedactURL(raw)
+	out := []redaction{{raw, safe}, {url.QueryEscape(raw), url.QueryEscape(safe)}}
 	if u, err := url.Parse(raw); err == nil {
 		for _, vs := range u.Query() {
 			for _, v := range vs {
 				if len(v) >= 8 {
-					out = append(out, v, url.QueryEscape(v))
+					out = append(out, redaction{v, redacted}, redaction{url.QueryEscape(v), redacted})
 				}
 			}
 		}
-		if u.Fragment != "" {
-			out = append(out, u.Fragment)
+		if len(u.Fragment) >= 8 {
+			out = append(out, redaction{u.Fragment, redacted})
 		}
 	}
 	return out
 }
 
-// secretReplacer replaces each secret (longest first, so a URL goes
-// before the ticket inside it) with REDACTED.
-func secretReplacer(secrets []string) *strings.Replacer {
+// A redaction replaces a secret with something safe to show.
+type redaction struct{ secret, replacement string }
+
+// redactionReplacer applies the redactions, longest secret first, so a
+// URL is replaced whole before the ticket inside it.
+func redactionReplacer(rs []redaction) *strings.Replacer {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b redaction) int { return len(b.secret) - len(a.secret) })
 	var pairs []string
 	seen := map[string]bool{}
-	for _, s := range sortedByLength(secrets) {
-		if s == "" || seen[s] {
+	for _, r := range sorted {
+		if r.secret == "" || seen[r.secret] {
 			continue
 		}
-		seen[s] = true
-		pairs = append(pairs, s, redacted)
+		seen[r.secret] = true
+		pairs = append(pairs, r.secret, r.replacement)
 	}
 	return strings.NewReplacer(pairs...)
-}
-
-// sortedByLength returns the strings longest first.
-func sortedByLength(in []string) []string {
-	out := slices.Clone(in)
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return out
 }
 
 // unsafePathChars are replaced in a test's name to make a folder name.

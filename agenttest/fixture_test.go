@@ -150,6 +150,14 @@ func fixtureExpect() playwright.PlaywrightAssertions {
 	return playwright.NewPlaywrightAssertions(10000)
 }
 
+// fixtureCleanupCtx is a bounded context for a cleanup, when the test's
+// own context is already cancelled.
+func fixtureCleanupCtx(tb testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
 // fixtureCtx is a bounded context for core calls in tests.
 func fixtureCtx(tb testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(tb.Context(), 30*time.Second)

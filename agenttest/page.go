@@ -38,7 +38,7 @@ type Page struct {
 
 	mu       sync.Mutex
 	tasks    []*ownedTask // tasks this page created, in order
-	secrets  []string     // strings no artifact may contain
+	secrets  []redaction  // what no error or artifact may show
 	tracing  bool
 	released bool
 }
@@ -115,7 +115,7 @@ func (p *Page) own(t *Task) *ownedTask {
 	defer p.mu.Unlock()
 	ot := &ownedTask{task: t}
 	p.tasks = append(p.tasks, ot)
-	p.secrets = append(p.secrets, taskSecrets(t)...)
+	p.secrets = append(p.secrets, taskRedactions(t)...)
 	return ot
 }
 
@@ -123,14 +123,14 @@ func (p *Page) own(t *Task) *ownedTask {
 func (p *Page) addSecret(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.secrets = append(p.secrets, s)
+	p.secrets = append(p.secrets, redaction{s, redacted})
 }
 
 // redactor replaces every secret the page knows of.
 func (p *Page) redactor() *strings.Replacer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return secretReplacer(p.secrets)
+	return redactionReplacer(p.secrets)
 }
 
 // Release ends the page: it closes its BrowserContext, revokes every

@@ -122,7 +122,7 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p, err := Open(fixtureCtx(t), s.opts()...)
-			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCtx(t))) })
+			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 			require.NoError(t, err)
 			err = p.SignIn(fixtureCtx(t), c.opts...)
 			var sie *SignInError
@@ -153,7 +153,7 @@ func TestSignInRefusesAWrongUser(t *testing.T) {
 	t.Cleanup(impostor.Close)
 
 	p, err := Open(fixtureCtx(t), s.opts()...)
-	t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCtx(t))) })
+	t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 	require.NoError(t, err)
 	err = p.SignIn(fixtureCtx(t), AsUser(fixtureAda), RedirectTo(impostor.URL+"/dashboard"))
 	var sie *SignInError
@@ -166,10 +166,12 @@ func TestFailedTestKeepsRedactedArtifacts(t *testing.T) {
 	t.Parallel()
 	s := fixtureStart(t)
 	ft := fixtureNewFakeT(t, "TestCheckout/with spaces")
+	base := t.TempDir()
+	dir := filepath.Join(base, "TestCheckout_with_spaces")
 	var task *Task
 	var token string
 	ft.run(func(tb testing.TB) {
-		page := SignIn(tb, s.opts(AsUser(fixtureAda))...)
+		page := SignIn(tb, s.opts(AsUser(fixtureAda), WithArtifactsDir(base))...)
 		task = page.Task
 		var err error
 		token, err = page.sessionToken(page.origin)
@@ -181,30 +183,30 @@ func TestFailedTestKeepsRedactedArtifacts(t *testing.T) {
 	})
 	require.True(t, ft.Failed())
 	require.NotEmpty(t, token)
-	assert.Contains(t, ft.output(), "artifacts of the failed test are in "+ft.dir)
+	assert.Contains(t, ft.output(), "artifacts of the failed test are in "+dir)
 	assert.Equal(t, task.ID, ft.attrs["agenttest.task_id"])
 
 	for _, name := range []string{artifactScreenshot, artifactTrace, artifactHTML, artifactConsole} {
-		info, err := os.Stat(filepath.Join(ft.dir, name))
+		info, err := os.Stat(filepath.Join(dir, name))
 		require.NoError(t, err, name)
 		assert.NotZero(t, info.Size(), name)
 	}
-	entries, err := os.ReadDir(ft.dir)
+	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 4, "nothing but the four artifacts (no unredacted trace left)")
 
-	console, err := os.ReadFile(filepath.Join(ft.dir, artifactConsole))
+	console, err := os.ReadFile(filepath.Join(dir, artifactConsole))
 	require.NoError(t, err)
-	assert.Contains(t, string(console), "visited REDACTED with REDACTED")
+	assert.Contains(t, string(console), "visited "+task.RedactedURL()+" with REDACTED")
 	secrets := []string{fixtureTicket(task), token, url.QueryEscape(fixtureTicket(task))}
 	for _, name := range []string{artifactHTML, artifactConsole} {
-		data, err := os.ReadFile(filepath.Join(ft.dir, name))
+		data, err := os.ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err)
 		for _, secret := range secrets {
 			assert.NotContains(t, string(data), secret, name)
 		}
 	}
-	zr, err := zip.OpenReader(filepath.Join(ft.dir, artifactTrace))
+	zr, err := zip.OpenReader(filepath.Join(dir, artifactTrace))
 	require.NoError(t, err)
 	defer zr.Close()
 	sawNetwork := false
@@ -265,6 +267,15 @@ func TestExpectSignedOutAfterSignOut(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, fixtureExpect().Locator(page.Locator("h1")).ToContainText("Sign in"))
 	require.Error(t, CheckSignedIn(fixtureCtx(t), fixtureWithTimeout(page, 300*time.Millisecond)))
+}
+
+func TestArtifactsDirFor(t *testing.T) {
+	env := EnvFromMap(map[string]string{"AGENTTEST_ARTIFACTS_DIR": "/tmp/arts"})
+	artifactDir := func() string { return "/from/go-test-artifacts" }
+	assert.Equal(t, "opt/TestX_sub_case", artifactsDirFor("TestX/sub case", "opt", true, artifactDir, env))
+	assert.Equal(t, "/from/go-test-artifacts", artifactsDirFor("TestX", "", true, artifactDir, env))
+	assert.Equal(t, "/tmp/arts/TestX", artifactsDirFor("TestX", "", false, artifactDir, env))
+	assert.Equal(t, "test-results/TestX", artifactsDirFor("TestX", "", false, artifactDir, EnvFromMap(nil)))
 }
 
 func TestFixtureNeedsMain(t *testing.T) {
