@@ -29,7 +29,8 @@
 // purpose and guarded: one Playwright driver and browser per test binary
 // (started on first use, stopped by [Main] or [Run]), one client per
 // binary built from the environment, and one rate limiter per secret
-// key. Everything a test owns (its BrowserContext, page, tasks and
+// key (the limiter registry and the browser are the package's only
+// package-level state). Everything a test owns (its BrowserContext, page, tasks and
 // session) is its own, so SignIn is safe under t.Parallel.
 //
 // # Configuration
@@ -41,6 +42,29 @@
 // AGENTTEST_BROWSER, AGENTTEST_BROWSER_PATH, AGENTTEST_HEADED and
 // AGENTTEST_SLOWMO for the browser; AGENTTEST_ARTIFACTS_DIR for failed
 // tests' artifacts. Per-call choices are [Option] values.
+//
+// # The Backend API client
+//
+// [Client] talks to Clerk's Backend API for Agent Tasks. Build it from
+// a [Config]: [LoadConfig] reads CLERK_SECRET_KEY and CLERK_API_URL from
+// the process, then .env.local and .env files from the working directory
+// up to the module root, without modifying the process environment.
+// sk_live_ keys are refused unless AGENTTEST_ALLOW_PRODUCTION=1: an Agent
+// Task mints a real session for a real user. [Client.Create] checks its
+// parameters before any request and returns a [Task] whose URL only
+// [Task.URL] returns. Revoke a task you did not use; errors.Is(err,
+// [ErrTaskNotPending]) means it was already used, revoked, expired or is
+// unknown. Failures from Clerk are [*APIError] values with the status,
+// every Clerk code and message, and the trace id.
+//
+// Every request, retries included, waits on a client-side rate limiter
+// shared by every Client of the same secret key in the process (Clerk
+// limits per instance: 100 requests per 10 s for development keys, 1000
+// for production; see [NewLimiter]) and is retried on 408, 429, 5xx
+// gateway errors and dropped connections with exponential backoff that
+// honours Retry-After and never waits past the context's deadline
+// ([RetryPolicy]). A create whose answer was lost may therefore leave a
+// duplicate pending task that nobody holds the URL of; Clerk expires it.
 //
 // # The core and the wrappers
 //
