@@ -118,7 +118,7 @@ type browserHost struct {
 	client    *Client
 	clientErr error
 
-	// users caches identifier -> user id lookups (see [AsIdentifier]).
+	// users caches API URL + identifier -> user id (see [AsIdentifier]).
 	users sync.Map
 }
 

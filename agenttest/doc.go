@@ -88,6 +88,7 @@
 // A task URL is single-use, so the navigation to it is never retried.
 // The fixture reads whom the session token is for; it does not verify
 // the token's signature (the application under test does that).
-// Identifier lookups are cached per test binary by identifier alone, so
-// one binary should talk to one Clerk instance.
+// An identifier is resolved to its user once per Clerk instance and
+// test binary: a user whose identifier moves to another user during a
+// run is not noticed.
 package agenttest

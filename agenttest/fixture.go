@@ -23,10 +23,14 @@ import (
 func SignIn(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
 	p := NewPage(tb, opts...)
-	if err := p.SignIn(tb.Context(), WithTaskDescription(description(tb, p.opts))); err != nil {
+	err := p.SignIn(tb.Context(), WithTaskDescription(description(tb, p.opts)))
+	if p.Task != nil {
+		// Recorded on failure too: the id is what Clerk's logs know it by.
+		tb.Attr("agenttest.task_id", p.Task.ID)
+	}
+	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Attr("agenttest.task_id", p.Task.ID)
 	tb.Attr("agenttest.user_id", p.UserID)
 	tb.Logf("agenttest: signed in as %s (session %s, task %s)", p.UserID, p.SessionID, p.Task.ID)
 	return p

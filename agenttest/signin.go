@@ -345,15 +345,17 @@ func withoutQuery(u *url.URL) string {
 	return u.Scheme + "://" + u.Host + u.Path
 }
 
-// lookupUser resolves an identifier to a user id, once per test binary.
+// lookupUser resolves an identifier to a user id, once per Clerk
+// instance (API URL) and test binary.
 func lookupUser(ctx context.Context, c *Client, identifier string) (string, error) {
-	if id, ok := host.users.Load(identifier); ok {
+	key := c.apiURL + "\x00" + identifier
+	if id, ok := host.users.Load(key); ok {
 		return id.(string), nil
 	}
 	u, err := c.FindUser(ctx, identifier)
 	if err != nil {
 		return "", fmt.Errorf("look up the user of %q: %w", identifier, err)
 	}
-	host.users.Store(identifier, u.ID)
+	host.users.Store(key, u.ID)
 	return u.ID, nil
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest"
@@ -13,7 +12,9 @@ import (
 // too) instead of their user id.
 func TestSignInByEmailAddress(t *testing.T) {
 	t.Parallel()
-	email := os.Getenv("AGENTTEST_USER_IDENTIFIER")
+	env, err := agenttest.LoadEnv()
+	require.NoError(t, err)
+	email, _ := env.Lookup("AGENTTEST_USER_IDENTIFIER")
 	if email == "" {
 		needEmbedded(t, "set AGENTTEST_USER_IDENTIFIER to a verified email of a test user")
 		email = "grace@example.com"
