@@ -4,24 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/agenttest/agenttest/agenttest"
 )
-
-func createCommand() command {
-	c := command{
-		name:    "create",
-		summary: "create an Agent Task and print its id and sign-in URL",
-		usage:   "create (--user-id ID | --identifier X) --redirect-url URL [--agent-name N] [--description D] [--session-max-duration 30m]",
-	}
-	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		return runCreate(ctx, c, args, stdout, stderr)
-	}
-	return c
-}
 
 func runCreate(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, `It reads CLERK_SECRET_KEY and CLERK_API_URL from the environment, .env.local
@@ -58,8 +43,6 @@ agenttest revoke TASK_ID.`)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	task, err := client.Create(ctx, p)
 	if err != nil {
 		return err

@@ -6,28 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 )
-
-func demoCommand() command {
-	c := command{
-		name:    "demo",
-		summary: "run the Clerk emulator and the demo app together, with a sign-in link",
-		usage:   "demo [--listen-host HOST] [--users FILE]",
-	}
-	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		return runDemo(ctx, c, args, stdout, stderr)
-	}
-	return c
-}
 
 func runDemo(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, `Both listen on HOST (cookies ignore ports, not hosts). Once both listen it
@@ -50,8 +35,6 @@ user. It serves until SIGINT or SIGTERM.`)
 	if len(users) == 0 {
 		return fmt.Errorf("users file %q holds no users: pass --users FILE with at least one", *usersFile)
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	emu, err := clerkemu.Start(clerkemu.Options{Addr: net.JoinHostPort(*host, "0"), Users: users})
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
@@ -15,18 +13,6 @@ import (
 // defaultUsersFile is the project's seed of Clerk users, relative to the
 // repository root.
 const defaultUsersFile = "testdata/users.json"
-
-func emulatorCommand() command {
-	c := command{
-		name:    "emulator",
-		summary: "run the Clerk emulator and print its env (CLERK_API_URL, CLERK_SECRET_KEY)",
-		usage:   "emulator [--listen ADDR] [--secret-key KEY] [--users FILE]",
-	}
-	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		return runEmulator(ctx, c, args, stdout, stderr)
-	}
-	return c
-}
 
 func runEmulator(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, `Once it listens it prints exactly two lines, an env file for the clients:
@@ -47,8 +33,6 @@ key of the throwaway instance just started. It serves until SIGINT or SIGTERM.`)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	emu, err := clerkemu.Start(clerkemu.Options{Addr: *listen, SecretKey: *key, Users: users})
 	if err != nil {

@@ -5,24 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/agenttest/agenttest/agenttest"
 )
-
-func installCommand() command {
-	c := command{
-		name:    "install",
-		summary: "install the Playwright driver and a browser (idempotent)",
-		usage:   "install [--browser chromium|firefox|webkit] [--check [--only driver|browser]]",
-	}
-	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		return runInstall(ctx, c, args, stdout, stderr)
-	}
-	return c
-}
 
 func runInstall(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, `Without --check it installs what is missing: the driver through playwright-go's
@@ -50,8 +35,6 @@ something is missing.`)
 	if *check {
 		return checkInstall(*browser, *only, stdout)
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return agenttest.Install(ctx, agenttest.InstallOptions{
 		Browser: *browser,
 		Stdout:  stdout,

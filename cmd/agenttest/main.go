@@ -28,11 +28,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	// SIGINT and SIGTERM cancel the context: emulator and demo stop
+	// serving, and an API call or download in progress is abandoned.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // command is one subcommand.
@@ -40,17 +47,39 @@ type command struct {
 	name    string
 	summary string
 	usage   string // synopsis after "agenttest "
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// run parses args with a flag set of c (see newFlagSet) and runs the
+	// command until done or ctx is cancelled.
+	run func(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error
 }
 
+// commands lists the subcommands in the order the usage shows them.
 func commands() []command {
-	return []command{
-		installCommand(),
-		emulatorCommand(),
-		demoCommand(),
-		createCommand(),
-		revokeCommand(),
-	}
+	return []command{{
+		name:    "install",
+		summary: "install the Playwright driver and a browser (idempotent)",
+		usage:   "install [--browser chromium|firefox|webkit] [--check [--only driver|browser]]",
+		run:     runInstall,
+	}, {
+		name:    "emulator",
+		summary: "run the Clerk emulator and print its env (CLERK_API_URL, CLERK_SECRET_KEY)",
+		usage:   "emulator [--listen ADDR] [--secret-key KEY] [--users FILE]",
+		run:     runEmulator,
+	}, {
+		name:    "demo",
+		summary: "run the Clerk emulator and the demo app together, with a sign-in link",
+		usage:   "demo [--listen-host HOST] [--users FILE]",
+		run:     runDemo,
+	}, {
+		name:    "create",
+		summary: "create an Agent Task and print its id and sign-in URL",
+		usage:   "create (--user-id ID | --identifier X) --redirect-url URL [--agent-name N] [--description D] [--session-max-duration 30m]",
+		run:     runCreate,
+	}, {
+		name:    "revoke",
+		summary: "revoke a pending Agent Task so its URL can no longer sign in",
+		usage:   "revoke TASK_ID",
+		run:     runRevoke,
+	}}
 }
 
 // run executes the command line args (without the program name) and
@@ -69,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if c.name != name {
 			continue
 		}
-		err := c.run(ctx, rest, stdout, stderr)
+		err := c.run(ctx, c, rest, stdout, stderr)
 		switch {
 		case err == nil, errors.Is(err, errHelpShown):
 			return 0
@@ -92,7 +121,7 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			_ = c.run(context.Background(), []string{"-h"}, stdout, stdout)
+			_ = c.run(context.Background(), c, []string{"-h"}, stdout, stdout)
 			return 0
 		}
 	}

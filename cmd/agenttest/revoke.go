@@ -5,25 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/agenttest/agenttest/agenttest"
 )
-
-func revokeCommand() command {
-	c := command{
-		name:    "revoke",
-		summary: "revoke a pending Agent Task so its URL can no longer sign in",
-		usage:   "revoke TASK_ID",
-	}
-	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		return runRevoke(ctx, c, args, stdout, stderr)
-	}
-	return c
-}
 
 func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, "It reads CLERK_SECRET_KEY and CLERK_API_URL like create, and prints \"revoked TASK_ID\".")
@@ -38,8 +23,6 @@ func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if _, err := client.Revoke(ctx, id); err != nil {
 		if errors.Is(err, agenttest.ErrTaskNotPending) {
 			return fmt.Errorf("nothing to revoke: task %s was already used, revoked or has expired: %s", id, strings.TrimPrefix(err.Error(), "agenttest: "))
