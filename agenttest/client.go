@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"golang.org/x/time/rate"
@@ -323,9 +324,9 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 // used, revoked, expired or unknown — gives an [*APIError] matching
 // [ErrTaskNotPending], which cleanup code can ignore.
 func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
-	op := "revoke agent task " + taskID
-	if err := validateID("task", taskID); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+	op, err := idOp("revoke agent task", "task", taskID)
+	if err != nil {
+		return nil, err
 	}
 	path, err := clerk.JoinPath(agentTasksPath, taskID, "revoke")
 	if err != nil {
@@ -347,18 +348,24 @@ func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	return task, nil
 }
 
-// validateID refuses ids that are empty or could change the request
-// path: Clerk ids are letters, digits, '_' and '-'.
-func validateID(what, id string) error {
-	if id == "" {
-		return fmt.Errorf("the %s id is empty: pass the id Clerk returned", what)
+// idOp checks id and returns the operation naming it, "revoke agent task
+// agttsk_…". An id that is empty or could change the request path (Clerk
+// ids are letters, digits, '_' and '-') fails without a request, and the
+// error does not repeat it: a caller may have passed something secret by
+// mistake, such as the task URL instead of the task id.
+func idOp(op, what, id string) (string, error) {
+	switch {
+	case id == "":
+		return "", fmt.Errorf("agenttest: %s: the %s id is empty: pass the id Clerk returned", op, what)
+	case strings.Contains(id, "://"):
+		return "", fmt.Errorf("agenttest: %s: the %s id is a URL (not shown: it may be a sign-in credential): pass the id Clerk returned, not a URL", op, what)
 	}
 	for _, r := range id {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return fmt.Errorf("the %s id %q is not a Clerk id (letters, digits, '_' and '-' only)", what, errorOneLine(id))
+			return "", fmt.Errorf("agenttest: %s: the %s id (%d characters, not shown) is not a Clerk id: pass the id Clerk returned (letters, digits, '_' and '-' only)", op, what, utf8.RuneCountInString(id))
 		}
 	}
-	return nil
+	return op + " " + id, nil
 }
 
 // call sends req through the Backend and returns the raw 2xx answer, or

@@ -61,7 +61,7 @@ func clientTestHTTP(t testing.TB) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// clientTestNoJitter is a fast retry policy for tests: tiny delays, no
+// clientTestFastRetries is a fast retry policy for tests: tiny delays, no
 // jitter, so retries take milliseconds.
 var clientTestFastRetries = RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxJitter: -1}
 
@@ -109,6 +109,9 @@ func (w clientTestLogWriter) Write(p []byte) (int, error) {
 	w.l.lines = append(w.l.lines, string(p))
 	return len(p), nil
 }
+
+// clientTestErr drops a call's result, keeping its error.
+func clientTestErr[T any](_ T, err error) error { return err }
 
 // clientTestJSONEqual compares two JSON documents as values.
 func clientTestJSONEqual(t testing.TB, got, want []byte) {
@@ -224,9 +227,22 @@ func TestCreateRefusesInvalidParamsWithoutRequest(t *testing.T) {
 		})
 	}
 	c := clientTestClient(t, dev)
-	for _, id := range []string{"", "../users/user_1", "agttsk_1/revoke", "agttsk 1", "agttsk_1?x=y"} {
-		if _, err := c.Revoke(clientTestCtx(t), id); err == nil || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task") {
+	const ticketURL = "http://127.0.0.1:1/v1/tickets/accept?ticket=T1CK3Tsecret"
+	for _, id := range []string{"", "../users/user_1", "agttsk_1/revoke", "agttsk 1", "agttsk_1?x=y", ticketURL, "T1CK3Tsecret?"} {
+		if _, err := c.Revoke(clientTestCtx(t), id); err == nil || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task: ") {
 			t.Errorf("Revoke(%q) = %v, want refused", id, err)
+		}
+		// A task URL passed by mistake for an id is a credential: no
+		// error repeats a refused id.
+		for name, err := range map[string]error{
+			"Revoke":        clientTestErr(c.Revoke(clientTestCtx(t), id)),
+			"User":          clientTestErr(c.User(clientTestCtx(t), id)),
+			"Session":       clientTestErr(c.Session(clientTestCtx(t), id)),
+			"RevokeSession": clientTestErr(c.RevokeSession(clientTestCtx(t), id)),
+		} {
+			if err == nil || strings.Contains(err.Error(), "T1CK3T") {
+				t.Errorf("%s(%q) = %v, want refused without repeating the id", name, id, err)
+			}
 		}
 	}
 	// The subtests ran one after the other: nothing refused reached Clerk.

@@ -2,7 +2,6 @@ package agenttest
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/session"
@@ -12,9 +11,9 @@ import (
 // of "active", "revoked", "ended", "expired", and a session created by
 // an Agent Task carries Actor {"type":"agent","task_id":…}.
 func (c *Client) Session(ctx context.Context, sessionID string) (*clerk.Session, error) {
-	op := "get session " + sessionID
-	if err := validateID("session", sessionID); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+	op, err := idOp("get session", "session", sessionID)
+	if err != nil {
+		return nil, err
 	}
 	ctx, rec := withCallRecord(ctx)
 	s, err := (&session.Client{Backend: c.Backend}).Get(ctx, sessionID)
@@ -27,9 +26,9 @@ func (c *Client) Session(ctx context.Context, sessionID string) (*clerk.Session,
 // RevokeSession revokes a session (POST /v1/sessions/{id}/revoke), which
 // signs the browser holding it out, and returns it.
 func (c *Client) RevokeSession(ctx context.Context, sessionID string) (*clerk.Session, error) {
-	op := "revoke session " + sessionID
-	if err := validateID("session", sessionID); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+	op, err := idOp("revoke session", "session", sessionID)
+	if err != nil {
+		return nil, err
 	}
 	ctx, rec := withCallRecord(ctx)
 	s, err := (&session.Client{Backend: c.Backend}).Revoke(ctx, &session.RevokeParams{ID: sessionID})

@@ -17,9 +17,9 @@ const usersPath = "/users"
 // User returns the Clerk user with this id (GET /v1/users/{id}). An
 // unknown id gives an [*APIError] matching [ErrUserNotFound].
 func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
-	op := "get user " + userID
-	if err := validateID("user", userID); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+	op, err := idOp("get user", "user", userID)
+	if err != nil {
+		return nil, err
 	}
 	path, err := clerk.JoinPath(usersPath, userID)
 	if err != nil {
