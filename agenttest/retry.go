@@ -20,7 +20,7 @@ import (
 // RetryPolicy says how the client retries Backend API requests that
 // failed in a way worth retrying: statuses 408, 429, 500, 502, 503 and
 // 504, and connection errors (refused, reset, closed without an answer,
-// timed out). The wait before retry n (from 0) is BaseDelay × 2^n plus
+// DNS failures, timed out). The wait before retry n (from 0) is BaseDelay × 2^n plus
 // up to MaxJitter, at most MaxDelay, and never shorter than the
 // server's Retry-After. Retrying stops early, returning the last answer
 // and saying why in the error, when the next wait would pass the
@@ -152,8 +152,10 @@ func retryableStatus(code int) bool {
 var errAttemptTimeout = errors.New("attempt timed out")
 
 // retryableError reports connection-level failures worth retrying:
-// refused, reset, aborted, closed without an answer (EOF), timed out.
-// TLS and URL errors are not retried: they will not heal.
+// refused, reset, aborted, closed without an answer (EOF), DNS failures
+// (every kind, as @clerk/testing retries them: a resolver that briefly
+// fails often says "no such host"), timed out. TLS and URL errors are not
+// retried: they will not heal.
 func retryableError(err error) bool {
 	if errors.Is(err, errAttemptTimeout) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
@@ -161,9 +163,8 @@ func retryableError(err error) bool {
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return dns.IsTimeout || dns.IsTemporary
+	if dns := (*net.DNSError)(nil); errors.As(err, &dns) {
+		return true
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()

@@ -339,6 +339,42 @@ func TestRetryConnectionRefused(t *testing.T) {
 	}
 }
 
+// clientTestRoundTrip is an http.RoundTripper made of a function.
+type clientTestRoundTrip func(*http.Request) (*http.Response, error)
+
+func (f clientTestRoundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestRetryDNSErrors(t *testing.T) {
+	t.Parallel()
+	for _, dnsErr := range []*net.DNSError{
+		{Err: "no such host", Name: "api.clerk.test", IsNotFound: true},
+		{Err: "server misbehaving", Name: "api.clerk.test", IsTemporary: true},
+		{Err: "i/o timeout", Name: "api.clerk.test", IsTimeout: true},
+	} {
+		var attempts atomic.Int64
+		base := clientTestRoundTrip(func(r *http.Request) (*http.Response, error) {
+			attempts.Add(1)
+			if r.Body != nil {
+				r.Body.Close()
+			}
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: dnsErr}
+		})
+		clock := newClientTestClock()
+		c, err := NewClient(Config{SecretKey: clientTestKey, APIURL: "https://api.clerk.test"},
+			WithHTTPClient(&http.Client{Transport: base}), WithLimiter(nil), WithRetryPolicy(clock.policy()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Create(clientTestCtx(t), clientTestCreate)
+		if !errors.As(err, new(*net.DNSError)) || !strings.Contains(err.Error(), "gave up after 6 attempts") {
+			t.Errorf("%s: error %v, want the DNS error after 6 attempts", dnsErr.Err, err)
+		}
+		if n := attempts.Load(); n != 6 {
+			t.Errorf("%s: %d attempts, want 6 (DNS failures are retried)", dnsErr.Err, n)
+		}
+	}
+}
+
 func TestRetryAttemptTimeout(t *testing.T) {
 	t.Parallel()
 	s := newClientTestServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
