@@ -34,6 +34,9 @@ const (
 	installDriverTimeout   = 5 * time.Minute  // playwright-go's download or npm pack
 	installVerifyTimeout   = 30 * time.Second // `cli.js --version`
 	installBrowserDownload = 15 * time.Minute // `cli.js install <browser>`
+	// installWaitDelay bounds the wait for a killed command's output: a
+	// child it started (Playwright downloads in one) may hold the pipes.
+	installWaitDelay = 10 * time.Second
 )
 
 // systemChromiums are the executables FindBrowser looks for on PATH, in order.
@@ -507,8 +510,11 @@ func installDriverNPM(ctx context.Context, tmp, version string) error {
 	ctx, cancel := context.WithTimeout(ctx, installDriverTimeout)
 	defer cancel()
 	spec := "playwright-core@" + version
-	cmd := exec.CommandContext(ctx, npm, "pack", spec, "--pack-destination", packDir, "--silent")
+	// --prefer-offline: a version is immutable, so npm's cache (warm after
+	// a first install) serves it without asking the registry again.
+	cmd := exec.CommandContext(ctx, npm, "pack", spec, "--pack-destination", packDir, "--silent", "--prefer-offline")
 	cmd.Dir = packDir
+	cmd.WaitDelay = installWaitDelay
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -593,7 +599,9 @@ func installVerifyDriver(ctx context.Context, dir, version string) error {
 	if node == "" {
 		node = filepath.Join(dir, nodeName())
 	}
-	out, err := exec.CommandContext(ctx, node, filepath.Join(dir, "package", "cli.js"), "--version").CombinedOutput()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "package", "cli.js"), "--version")
+	cmd.WaitDelay = installWaitDelay
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("agenttest: install playwright driver: verify with --version: %w: %s", err, installErrorLine(string(out)))
 	}
@@ -657,6 +665,7 @@ func installBrowser(ctx context.Context, dir, kind string, out io.Writer, log *s
 		node = filepath.Join(dir, nodeName())
 	}
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "package", "cli.js"), "install", kind)
+	cmd.WaitDelay = installWaitDelay
 	var tail bytes.Buffer
 	cmd.Stdout = out
 	cmd.Stderr = io.MultiWriter(out, &tail)

@@ -3,6 +3,8 @@ package agenttest
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,7 +248,9 @@ func TestInstallRefusesForeignDriverDir(t *testing.T) {
 }
 
 // TestInstallDriverFromNPM runs the real thing: playwright-go's download is
-// tried, then npm pack builds the driver in an empty PLAYWRIGHT_DRIVER_PATH.
+// tried (against a local host that has no driver, so the test does not
+// depend on Playwright's CDN), then npm pack builds the driver in an empty
+// PLAYWRIGHT_DRIVER_PATH.
 func TestInstallDriverFromNPM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: downloads playwright-core from the npm registry")
@@ -263,6 +267,9 @@ func TestInstallDriverFromNPM(t *testing.T) {
 	}
 	t.Setenv("PLAYWRIGHT_DRIVER_PATH", dir)
 	t.Setenv("PLAYWRIGHT_NODEJS_PATH", "")
+	noDriver := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(noDriver.Close)
+	t.Setenv("PLAYWRIGHT_DOWNLOAD_HOST", noDriver.URL)
 	t.Setenv("AGENTTEST_BROWSER_PATH", installFakeExecutable(t, t.TempDir(), "chromium"))
 
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
@@ -270,6 +277,9 @@ func TestInstallDriverFromNPM(t *testing.T) {
 	var out bytes.Buffer
 	if err := Install(ctx, InstallOptions{Stdout: &out}); err != nil {
 		t.Fatalf("Install: %v\noutput:\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "from npm") {
+		t.Errorf("Install did not build the driver from npm:\n%s", out.String())
 	}
 	if err := CheckDriver(); err != nil {
 		t.Fatalf("CheckDriver after Install: %v", err)
