@@ -23,11 +23,8 @@ agenttest revoke TASK_ID.`)
 	fs.StringVar(&p.AgentName, "agent-name", "", "agent `name` recorded in Clerk's audit log (default \"agenttest\")")
 	fs.StringVar(&p.TaskDescription, "description", "", "task description recorded in Clerk's audit log (default \"agenttest sign-in\")")
 	fs.DurationVar(&p.SessionMaxDuration, "session-max-duration", 0, "the longest the session may live, e.g. 30m (default Clerk's, 30m)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	switch {
 	case p.UserID != "" && p.Identifier != "":

@@ -22,11 +22,8 @@ two comments: the dashboard's address and a single-use sign-in link for that
 user. It serves until SIGINT or SIGTERM.`)
 	host := fs.String("listen-host", "127.0.0.1", "`host` both servers listen on")
 	usersFile := fs.String("users", defaultUsersFile, "JSON array of Clerk users to seed (at least one)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	users, err := loadUsers(*usersFile)
 	if err != nil {

@@ -23,11 +23,8 @@ key of the throwaway instance just started. It serves until SIGINT or SIGTERM.`)
 	listen := fs.String("listen", "127.0.0.1:0", "listen `address`")
 	key := fs.String("secret-key", "", "the instance's secret `key`, sk_test_… or sk_live_…; visible to local users in the process list (default: a random sk_test_ key)")
 	usersFile := fs.String("users", defaultUsersFile, "JSON array of Clerk users to seed; \"\" for none")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	users, err := loadUsers(*usersFile)
 	if err != nil {

@@ -40,12 +40,20 @@ func hasFlags(fs *flag.FlagSet) bool {
 }
 
 // parseFlags parses args and maps the outcome to errHelpShown or errUsage.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// After the flags it wants exactly one argument, named positional in the
+// problem it reports, or none when positional is "".
+func parseFlags(fs *flag.FlagSet, args []string, positional string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelpShown
 		}
 		return errUsage
+	}
+	switch {
+	case positional == "" && fs.NArg() > 0:
+		return usagef(fs, "unexpected argument %q", fs.Arg(0))
+	case positional != "" && fs.NArg() != 1:
+		return usagef(fs, "want exactly one %s, got %d arguments", positional, fs.NArg())
 	}
 	return nil
 }

@@ -18,11 +18,8 @@ something is missing.`)
 	browser := fs.String("browser", "chromium", "the browser to provide: chromium, firefox or webkit")
 	check := fs.Bool("check", false, "only report what is missing; exit 1 when anything is")
 	only := fs.String("only", "", "with --check, check only the `driver` or only the browser")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	switch *only {
 	case "", "driver", "browser":

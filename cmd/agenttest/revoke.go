@@ -12,11 +12,8 @@ import (
 
 func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, "It reads CLERK_SECRET_KEY and CLERK_API_URL like create, and prints \"revoked TASK_ID\".")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, "TASK_ID"); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef(fs, "want exactly one TASK_ID, got %d arguments", fs.NArg())
 	}
 	id := fs.Arg(0)
 	client, err := loadClient()
