@@ -299,7 +299,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			retryDiscard(resp)
 		}
 		// The record describes the answer handed back; this one is not.
-		rec.status, rec.header, rec.body = 0, nil, nil
+		rec.status, rec.header, rec.body, rec.bodyErr = 0, nil, nil, nil
 		t.logger.LogAttrs(ctx, slog.LevelDebug, "agenttest: retrying Clerk Backend API request", attrs...)
 		if err := t.policy.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("waiting %s to retry (attempt %d: %s): %w", wait, attempt+1, why, err)

@@ -313,6 +313,34 @@ func TestRetryDroppedConnections(t *testing.T) {
 	}
 }
 
+// A retried answer whose body broke while it was discarded does not
+// color the error of a later attempt that got no answer at all.
+func TestRetryErrorIsTheLastAttempts(t *testing.T) {
+	t.Parallel()
+	s := newClientTestServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		if n == 1 { // a 503 whose body is cut short
+			buf.WriteString("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"errors\":")
+			buf.Flush()
+		}
+	})
+	clock := newClientTestClock()
+	p := clock.policy()
+	p.MaxRetries = 1
+	_, err := s.client(t, WithRetryPolicy(p)).Create(clientTestCtx(t), clientTestCreate)
+	if err == nil || !strings.Contains(err.Error(), "closed without a response") || strings.Contains(err.Error(), "reading its body") {
+		t.Fatalf("error %v, want the last attempt's: the connection closed without a response", err)
+	}
+	if n := s.requests.Load(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
+
 func TestRetryConnectionRefused(t *testing.T) {
 	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
