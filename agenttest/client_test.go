@@ -390,7 +390,25 @@ func TestClientAPIErrors(t *testing.T) {
 	}
 
 	// A redirect host the instance does not own is accepted at creation
-	// and refused at the visit, as with Clerk.
+	// and refused at the visit, as with Clerk; the task stays pending.
+	foreign, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: "http://foreign.example/dashboard"})
+	if err != nil {
+		t.Fatalf("create with a foreign redirect host: %v, want it accepted", err)
+	}
+	visitor := clientTestHTTP(t)
+	visitor.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := visitor.Get(foreign.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || len(emu.Sessions()) != 0 {
+		t.Errorf("visiting a task URL with a foreign redirect host: %d and %d sessions, want 400 and none", resp.StatusCode, len(emu.Sessions()))
+	}
+	if _, err := c.Revoke(ctx, foreign.ID); err != nil {
+		t.Errorf("revoke the refused task: %v, want it still pending", err)
+	}
+
 	// A wrong key: 401.
 	bad, err := NewClient(Config{SecretKey: "sk_test_wrongwrongwrong", APIURL: emu.APIURL()}, WithHTTPClient(clientTestHTTP(t)), WithLimiter(nil))
 	if err != nil {
