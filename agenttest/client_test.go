@@ -501,6 +501,8 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	keep(err)
 	_, err = c.Revoke(ctx, pending.ID)
 	keep(err)
+	_, err = c.Revoke(ctx, pending.URL()) // the URL passed for the id by mistake
+	keep(err)
 	_, err = c.FindUser(ctx, "nobody@example.com")
 	keep(err)
 
