@@ -8,7 +8,7 @@ FUZZTIME ?= 20s
 TEST_TIMEOUT ?= 20m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test e2e bench fuzz
+.PHONY: help setup lint test e2e bench bench-ratio fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9]+):.*## (.*)/  \1\t\2/' | expand -t 10
@@ -30,6 +30,9 @@ e2e: setup ## setup, then the end-to-end tests, verbose
 
 bench: ## benchmarks of the agenttest package
 	$(GO) test -run '^$$' -bench . -benchmem ./agenttest/
+
+bench-ratio: setup ## BenchmarkSignIn vs BenchmarkBareNavigation in one run: medians and their ratio
+	@GO=$(GO) bash .ci/bench-ratio.sh
 
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@FUZZTIME=$(FUZZTIME) GO=$(GO) bash .ci/fuzz.sh

@@ -71,7 +71,7 @@ func (p *Page) SaveArtifacts(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("agenttest: save artifacts: %w", err)
 	}
-	r := p.redactor()
+	r := p.artifactRedactor()
 	var errs []error
 	if _, err := p.Page.Screenshot(playwright.PageScreenshotOptions{
 		Path:     playwright.String(filepath.Join(dir, artifactScreenshot)),
@@ -81,10 +81,10 @@ func (p *Page) SaveArtifacts(dir string) error {
 	}
 	if html, err := p.Page.Content(); err != nil {
 		errs = append(errs, fmt.Errorf("page html: %w", err))
-	} else if err := os.WriteFile(filepath.Join(dir, artifactHTML), []byte(r.Replace(html)), 0o644); err != nil {
+	} else if err := os.WriteFile(filepath.Join(dir, artifactHTML), []byte(r(html)), 0o644); err != nil {
 		errs = append(errs, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, artifactConsole), []byte(r.Replace(p.console.String())), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, artifactConsole), []byte(r(p.console.String())), 0o644); err != nil {
 		errs = append(errs, err)
 	}
 	p.mu.Lock()
@@ -92,26 +92,63 @@ func (p *Page) SaveArtifacts(dir string) error {
 	p.tracing = false
 	p.mu.Unlock()
 	if tracing {
-		raw := filepath.Join(dir, ".trace-unredacted.zip")
-		if err := p.BrowserContext.Tracing().Stop(raw); err != nil {
+		if err := p.saveTrace(filepath.Join(dir, artifactTrace), r); err != nil {
 			errs = append(errs, fmt.Errorf("trace: %w", err))
-		} else if err := redactZip(raw, filepath.Join(dir, artifactTrace), r); err != nil {
-			errs = append(errs, fmt.Errorf("trace: %w", err))
-		}
-		if err := os.Remove(raw); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("agenttest: save artifacts in %s: %s", dir, r.Replace(err.Error()))
+		return fmt.Errorf("agenttest: save artifacts in %s: %s", dir, r(err.Error()))
 	}
 	return nil
 }
 
+// saveTrace stops the trace into a temporary file outside the artifacts
+// folder (which CI uploads) and writes its redacted copy to dst.
+func (p *Page) saveTrace(dst string, r func(string) string) error {
+	tmp, err := os.CreateTemp("", "agenttest-trace-*.zip")
+	if err != nil {
+		return err
+	}
+	raw := tmp.Name()
+	defer os.Remove(raw)
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := p.BrowserContext.Tracing().Stop(raw); err != nil {
+		return err
+	}
+	return redactZip(raw, dst, r)
+}
+
+// artifactRedactor returns the function every artifact's text goes
+// through: the secrets the page knows of (task URLs, tickets, session
+// tokens), every cookie value the context holds (a sign-in that failed
+// before the cookie step has not learnt its token yet; a real Clerk
+// development instance also sets __clerk_db_jwt and handshake cookies),
+// anything shaped like a secret key, and credential-looking parameters
+// (ticket=, __session=, __clerk_…=, token=, authorization: …).
+func (p *Page) artifactRedactor() func(string) string {
+	if p.BrowserContext != nil {
+		if cookies, err := p.BrowserContext.Cookies(); err == nil {
+			for _, c := range cookies {
+				if len(c.Value) >= 16 {
+					p.addSecret(c.Value)
+				}
+			}
+		}
+	}
+	known := p.redactor()
+	return func(s string) string {
+		s = known.Replace(s)
+		s = redactSecretKeyRE.ReplaceAllString(s, "sk_${1}_"+redacted)
+		return redactParamRE.ReplaceAllString(s, "${1}${2}"+redacted)
+	}
+}
+
 // redactZip copies the zip at src to dst with every secret replaced in
-// every entry. The trace's network log holds the task URL and the
+// every text entry. The trace's network log holds the task URL and the
 // session cookie, so it cannot be kept as Playwright wrote it.
-func redactZip(src, dst string, r *strings.Replacer) (err error) {
+func redactZip(src, dst string, r func(string) string) (err error) {
 	zr, err := zip.OpenReader(src)
 	if err != nil {
 		return err
@@ -144,11 +181,24 @@ func redactZip(src, dst string, r *strings.Replacer) (err error) {
 		if err != nil {
 			return err
 		}
-		if _, err := io.WriteString(w, r.Replace(string(data))); err != nil {
+		if !isImage(entry.Name) {
+			data = []byte(r(string(data)))
+		}
+		if _, err := w.Write(data); err != nil {
 			return err
 		}
 	}
 	return zw.Close()
+}
+
+// isImage reports whether a trace entry is a screenshot, which holds no
+// text to redact and must not be edited byte-wise.
+func isImage(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".jpeg", ".jpg", ".png", ".webp":
+		return true
+	}
+	return false
 }
 
 // taskRedactions are the forms a task URL's secret can take in a page,

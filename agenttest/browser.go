@@ -195,7 +195,10 @@ func (h *browserHost) start(env Env) (playwright.Browser, error) {
 	}
 	if v, ok := env.Lookup(envBrowserPath); ok && v != "" {
 		// FindBrowser reads the process environment; a value that came
-		// from a .env file is honoured here.
+		// from a .env file is honoured here, with the same check.
+		if err := installIsExecutable(v); err != nil {
+			return nil, fmt.Errorf("agenttest: %s: %w: point it at a browser executable, or unset it", envBrowserPath, err)
+		}
 		settings.path = v
 	} else {
 		settings.path, err = FindBrowser(settings.kind)

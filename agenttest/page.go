@@ -150,7 +150,12 @@ func (p *Page) Release(ctx context.Context) error {
 		return nil
 	}
 	p.released = true
-	tasks := append([]*ownedTask(nil), p.tasks...)
+	var unused []*Task
+	for _, ot := range p.tasks {
+		if !ot.used {
+			unused = append(unused, ot.task)
+		}
+	}
 	p.mu.Unlock()
 
 	var errs []error
@@ -165,8 +170,8 @@ func (p *Page) Release(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("agenttest: close browser context: %w", err))
 		}
 	}
-	for _, ot := range tasks {
-		if err := revokeUnused(ctx, p.client, ot); err != nil {
+	for _, t := range unused {
+		if err := revokeUnused(ctx, p.client, t); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -180,15 +185,15 @@ func (p *Page) Release(ctx context.Context) error {
 
 // revokeUnused revokes a task that is not known to be used; a task that
 // is no longer pending is what cleanup wants, so that is no error.
-func revokeUnused(ctx context.Context, c *Client, ot *ownedTask) error {
-	if ot.used || c == nil {
+func revokeUnused(ctx context.Context, c *Client, t *Task) error {
+	if c == nil {
 		return nil
 	}
-	_, err := c.Revoke(ctx, ot.task.ID)
+	_, err := c.Revoke(ctx, t.ID)
 	if err == nil || errors.Is(err, ErrTaskNotPending) {
 		return nil
 	}
-	return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", ot.task.ID, err)
+	return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
 }
 
 // revokeSession revokes a session; one that has already ended (signed

@@ -375,3 +375,55 @@ func fixtureRSAKey(t *testing.T) *rsa.PrivateKey {
 func fixtureShortWait() playwright.LocatorAssertionsToContainTextOptions {
 	return playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(500)}
 }
+
+func TestArtifactsRedactCookiesAndCredentialParameters(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	ft := fixtureNewFakeT(t, "TestBeforeTheCookieStep")
+	base := t.TempDir()
+	const dbJWT = "dvb_2devbrowser0000000000000000000000"
+	ft.run(func(tb testing.TB) {
+		page := NewPage(tb, s.opts(WithArtifactsDir(base))...)
+		// A cookie the fixture never learnt about (as when a sign-in fails
+		// before its cookie step) and credential-looking text.
+		require.NoError(t, page.BrowserContext.AddCookies([]playwright.OptionalCookie{{
+			Name: "__clerk_db_jwt", Value: dbJWT, URL: playwright.String(s.app.URL()),
+		}}))
+		_, err := page.Goto("/")
+		require.NoError(t, err)
+		_, err = page.Evaluate(`(v) => { document.body.append("db " + v + " link ?__clerk_handshake=eyJhbGciOi.x.y&ok=1"); console.log("token=abc123def456") }`, dbJWT)
+		require.NoError(t, err)
+		tb.Error("fail to keep the artifacts")
+	})
+	dir := filepath.Join(base, "TestBeforeTheCookieStep")
+	for _, name := range []string{artifactHTML, artifactConsole, artifactTrace} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err, name)
+		if name == artifactTrace {
+			data = fixtureUnzipText(t, filepath.Join(dir, name))
+		}
+		for _, secret := range []string{dbJWT, "eyJhbGciOi.x.y", "abc123def456"} {
+			assert.NotContains(t, string(data), secret, name)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(dir, artifactHTML))
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "__clerk_handshake=REDACTED&amp;ok=1", "the parameter's name stays, the rest of the page too")
+}
+
+// fixtureUnzipText is every entry of a zip, concatenated.
+func fixtureUnzipText(t *testing.T, path string) []byte {
+	zr, err := zip.OpenReader(path)
+	require.NoError(t, err)
+	defer zr.Close()
+	var all []byte
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		require.NoError(t, err)
+		all = append(all, data...)
+	}
+	return all
+}
