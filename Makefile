@@ -11,7 +11,7 @@ TEST_TIMEOUT ?= 20m
 .PHONY: help setup lint test e2e bench bench-ratio fuzz
 
 help: ## list the targets
-	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9]+):.*## (.*)/  \1\t\2/' | expand -t 10
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 
 setup: ## provide a browser (Debian chromium when none) and the Playwright driver; idempotent, fast when done
 	@bash .ci/setup-browser.sh
