@@ -71,7 +71,7 @@ func NewTask(tb testing.TB, opts ...Option) *Task {
 
 // cleanupPage is the cleanup SignIn, NewPage and NewTask register.
 func cleanupPage(tb testing.TB, p *Page) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), p.opts.cleanupDeadline)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), cleanupTimeout)
 	defer cancel()
 	if tb.Failed() && p.Page != nil {
 		env, _ := host.environment()

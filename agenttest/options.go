@@ -16,7 +16,7 @@ const (
 )
 
 // defaultTimeout bounds each step of a sign-in (navigation, redirect,
-// cookie, check) and each cleanup.
+// cookie, check).
 const defaultTimeout = 30 * time.Second
 
 // An Option changes one call of [SignIn], [NewPage] or [NewTask].
@@ -24,19 +24,18 @@ type Option func(*options)
 
 // options is what the Options of one call add up to.
 type options struct {
-	userID          string
-	identifier      string
-	redirect        string
-	sessionMax      time.Duration
-	agentName       string
-	description     string
-	checks          []func(*Page) error
-	keepSession     bool
-	artifactsDir    string
-	timeout         time.Duration
-	contextOptions  *playwright.BrowserNewContextOptions
-	client          *Client
-	cleanupDeadline time.Duration
+	userID         string
+	identifier     string
+	redirect       string
+	sessionMax     time.Duration
+	agentName      string
+	description    string
+	checks         []func(*Page) error
+	keepSession    bool
+	artifactsDir   string
+	timeout        time.Duration
+	contextOptions *playwright.BrowserNewContextOptions
+	client         *Client
 }
 
 // AsUser signs in as the user with this Clerk user id (user_…). The
@@ -117,12 +116,15 @@ func WithClient(c *Client) Option {
 
 // newOptions applies opts over the defaults.
 func newOptions(opts []Option) options {
-	o := options{timeout: defaultTimeout, cleanupDeadline: defaultTimeout}
+	o := options{timeout: defaultTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	return o
 }
+
+// cleanupTimeout bounds a test's whole cleanup (artifacts, revokes).
+const cleanupTimeout = 30 * time.Second
 
 // stepContext bounds one step by the option's timeout.
 func (o options) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -66,9 +66,7 @@ func openPage(ctx context.Context, o options, trace bool) (*Page, error) {
 	if err != nil {
 		return p, err
 	}
-	if v, ok := env.Lookup(envAppURL); ok {
-		p.appURL = strings.TrimRight(v, "/")
-	}
+	p.setAppURL(env)
 	if err := ctx.Err(); err != nil {
 		return p, err
 	}
@@ -106,6 +104,13 @@ func openPage(ctx context.Context, o options, trace bool) (*Page, error) {
 	p.Page = page
 	p.console.watch(page)
 	return p, nil
+}
+
+// setAppURL takes the app's URL from AGENTTEST_APP_URL, once.
+func (p *Page) setAppURL(env Env) {
+	if v, ok := env.Lookup(envAppURL); ok && p.appURL == "" {
+		p.appURL = strings.TrimRight(v, "/")
+	}
 }
 
 // own records a task the page created, so that Release revokes it if

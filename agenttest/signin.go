@@ -158,6 +158,9 @@ func (t target) fail(p *Page) func(Step, error) error {
 func (p *Page) resolveTarget(o options) (target, error) {
 	var t target
 	fail := func(step Step, err error) error { return t.fail(p)(step, err) }
+	if o.timeout <= 0 {
+		return t, fail(StepConfig, fmt.Errorf("agenttest.WithTimeout(%v): give a positive duration, e.g. 30*time.Second", o.timeout))
+	}
 	env, err := host.environment()
 	if err != nil {
 		return t, fail(StepConfig, err)
@@ -170,11 +173,7 @@ func (p *Page) resolveTarget(o options) (target, error) {
 			return t, fail(StepConfig, err)
 		}
 	}
-	if p.appURL == "" {
-		if v, ok := env.Lookup(envAppURL); ok {
-			p.appURL = strings.TrimRight(v, "/")
-		}
-	}
+	p.setAppURL(env)
 	t.userID, t.identifier = o.userID, o.identifier
 	if t.who() == "" {
 		t.userID, _ = env.Lookup(envUserID)
