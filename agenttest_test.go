@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestReadmeExampleRuns(t *testing.T) {
 	app := demoapp.RunT(t, demoapp.Options{APIURL: emu.APIURL(), SecretKey: emu.SecretKey(), ProxyURL: emu.Issuer(), Now: emu.Now})
 
 	args := []string{"test", "-count=1", "-v"}
-	if readmeRaceEnabled {
+	if readmeRaceEnabled() {
 		args = append(args, "-race") // reuse the build cache of the outer run
 	}
 	cmd := exec.CommandContext(t.Context(), "go", append(args, "./"+filepath.Base(dir)+"/")...)
@@ -66,4 +67,19 @@ func TestReadmeExampleRuns(t *testing.T) {
 	require.Len(t, emu.Tasks(clerkemu.TaskAccepted), 1)
 	require.Empty(t, emu.Tasks(clerkemu.TaskPending))
 	require.Empty(t, emu.Sessions(clerkemu.SessionActive))
+}
+
+// readmeRaceEnabled reports whether this test binary was built with
+// -race, from the build settings the go command records.
+func readmeRaceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }

@@ -1,6 +1,0 @@
-//go:build race
-
-package agenttest_test
-
-// readmeRaceEnabled is whether this test binary was built with -race.
-const readmeRaceEnabled = true
