@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/playwright-community/playwright-go"
 )
 
@@ -121,28 +120,22 @@ func (p *Page) saveTrace(dst string, r func(string) string) error {
 }
 
 // artifactRedactor returns the function every artifact's text goes
-// through: the secrets the page knows of (task URLs, tickets, session
-// tokens), every cookie value the context holds (a sign-in that failed
-// before the cookie step has not learnt its token yet; a real Clerk
-// development instance also sets __clerk_db_jwt and handshake cookies),
-// anything shaped like a secret key, and credential-looking parameters
-// (ticket=, __session=, __clerk_…=, token=, authorization: …).
+// through: the page's secrets (task URLs, tickets, session tokens),
+// every cookie value the context holds (a sign-in that failed before the
+// cookie step has not learnt its token yet; a real Clerk development
+// instance also sets __clerk_db_jwt and handshake cookies), then what
+// the module's one redaction pipeline removes from any text.
 func (p *Page) artifactRedactor() func(string) string {
 	if p.BrowserContext != nil {
 		if cookies, err := p.BrowserContext.Cookies(); err == nil {
 			for _, c := range cookies {
 				if len(c.Value) >= 16 {
-					p.addSecret(c.Value)
+					p.secrets.Add(c.Value)
 				}
 			}
 		}
 	}
-	known := p.redactor()
-	return func(s string) string {
-		s = known.Replace(s)
-		s = redactSecretKeyRE.ReplaceAllString(s, "sk_${1}_"+redacted)
-		return redactParamRE.ReplaceAllString(s, "${1}${2}"+redacted)
-	}
+	return p.secrets.String
 }
 
 // redactZip copies the zip at src to dst with every secret replaced in
@@ -201,59 +194,13 @@ func isImage(name string) bool {
 	return false
 }
 
-// taskRedactions are the forms a task URL's secret can take in a page,
-// a log or a trace, each with what replaces it: the whole URL, raw and
-// escaped, becomes its RedactURL form; each query value (the ticket)
-// becomes REDACTED.
-func taskRedactions(t *Task) []redaction {
-	raw := t.URL()
-	if raw == "" {
-		return nil
-	}
-	safe := RedactURL(raw)
-	out := []redaction{{raw, safe}, {url.QueryEscape(raw), url.QueryEscape(safe)}}
-	if u, err := url.Parse(raw); err == nil {
-		for _, vs := range u.Query() {
-			for _, v := range vs {
-				if len(v) >= 8 {
-					out = append(out, redaction{v, redacted}, redaction{url.QueryEscape(v), redacted})
-				}
-			}
-		}
-		if len(u.Fragment) >= 8 {
-			out = append(out, redaction{u.Fragment, redacted})
-		}
-	}
-	return out
-}
-
-// A redaction replaces a secret with something safe to show.
-type redaction struct{ secret, replacement string }
-
-// redactionReplacer applies the redactions, longest secret first, so a
-// URL is replaced whole before the ticket inside it.
-func redactionReplacer(rs []redaction) *strings.Replacer {
-	sorted := slices.Clone(rs)
-	slices.SortFunc(sorted, func(a, b redaction) int { return len(b.secret) - len(a.secret) })
-	var pairs []string
-	seen := map[string]bool{}
-	for _, r := range sorted {
-		if r.secret == "" || seen[r.secret] {
-			continue
-		}
-		seen[r.secret] = true
-		pairs = append(pairs, r.secret, r.replacement)
-	}
-	return strings.NewReplacer(pairs...)
-}
-
 // unsafePathChars are replaced in a test's name to make a folder name.
 var unsafePathChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // artifactsDirFor picks where a failed test's artifacts go: the option,
 // then t.ArtifactDir() under `go test -artifacts`, then
 // AGENTTEST_ARTIFACTS_DIR or test-results, with a folder per test.
-func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir func() string, env Env) string {
+func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir func() string, env agenttask.Env) string {
 	folder := unsafePathChars.ReplaceAllString(name, "_")
 	if opt != "" {
 		return filepath.Join(opt, folder)
@@ -262,7 +209,7 @@ func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir fu
 		return artifactDir()
 	}
 	base := "test-results"
-	if v, ok := env.Lookup(envArtifactsDir); ok && v != "" {
+	if v, ok := env.Lookup(agenttask.VarArtifactsDir); ok && v != "" {
 		base = v
 	}
 	return filepath.Join(base, folder)

@@ -11,7 +11,7 @@ func BenchmarkSignIn(b *testing.B) {
 	s := fixtureStart(b)
 	opts := s.opts(AsUser(fixtureAda))
 	for b.Loop() {
-		p, err := openPage(b.Context(), newOptions(opts), true) // traced, as SignIn's are
+		p, err := Open(b.Context(), opts...) // traced, as SignIn's are
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -32,18 +32,16 @@ func BenchmarkSignIn(b *testing.B) {
 // assertion, close.
 func BenchmarkBareNavigation(b *testing.B) {
 	s := fixtureStart(b)
-	host.mu.Lock()
-	running := host.running
-	host.mu.Unlock()
-	if !running {
-		b.Fatal("run under TestMain")
+	r, err := currentRun()
+	if err != nil {
+		b.Fatal(err)
 	}
-	browser, err := host.get()
+	browser, err := r.sharedBrowser(b.Context())
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		bc, err := browser.NewContext()
+		bc, err := browser.browser.NewContext()
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -37,13 +37,12 @@ func SignIn(tb testing.TB, opts ...Option) *Page {
 }
 
 // NewPage gives the test a signed-out page in a BrowserContext of its
-// own, released (with artifacts on failure) when the test ends, like
-// [SignIn]'s. Sign it in later with [Page.SignIn], or use it to check
-// what a signed-out visitor sees.
+// own (see [Open], its core), released with artifacts on failure when
+// the test ends, like [SignIn]'s. Sign it in later with [Page.SignIn],
+// or use it to check what a signed-out visitor sees.
 func NewPage(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
-	o := newOptions(opts)
-	p, err := openPage(tb.Context(), o, true)
+	p, err := Open(tb.Context(), opts...)
 	tb.Cleanup(func() { cleanupPage(tb, p) })
 	if err != nil {
 		tb.Fatal(err)
@@ -51,17 +50,21 @@ func NewPage(tb testing.TB, opts ...Option) *Page {
 	return p
 }
 
-// NewTask creates an Agent Task that the test owns, for tests that use
-// a task URL themselves (to check that a revoked or used URL does not
-// sign in, say). If the test has not used it when it ends, it is
-// revoked. The user and redirect come from the options and the
-// environment as for [SignIn].
+// NewTask creates an Agent Task that the test owns (see [CreateTask],
+// its core), for tests that use a task URL themselves (to check that a
+// revoked or used URL does not sign in, say). If the test has not used
+// it when it ends, it is revoked.
 func NewTask(tb testing.TB, opts ...Option) *Task {
 	tb.Helper()
-	o := newOptions(opts)
-	p := &Page{opts: o}
-	tb.Cleanup(func() { cleanupPage(tb, p) })
-	task, err := p.createTask(tb.Context(), description(tb, o))
+	opts = append(opts[:len(opts):len(opts)], WithTaskDescription(description(tb, newOptions(opts))))
+	task, err := CreateTask(tb.Context(), opts...)
+	tb.Cleanup(func() {
+		ctx, cancel := cleanupContext(tb)
+		defer cancel()
+		if err := task.Release(ctx); err != nil {
+			tb.Error(err)
+		}
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -69,13 +72,12 @@ func NewTask(tb testing.TB, opts ...Option) *Task {
 	return task
 }
 
-// cleanupPage is the cleanup SignIn, NewPage and NewTask register.
+// cleanupPage is the cleanup SignIn and NewPage register.
 func cleanupPage(tb testing.TB, p *Page) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), cleanupTimeout)
+	ctx, cancel := cleanupContext(tb)
 	defer cancel()
 	if tb.Failed() && p.Page != nil {
-		env, _ := host.environment()
-		dir := artifactsDirFor(tb.Name(), p.opts.artifactsDir, artifactsFlagSet(), tb.ArtifactDir, env)
+		dir := artifactsDirFor(tb.Name(), p.opts.artifactsDir, artifactsFlagSet(), tb.ArtifactDir, p.suite.env)
 		if err := p.SaveArtifacts(dir); err != nil {
 			tb.Error(err)
 		}
@@ -84,6 +86,12 @@ func cleanupPage(tb testing.TB, p *Page) {
 	if err := p.Release(ctx); err != nil {
 		tb.Error(err)
 	}
+}
+
+// cleanupContext bounds a test's cleanup; t.Context() is already
+// cancelled when cleanups run.
+func cleanupContext(tb testing.TB) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(tb.Context()), cleanupTimeout)
 }
 
 // description is the task's description: the option, else the test's

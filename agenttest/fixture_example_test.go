@@ -6,14 +6,16 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/playwright-community/playwright-go"
 )
 
-// The core of the fixture, outside a test: open a page, sign it in,
-// release it. Here against the emulator and the demo app.
-func ExampleOpen() {
+// Outside tests (a plain program, a CLI, a script): launch a browser you
+// own, open a page, sign it in, release it. Nothing here needs
+// agenttest.Main. Here against the emulator and the demo app.
+func ExampleLaunchBrowser() {
 	users, err := clerkemu.LoadUsers("../testdata/users.json")
 	if err != nil {
 		fmt.Println(err)
@@ -31,23 +33,21 @@ func ExampleOpen() {
 		return
 	}
 	defer app.Close()
-	cfg, err := agenttest.ConfigFromEnv(agenttest.EnvFromMap(map[string]string{
-		"CLERK_SECRET_KEY": emu.SecretKey(),
-		"CLERK_API_URL":    emu.APIURL(),
-	}))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	client, err := agenttest.NewClient(cfg)
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 
 	ctx := context.Background()
-	page, err := agenttest.Open(ctx, agenttest.WithClient(client))
-	defer page.Release(ctx) // also when Open failed: it releases what was built
+	browser, err := agenttest.LaunchBrowser(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer browser.Close()
+	page, err := browser.NewPage(ctx, agenttest.WithClient(client), agenttest.WithTracing(false))
+	defer page.Release(ctx) // also when NewPage failed: it releases what was built
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/playwright-community/playwright-go"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // The seeded users the fixture tests sign in as (testdata/users.json).
@@ -26,7 +28,7 @@ const (
 type fixtureStack struct {
 	emu    *clerkemu.Emulator
 	app    *demoapp.App
-	client *Client
+	client *agenttask.Client
 }
 
 // fixtureStart starts a stack for one test; both servers stop with it.
@@ -41,12 +43,13 @@ func fixtureStart(tb testing.TB) *fixtureStack {
 		ProxyURL:  emu.Issuer(),
 		Now:       emu.Now,
 	})
-	cfg, err := ConfigFromEnv(EnvFromMap(map[string]string{
-		"CLERK_SECRET_KEY": emu.SecretKey(),
-		"CLERK_API_URL":    emu.APIURL(),
+	cfg, err := agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{
+		agenttask.VarSecretKey: emu.SecretKey(),
+		agenttask.VarAPIURL:    emu.APIURL(),
 	}))
 	require.NoError(tb, err)
-	client, err := NewClient(cfg, WithLimiter(nil))
+	cfg.Limiter = rate.NewLimiter(rate.Inf, 0)
+	client, err := agenttask.NewClient(cfg)
 	require.NoError(tb, err)
 	return &fixtureStack{emu: emu, app: app, client: client}
 }

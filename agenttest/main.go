@@ -1,29 +1,38 @@
 package agenttest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
-// Main runs the tests of a package that uses the browser fixture and
-// then shuts the shared browser and driver down. Call it from TestMain:
+// Main runs the tests of a package that uses the fixture and then closes
+// the shared browser. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { agenttest.Main(m) }
 //
 // Main does not return: it exits with the tests' exit code, or 1 when
-// the browser could not be shut down cleanly.
+// the browser could not be closed cleanly.
 func Main(m *testing.M) {
-	os.Exit(Run(m))
+	os.Exit(RunTests(m))
 }
 
-// Run is [Main] for a TestMain that has more to do after the tests (an
-// emulator to check and stop, say): it runs the tests, shuts the shared
-// browser down and returns the exit code instead of exiting.
-func Run(m *testing.M) (code int) {
-	host.begin()
+// RunTests is [Main] for a TestMain that has more to do after the tests
+// (an emulator to check and stop, say): it runs the tests, closes the
+// shared browser and returns the exit code instead of exiting.
+func RunTests(m *testing.M) (code int) {
+	r, err := beginRun()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	defer func() {
-		if err := host.shutdown(); err != nil {
+		if err := r.end(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			if code == 0 {
 				code = 1
@@ -31,4 +40,86 @@ func Run(m *testing.M) (code int) {
 		}
 	}()
 	return m.Run()
+}
+
+// testRun is a test binary's run under [RunTests]: the suite its tests
+// share and the browser, launched on first use and closed when the run
+// ends.
+type testRun struct {
+	suite *suite
+
+	mu         sync.Mutex
+	launched   bool // launch attempted; its result is kept
+	browser    *Browser
+	browserErr error
+}
+
+// current is the run of this test binary: the package's one piece of
+// package-level state besides agenttask's limiter registry. A browser
+// costs a second or more to start, so the binary's tests share one, and
+// the package-level SignIn, NewPage and NewTask find it here. Each test
+// still gets its own BrowserContext, page, tasks and session.
+var current struct {
+	mu  sync.Mutex
+	run *testRun
+}
+
+// errNoMain is returned when the shared browser is asked for outside
+// [Main] or [RunTests].
+var errNoMain = errors.New("agenttest: the shared browser needs agenttest.Main: add `func TestMain(m *testing.M) { agenttest.Main(m) }` to this package's tests so the browser is closed when they end (a plain program uses agenttest.LaunchBrowser)")
+
+// beginRun starts the binary's run, reading the environment once.
+func beginRun() (*testRun, error) {
+	env, err := agenttask.LoadEnv()
+	if err != nil {
+		return nil, err
+	}
+	r := &testRun{suite: newSuite(env)}
+	current.mu.Lock()
+	defer current.mu.Unlock()
+	if current.run != nil {
+		return nil, errors.New("agenttest: RunTests is already running in this binary: call it once, from TestMain")
+	}
+	current.run = r
+	return r, nil
+}
+
+// currentRun returns the run, or errNoMain.
+func currentRun() (*testRun, error) {
+	current.mu.Lock()
+	r := current.run
+	current.mu.Unlock()
+	return requireRun(r)
+}
+
+// requireRun is r, or errNoMain when there is no run.
+func requireRun(r *testRun) (*testRun, error) {
+	if r == nil {
+		return nil, errNoMain
+	}
+	return r, nil
+}
+
+// sharedBrowser returns the run's browser, launching it on first use. A
+// launch that failed fails every later call the same way.
+func (r *testRun) sharedBrowser(ctx context.Context) (*Browser, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.launched {
+		r.launched = true
+		r.browser, r.browserErr = launchBrowser(ctx, r.suite)
+	}
+	return r.browser, r.browserErr
+}
+
+// end closes the browser and forgets the run.
+func (r *testRun) end() error {
+	current.mu.Lock()
+	if current.run == r {
+		current.run = nil
+	}
+	current.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.browser.Close()
 }

@@ -13,7 +13,7 @@ import (
 // A child process started by TestFixtureProcessesEndWithTheBinary runs
 // only its helper test.
 func TestMain(m *testing.M) {
-	code := Run(m)
+	code := RunTests(m)
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutines outlived the tests:", err)

@@ -4,22 +4,16 @@ import (
 	"context"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/playwright-community/playwright-go"
-)
-
-// Environment variables that choose whom the fixture signs in and where.
-const (
-	envAppURL         = "AGENTTEST_APP_URL"
-	envUserID         = "AGENTTEST_USER_ID"
-	envUserIdentifier = "AGENTTEST_USER_IDENTIFIER"
-	envArtifactsDir   = "AGENTTEST_ARTIFACTS_DIR"
 )
 
 // defaultTimeout bounds each step of a sign-in (navigation, redirect,
 // cookie, check).
 const defaultTimeout = 30 * time.Second
 
-// An Option changes one call of [SignIn], [NewPage] or [NewTask].
+// An Option changes one call of [SignIn], [NewPage], [NewTask] or
+// their cores ([Page.SignIn], [Open], [Browser.NewPage], [CreateTask]).
 type Option func(*options)
 
 // options is what the Options of one call add up to.
@@ -35,7 +29,8 @@ type options struct {
 	artifactsDir   string
 	timeout        time.Duration
 	contextOptions *playwright.BrowserNewContextOptions
-	client         *Client
+	client         *agenttask.Client
+	tracing        bool
 }
 
 // AsUser signs in as the user with this Clerk user id (user_…). The
@@ -108,15 +103,22 @@ func WithContextOptions(opts playwright.BrowserNewContextOptions) Option {
 	return func(o *options) { o.contextOptions = &opts }
 }
 
+// WithTracing turns the page's Playwright trace on (the default) or
+// off. A trace is kept only in the artifacts of a failed test (see
+// [Page.SaveArtifacts]); [Page.Release] discards it.
+func WithTracing(on bool) Option {
+	return func(o *options) { o.tracing = on }
+}
+
 // WithClient uses this client instead of the one built from the
-// environment (see [LoadConfig]).
-func WithClient(c *Client) Option {
+// environment (see [agenttask.LoadConfig]).
+func WithClient(c *agenttask.Client) Option {
 	return func(o *options) { o.client = c }
 }
 
 // newOptions applies opts over the defaults.
 func newOptions(opts []Option) options {
-	o := options{timeout: defaultTimeout}
+	o := options{timeout: defaultTimeout, tracing: true}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -7,13 +7,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/playwright-community/playwright-go"
 )
 
-// Page is one test's browser page, in a BrowserContext of its own on
-// the shared browser. It embeds the playwright.Page, so page.Goto,
-// page.Locator and the rest are called on it directly; Goto takes paths
-// relative to AGENTTEST_APP_URL.
+// Page is one browser page in a BrowserContext of its own. It embeds the
+// playwright.Page, so page.Goto, page.Locator and the rest are called on
+// it directly; Goto takes paths relative to AGENTTEST_APP_URL.
 //
 // After a sign-in, Task, UserID and SessionID say who the page is
 // signed in as and how.
@@ -30,48 +31,45 @@ type Page struct {
 	// SessionID is the Clerk session the sign-in created.
 	SessionID string
 
-	client  *Client
+	suite   *suite
+	client  *agenttask.Client // set by the first sign-in or task
 	appURL  string
 	origin  string // where the session cookie lives: the redirect's origin
 	opts    options
 	console consoleLog
+	secrets redact.Set // what no error or artifact of the page may show
 
 	mu       sync.Mutex
-	tasks    []*ownedTask // tasks this page created, in order
-	secrets  []redaction  // what no error or artifact may show
+	tasks    []*Task // tasks this page created, in order
 	tracing  bool
 	released bool
 }
 
-// ownedTask is a task a page or test created, with whether it is known
-// to be used (and so needs no revoking).
-type ownedTask struct {
-	task *Task
-	used bool
-}
-
-// Open starts a signed-out page in a fresh BrowserContext of the shared
-// browser. It is the error-returning core of [NewPage]; the caller owns
-// the page and must call [Page.Release], also when Open fails (Release
-// accepts the half-built page it returns).
+// Open opens a signed-out page on the test binary's shared browser
+// (see [Main]). It is the error-returning core of [NewPage], with the
+// same options; the caller owns the page and must call [Page.Release],
+// also when Open fails (Release accepts the half-built page it returns).
+// A plain program opens pages with [Browser.NewPage] instead.
 func Open(ctx context.Context, opts ...Option) (*Page, error) {
-	return openPage(ctx, newOptions(opts), false)
+	r, err := currentRun()
+	if err != nil {
+		return &Page{opts: newOptions(opts)}, err
+	}
+	b, err := r.sharedBrowser(ctx)
+	if err != nil {
+		return &Page{suite: r.suite, opts: newOptions(opts)}, err
+	}
+	return b.NewPage(ctx, opts...)
 }
 
-// openPage is Open with the options resolved; trace starts a Playwright
-// trace that [Page.SaveArtifacts] keeps.
-func openPage(ctx context.Context, o options, trace bool) (*Page, error) {
-	p := &Page{opts: o}
-	env, err := host.environment()
-	if err != nil {
-		return p, err
-	}
-	p.setAppURL(env)
+// NewPage opens a signed-out page in a fresh BrowserContext of b. The
+// caller owns the page and must call [Page.Release], also when NewPage
+// fails (Release accepts the half-built page it returns). Sign it in
+// with [Page.SignIn].
+func (b *Browser) NewPage(ctx context.Context, opts ...Option) (*Page, error) {
+	o := newOptions(opts)
+	p := &Page{suite: b.suite, opts: o, appURL: b.suite.appURL()}
 	if err := ctx.Err(); err != nil {
-		return p, err
-	}
-	browser, err := host.get()
-	if err != nil {
 		return p, err
 	}
 	ctxOpts := playwright.BrowserNewContextOptions{}
@@ -81,13 +79,13 @@ func openPage(ctx context.Context, o options, trace bool) (*Page, error) {
 	if ctxOpts.BaseURL == nil && p.appURL != "" {
 		ctxOpts.BaseURL = playwright.String(p.appURL)
 	}
-	bc, err := browser.NewContext(ctxOpts)
+	bc, err := b.browser.NewContext(ctxOpts)
 	if err != nil {
 		return p, fmt.Errorf("agenttest: new browser context: %w", err)
 	}
 	p.BrowserContext = bc
 	bc.SetDefaultTimeout(float64(o.timeout.Milliseconds()))
-	if trace {
+	if o.tracing {
 		err := bc.Tracing().Start(playwright.TracingStartOptions{
 			Screenshots: playwright.Bool(true),
 			Snapshots:   playwright.Bool(true),
@@ -106,36 +104,13 @@ func openPage(ctx context.Context, o options, trace bool) (*Page, error) {
 	return p, nil
 }
 
-// setAppURL takes the app's URL from AGENTTEST_APP_URL, once.
-func (p *Page) setAppURL(env Env) {
-	if v, ok := env.Lookup(envAppURL); ok && p.appURL == "" {
-		p.appURL = strings.TrimRight(v, "/")
-	}
-}
-
 // own records a task the page created, so that Release revokes it if
-// it was never used.
-func (p *Page) own(t *Task) *ownedTask {
+// it was never used, and artifacts never show its URL.
+func (p *Page) own(t *Task) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	ot := &ownedTask{task: t}
-	p.tasks = append(p.tasks, ot)
-	p.secrets = append(p.secrets, taskRedactions(t)...)
-	return ot
-}
-
-// addSecret adds a string that no artifact may show.
-func (p *Page) addSecret(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.secrets = append(p.secrets, redaction{s, redacted})
-}
-
-// redactor replaces every secret the page knows of.
-func (p *Page) redactor() *strings.Replacer {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return redactionReplacer(p.secrets)
+	p.tasks = append(p.tasks, t)
+	p.mu.Unlock()
+	p.secrets.AddURL(t.URL())
 }
 
 // Release ends the page: it closes its BrowserContext, revokes every
@@ -155,17 +130,14 @@ func (p *Page) Release(ctx context.Context) error {
 		return nil
 	}
 	p.released = true
-	var unused []*Task
-	for _, ot := range p.tasks {
-		if !ot.used {
-			unused = append(unused, ot.task)
-		}
-	}
+	tasks := p.tasks
+	tracing := p.tracing
+	p.tracing = false
 	p.mu.Unlock()
 
 	var errs []error
 	if p.BrowserContext != nil {
-		if p.tracing {
+		if tracing {
 			// Discard the trace; SaveArtifacts already kept it if wanted.
 			if err := p.BrowserContext.Tracing().Stop(); err != nil && !isClosedError(err) {
 				errs = append(errs, fmt.Errorf("agenttest: stop trace: %w", err))
@@ -175,8 +147,8 @@ func (p *Page) Release(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("agenttest: close browser context: %w", err))
 		}
 	}
-	for _, t := range unused {
-		if err := revokeUnused(ctx, p.client, t); err != nil {
+	for _, t := range tasks {
+		if err := t.Release(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -188,24 +160,11 @@ func (p *Page) Release(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// revokeUnused revokes a task that is not known to be used; a task that
-// is no longer pending is what cleanup wants, so that is no error.
-func revokeUnused(ctx context.Context, c *Client, t *Task) error {
-	if c == nil {
-		return nil
-	}
-	_, err := c.Revoke(ctx, t.ID)
-	if err == nil || errors.Is(err, ErrTaskNotPending) {
-		return nil
-	}
-	return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
-}
-
 // revokeSession revokes a session; one that has already ended (signed
 // out, expired, revoked) is done.
-func revokeSession(ctx context.Context, c *Client, sessionID string) error {
+func revokeSession(ctx context.Context, c *agenttask.Client, sessionID string) error {
 	_, err := c.RevokeSession(ctx, sessionID)
-	var apiErr *APIError
+	var apiErr *agenttask.APIError
 	if err == nil || (errors.As(err, &apiErr) && (apiErr.Status == 400 || apiErr.Status == 404 || apiErr.Status == 410)) {
 		return nil
 	}

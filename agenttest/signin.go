@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/go-jose/go-jose/v3/jwt"
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/playwright-community/playwright-go"
 )
 
@@ -43,9 +43,6 @@ func (e *SignInError) Error() string {
 // Unwrap returns the cause.
 func (e *SignInError) Unwrap() error { return e.Err }
 
-// sessionCookie is the cookie that holds Clerk's session token.
-const sessionCookie = "__session"
-
 // SignIn signs the page in: it creates an Agent Task for the user,
 // opens its URL once (a task URL is single-use, so the navigation is
 // never retried), waits for the redirect to settle on the redirect URL
@@ -59,7 +56,7 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 		opt(&o)
 	}
 	if p.Page == nil {
-		return &SignInError{Step: StepConfig, Err: errors.New("the page was not opened: use agenttest.Open or agenttest.NewPage")}
+		return &SignInError{Step: StepConfig, Err: errors.New("the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage")}
 	}
 	tg, err := p.resolveTarget(o)
 	if err != nil {
@@ -69,16 +66,17 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	wantUser := tg.userID
 	if wantUser == "" {
 		lctx, cancel := o.stepContext(ctx)
-		wantUser, err = lookupUser(lctx, p.client, tg.identifier)
+		wantUser, err = p.suite.lookupUser(lctx, p.client, tg.identifier)
 		cancel()
 		if err != nil {
 			return fail(StepConfig, err)
 		}
 	}
-	task, ot, err := p.create(ctx, o, tg)
+	task, err := p.create(ctx, o, tg)
 	if err != nil {
 		return err
 	}
+	p.own(task)
 	p.Task = task
 
 	redirect := tg.redirect
@@ -101,21 +99,24 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 		WaitUntil: playwright.WaitUntilStateCommit,
 	})
 	if err != nil {
-		return fail(StepRedirect, fmt.Errorf("the page settled on %s, want %s: %w", RedactURL(p.Page.URL()), withoutQuery(redirect), err))
+		return fail(StepRedirect, fmt.Errorf("the page settled on %s, want %s: %w", redact.URL(p.Page.URL()), withoutQuery(redirect), err))
 	}
 	// The browser reached the redirect URL, so the ticket was spent.
-	p.mu.Lock()
-	ot.used = true
-	p.mu.Unlock()
+	task.markUsed()
 
 	p.origin = redirect.Scheme + "://" + redirect.Host
-	claims, err := p.waitForSession(ctx, o, p.origin, "")
+	cctx, cancel := o.stepContext(ctx)
+	claims, err := p.waitForSession(cctx, p.origin, "")
+	cancel()
 	if err != nil {
 		return fail(StepCookie, err)
 	}
 	p.SessionID = claims.SessionID
 	if claims.Subject != wantUser {
 		return fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", claims.Subject, wantUser))
+	}
+	if claims.Actor != nil && claims.Actor.TaskID != "" && claims.Actor.TaskID != task.ID {
+		return fail(StepWrongUser, fmt.Errorf("the session token is from agent task %s, want %s: the app holds another sign-in", claims.Actor.TaskID, task.ID))
 	}
 	p.UserID = claims.Subject
 	for _, check := range o.checks {
@@ -146,7 +147,7 @@ func (t target) who() string {
 // errors.As.
 func (t target) fail(p *Page) func(Step, error) error {
 	return func(step Step, err error) error {
-		if msg := p.redactor().Replace(err.Error()); msg != err.Error() {
+		if msg := p.secrets.String(err.Error()); msg != err.Error() {
 			err = errors.New(msg)
 		}
 		return &SignInError{Step: step, User: t.who(), Err: err}
@@ -161,42 +162,40 @@ func (p *Page) resolveTarget(o options) (target, error) {
 	if o.timeout <= 0 {
 		return t, fail(StepConfig, fmt.Errorf("agenttest.WithTimeout(%v): give a positive duration, e.g. 30*time.Second", o.timeout))
 	}
-	env, err := host.environment()
-	if err != nil {
-		return t, fail(StepConfig, err)
-	}
+	env := p.suite.env
 	if p.client == nil {
 		p.client = o.client
 	}
 	if p.client == nil {
-		if p.client, err = host.defaultClient(); err != nil {
+		var err error
+		if p.client, err = p.suite.defaultClient(); err != nil {
 			return t, fail(StepConfig, err)
 		}
 	}
-	p.setAppURL(env)
 	t.userID, t.identifier = o.userID, o.identifier
 	if t.who() == "" {
-		t.userID, _ = env.Lookup(envUserID)
-		t.identifier, _ = env.Lookup(envUserIdentifier)
+		t.userID, _ = env.Lookup(agenttask.VarUserID)
+		t.identifier, _ = env.Lookup(agenttask.VarUserIdentifier)
 		if t.userID != "" && t.identifier != "" {
-			return t, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", envUserID, envUserIdentifier))
+			return t, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", agenttask.VarUserID, agenttask.VarUserIdentifier))
 		}
 	}
 	if t.who() == "" {
-		return t, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", envUserID, envUserIdentifier))
+		return t, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", agenttask.VarUserID, agenttask.VarUserIdentifier))
 	}
+	var err error
 	if t.redirect, err = resolveRedirect(p.appURL, o.redirect); err != nil {
 		return t, fail(StepConfig, err)
 	}
 	return t, nil
 }
 
-// create creates the task and records it as the page's, so that
-// Release revokes it unless it is used.
-func (p *Page) create(ctx context.Context, o options, t target) (*Task, *ownedTask, error) {
+// create creates the task; its owner (the page, or CreateTask's
+// caller) releases it.
+func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 	ctx, cancel := o.stepContext(ctx)
 	defer cancel()
-	task, err := p.client.Create(ctx, CreateParams{
+	task, err := p.client.Create(ctx, agenttask.CreateParams{
 		UserID:             t.userID,
 		Identifier:         t.identifier,
 		AgentName:          o.agentName,
@@ -205,99 +204,9 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, *ownedTa
 		SessionMaxDuration: o.sessionMax,
 	})
 	if err != nil {
-		return nil, nil, t.fail(p)(StepCreate, err)
+		return nil, t.fail(p)(StepCreate, err)
 	}
-	return task, p.own(task), nil
-}
-
-// createTask creates a task the page owns without opening it, for
-// [NewTask].
-func (p *Page) createTask(ctx context.Context, description string) (*Task, error) {
-	o := p.opts
-	o.description = description
-	t, err := p.resolveTarget(o)
-	if err != nil {
-		return nil, err
-	}
-	task, _, err := p.create(ctx, o, t)
-	return task, err
-}
-
-// sessionClaims are the claims of a session token the fixture reads.
-type sessionClaims struct {
-	Subject   string           `json:"sub"`
-	SessionID string           `json:"sid"`
-	Expiry    *jwt.NumericDate `json:"exp"`
-}
-
-// waitForSession polls the context's cookies for origin until a session
-// token appears (for wantUser, when given), and decodes its claims. The token is
-// not verified here: the application does that; the fixture checks whom
-// it is for. Clerk's browser SDK may set the cookie a moment after the
-// redirect settles, hence the bounded polling.
-func (p *Page) waitForSession(ctx context.Context, o options, origin, wantUser string) (sessionClaims, error) {
-	ctx, cancel := o.stepContext(ctx)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		token, err := p.sessionToken(origin)
-		if err != nil {
-			return sessionClaims{}, err
-		}
-		var last sessionClaims
-		if token != "" {
-			p.addSecret(token)
-			claims, err := decodeSessionToken(token)
-			if err != nil {
-				return claims, err
-			}
-			if wantUser == "" || claims.Subject == wantUser {
-				return claims, nil
-			}
-			last = claims
-		}
-		select {
-		case <-ctx.Done():
-			if last.Subject != "" {
-				return last, fmt.Errorf("the %s cookie of %s is for %s, want %s", sessionCookie, origin, last.Subject, wantUser)
-			}
-			return sessionClaims{}, fmt.Errorf("no %s cookie for %s after %s: the app is not signed in", sessionCookie, origin, o.timeout)
-		case <-tick.C:
-		}
-	}
-}
-
-// sessionToken returns the __session cookie the context holds for
-// origin, or "".
-func (p *Page) sessionToken(origin string) (string, error) {
-	cookies, err := p.BrowserContext.Cookies(origin)
-	if err != nil {
-		return "", fmt.Errorf("read cookies of %s: %w", origin, err)
-	}
-	for _, c := range cookies {
-		if c.Name == sessionCookie && c.Value != "" {
-			return c.Value, nil
-		}
-	}
-	return "", nil
-}
-
-// decodeSessionToken reads the claims of a session token without
-// verifying its signature.
-func decodeSessionToken(token string) (sessionClaims, error) {
-	var c sessionClaims
-	parsed, err := jwt.ParseSigned(token)
-	if err != nil {
-		return c, fmt.Errorf("the %s cookie is not a JWT: %w", sessionCookie, err)
-	}
-	if err := parsed.UnsafeClaimsWithoutVerification(&c); err != nil {
-		return c, fmt.Errorf("the %s cookie has unreadable claims: %w", sessionCookie, err)
-	}
-	if c.Subject == "" || c.SessionID == "" {
-		return c, fmt.Errorf("the %s token has no sub or sid claim", sessionCookie)
-	}
-	return c, nil
+	return &Task{Task: task, client: p.client}, nil
 }
 
 // resolveRedirect joins a path to the app URL, or checks a full URL.
@@ -306,9 +215,9 @@ func resolveRedirect(appURL, redirect string) (*url.URL, error) {
 	if !strings.Contains(redirect, "://") {
 		if appURL == "" {
 			if redirect == "" {
-				return nil, fmt.Errorf("no redirect URL: set %s to your app's URL (e.g. http://localhost:3000) or pass agenttest.RedirectTo(\"https://…\")", envAppURL)
+				return nil, fmt.Errorf("no redirect URL: set %s to your app's URL (e.g. http://localhost:3000) or pass agenttest.RedirectTo(\"https://…\")", agenttask.VarAppURL)
 			}
-			return nil, fmt.Errorf("redirect %q is a path but %s is not set: set it to your app's URL, or pass a full URL to agenttest.RedirectTo", redirect, envAppURL)
+			return nil, fmt.Errorf("redirect %q is a path but %s is not set: set it to your app's URL, or pass a full URL to agenttest.RedirectTo", redirect, agenttask.VarAppURL)
 		}
 		if redirect != "" && !strings.HasPrefix(redirect, "/") {
 			redirect = "/" + redirect
@@ -317,7 +226,7 @@ func resolveRedirect(appURL, redirect string) (*url.URL, error) {
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("redirect URL %q is not an absolute http(s) URL: check %s and agenttest.RedirectTo", target, envAppURL)
+		return nil, fmt.Errorf("redirect URL %q is not an absolute http(s) URL: check %s and agenttest.RedirectTo", target, agenttask.VarAppURL)
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -342,19 +251,4 @@ func sameOriginAndPath(raw string, want *url.URL) bool {
 // withoutQuery shows a URL's origin and path.
 func withoutQuery(u *url.URL) string {
 	return u.Scheme + "://" + u.Host + u.Path
-}
-
-// lookupUser resolves an identifier to a user id, once per Clerk
-// instance (API URL) and test binary.
-func lookupUser(ctx context.Context, c *Client, identifier string) (string, error) {
-	key := c.apiURL + "\x00" + identifier
-	if id, ok := host.users.Load(key); ok {
-		return id.(string), nil
-	}
-	u, err := c.FindUser(ctx, identifier)
-	if err != nil {
-		return "", fmt.Errorf("look up the user of %q: %w", identifier, err)
-	}
-	host.users.Store(key, u.ID)
-	return u.ID, nil
 }

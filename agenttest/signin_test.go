@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/go-jose/go-jose/v3"
 	"github.com/go-jose/go-jose/v3/jwt"
@@ -175,8 +176,9 @@ func TestFailedTestKeepsRedactedArtifacts(t *testing.T) {
 		page := SignIn(tb, s.opts(AsUser(fixtureAda), WithArtifactsDir(base))...)
 		task = page.Task
 		var err error
-		token, err = page.sessionToken(page.origin)
+		state, err := readCookieState(page.BrowserContext, page.origin)
 		require.NoError(t, err)
+		token = state.token
 		// Make the page show the secrets, as a careless app might.
 		_, err = page.Evaluate(`([u, tok]) => { console.log("visited " + u + " with " + tok); document.body.append(u, tok) }`, []string{task.URL(), token})
 		require.NoError(t, err)
@@ -254,20 +256,20 @@ func TestExpectSignedOutAfterSignOut(t *testing.T) {
 	_, err = page.Goto("/dashboard")
 	require.NoError(t, err)
 	require.NoError(t, fixtureExpect().Locator(page.Locator("h1")).ToContainText("Sign in"))
-	require.Error(t, CheckSignedIn(fixtureCtx(t), fixtureWithTimeout(page, 300*time.Millisecond)))
+	require.Error(t, fixtureWithTimeout(page, 300*time.Millisecond).CheckSignedIn(fixtureCtx(t)))
 }
 
 func TestArtifactsDirFor(t *testing.T) {
-	env := EnvFromMap(map[string]string{"AGENTTEST_ARTIFACTS_DIR": "/tmp/arts"})
+	env := agenttask.EnvFromMap(map[string]string{"AGENTTEST_ARTIFACTS_DIR": "/tmp/arts"})
 	artifactDir := func() string { return "/from/go-test-artifacts" }
 	assert.Equal(t, "opt/TestX_sub_case", artifactsDirFor("TestX/sub case", "opt", true, artifactDir, env))
 	assert.Equal(t, "/from/go-test-artifacts", artifactsDirFor("TestX", "", true, artifactDir, env))
 	assert.Equal(t, "/tmp/arts/TestX", artifactsDirFor("TestX", "", false, artifactDir, env))
-	assert.Equal(t, "test-results/TestX", artifactsDirFor("TestX", "", false, artifactDir, EnvFromMap(nil)))
+	assert.Equal(t, "test-results/TestX", artifactsDirFor("TestX", "", false, artifactDir, agenttask.EnvFromMap(nil)))
 }
 
 func TestFixtureNeedsMain(t *testing.T) {
-	_, err := (&browserHost{}).get()
+	_, err := requireRun(nil)
 	require.ErrorIs(t, err, errNoMain)
 	assert.Contains(t, err.Error(), "agenttest.Main(m)")
 }
@@ -298,7 +300,7 @@ func TestResolveRedirect(t *testing.T) {
 }
 
 func TestBrowserSettingsFromEnv(t *testing.T) {
-	s, err := browserSettingsFromEnv(EnvFromMap(map[string]string{"AGENTTEST_HEADED": "1", "AGENTTEST_SLOWMO": "250", "AGENTTEST_BROWSER": "Firefox"}))
+	s, err := browserSettingsFromEnv(agenttask.EnvFromMap(map[string]string{"AGENTTEST_HEADED": "1", "AGENTTEST_SLOWMO": "250", "AGENTTEST_BROWSER": "Firefox"}))
 	require.NoError(t, err)
 	assert.Equal(t, browserSettings{kind: "firefox", headed: true, slowMo: 250 * time.Millisecond}, s)
 	opts := s.launchOptions()
@@ -306,7 +308,7 @@ func TestBrowserSettingsFromEnv(t *testing.T) {
 	assert.Equal(t, 250.0, *opts.SlowMo)
 	assert.Empty(t, opts.Args, "chromium flags only for chromium")
 
-	s, err = browserSettingsFromEnv(EnvFromMap(nil))
+	s, err = browserSettingsFromEnv(agenttask.EnvFromMap(nil))
 	require.NoError(t, err)
 	args := strings.Join(s.launchOptions().Args, " ")
 	for _, flag := range []string{"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"} {
@@ -317,7 +319,7 @@ func TestBrowserSettingsFromEnv(t *testing.T) {
 		"AGENTTEST_HEADED":  "not a boolean",
 		"AGENTTEST_SLOWMO":  "whole milliseconds",
 	} {
-		_, err := browserSettingsFromEnv(EnvFromMap(map[string]string{env: "lots"}))
+		_, err := browserSettingsFromEnv(agenttask.EnvFromMap(map[string]string{env: "lots"}))
 		assert.ErrorContains(t, err, want)
 		assert.ErrorContains(t, err, env)
 	}

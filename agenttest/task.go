@@ -1,145 +1,84 @@
 package agenttest
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/url"
+	"sync"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
-// Task is a Clerk Agent Task: a pending, single-use sign-in for one user.
-//
-// Its URL is a bearer credential — whoever visits it first is signed in
-// as the user, until it is used, revoked or expired — so it is only
-// returned by the explicit [Task.URL]. Everything else shows it redacted
-// ("…/v1/tickets/accept?ticket=REDACTED"): String, every fmt verb
-// (%v, %+v, %#v, %s, %q, …), slog's LogValue and MarshalJSON.
+// Task is an Agent Task created through the fixture, owned by whoever
+// created it: [Task.Release] revokes it unless it was used. It embeds
+// the Backend API's [agenttask.Task], so ID and URL (the credential:
+// open it once, never log it) are at hand; it prints redacted.
 type Task struct {
-	// AgentID is the agent_id Clerk derives from the agent name.
-	AgentID string
-	// ID is the agent task id (agttsk_…), what Revoke takes.
-	ID string
+	*agenttask.Task
 
-	// url returns the URL. It is a closure, not a string, because fmt
-	// can print the unexported fields of a struct holding a Task by
-	// reflection, bypassing Format; a func prints as an address only.
-	// (It also makes Task not comparable with ==; compare IDs.)
-	url func() string
+	client *agenttask.Client
+
+	mu       sync.Mutex
+	used     bool
+	released bool
 }
 
-// URL returns the task URL with its ticket: the credential itself. Hand
-// it to the browser, exactly once; never log it (use [Task.RedactedURL]).
-// Tasks returned by Revoke have no URL.
-func (t Task) URL() string {
-	if t.url == nil {
-		return ""
+// CreateTask creates an Agent Task for the user and redirect the options
+// and the environment name (as for [SignIn]) without opening it, for
+// code that uses a task URL itself (to check that a revoked or used URL
+// does not sign in, say). It is the error-returning core of [NewTask];
+// the caller owns the task and must call [Task.Release].
+func CreateTask(ctx context.Context, opts ...Option) (*Task, error) {
+	s, err := runSuite()
+	if err != nil {
+		return nil, err
 	}
-	return t.url()
+	p := &Page{suite: s, opts: newOptions(opts), appURL: s.appURL()}
+	tg, err := p.resolveTarget(p.opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.create(ctx, p.opts, tg)
 }
 
-// RedactedURL returns the task URL with its ticket replaced by
-// "REDACTED"; see [RedactURL].
-func (t Task) RedactedURL() string {
-	if t.url == nil {
-		return ""
+// runSuite is the test binary's suite under [Main], else a suite over a
+// fresh environment snapshot (a plain program).
+func runSuite() (*suite, error) {
+	if r, err := currentRun(); err == nil {
+		return r.suite, nil
 	}
-	return RedactURL(t.url())
+	env, err := agenttask.LoadEnv()
+	if err != nil {
+		return nil, err
+	}
+	return newSuite(env), nil
 }
 
-// String describes the task with its URL redacted.
-func (t Task) String() string {
-	s := "agent task " + t.ID
-	if t.AgentID != "" {
-		s += " (agent " + t.AgentID + ")"
-	}
-	if u := t.URL(); u != "" {
-		s += " " + RedactURL(u)
-	}
-	return s
+// markUsed records that the browser reached the task's redirect, so the
+// ticket was spent and there is nothing to revoke.
+func (t *Task) markUsed() {
+	t.mu.Lock()
+	t.used = true
+	t.mu.Unlock()
 }
 
-// GoString is what %#v prints: Go syntax, URL redacted.
-func (t Task) GoString() string {
-	return fmt.Sprintf("agenttest.Task{AgentID:%q, ID:%q, URL:%q}", t.AgentID, t.ID, t.RedactedURL())
-}
-
-// Format makes every fmt verb print [Task.String] (or [Task.GoString]
-// for %#v), never the raw URL.
-func (t Task) Format(f fmt.State, verb rune) {
-	clientFormatRedacted(f, verb, t.String(), t.GoString())
-}
-
-// LogValue implements slog.LogValuer with the URL redacted.
-func (t Task) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("id", t.ID),
-		slog.String("agent_id", t.AgentID),
-		slog.String("url", t.RedactedURL()),
-	)
-}
-
-// MarshalJSON encodes the task with its URL redacted:
-// {"agent_id":…,"id":…,"url":"https://…?ticket=REDACTED"}.
-func (t Task) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		AgentID string `json:"agent_id"`
-		ID      string `json:"id"`
-		URL     string `json:"url,omitempty"`
-	}{t.AgentID, t.ID, t.RedactedURL()})
-}
-
-// decodeTaskResponse reads Clerk's agent task object. The task id is
-// agent_task_id, else the deprecated task_id; requireURL demands the
-// url, which only the create response carries. Errors never quote the
-// body, which holds the ticket.
-func decodeTaskResponse(body []byte, requireURL bool) (*Task, error) {
-	if len(body) == 0 {
-		return nil, errors.New("the response body is empty")
+// Release revokes the task unless it is known to be used. A task Clerk
+// says is no longer pending (used, revoked, expired) is what cleanup
+// wants, so that is no error. It is safe to call twice and on nil.
+func (t *Task) Release(ctx context.Context) error {
+	if t == nil || t.Task == nil {
+		return nil
 	}
-	var wire struct {
-		Object      string `json:"object"`
-		AgentID     string `json:"agent_id"`
-		AgentTaskID string `json:"agent_task_id"`
-		TaskID      string `json:"task_id"`
-		URL         string `json:"url"`
+	t.mu.Lock()
+	skip := t.used || t.released || t.client == nil
+	t.released = true
+	t.mu.Unlock()
+	if skip {
+		return nil
 	}
-	if err := json.Unmarshal(body, &wire); err != nil {
-		return nil, fmt.Errorf("the response is not an agent task object: %w", taskJSONError(err))
+	_, err := t.client.Revoke(ctx, t.ID)
+	if err == nil || errors.Is(err, agenttask.ErrTaskNotPending) {
+		return nil
 	}
-	if wire.Object != "" && wire.Object != "agent_task" {
-		return nil, fmt.Errorf("the response is a %q object, not an agent_task", errorOneLine(wire.Object))
-	}
-	t := &Task{AgentID: wire.AgentID, ID: wire.AgentTaskID}
-	if t.ID == "" {
-		t.ID = wire.TaskID
-	}
-	if t.ID == "" {
-		return nil, errors.New("the response has neither agent_task_id nor task_id")
-	}
-	if wire.URL != "" {
-		u, err := url.Parse(wire.URL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, errors.New("the response's url is not an absolute http(s) URL")
-		}
-		raw := wire.URL
-		t.url = func() string { return raw }
-	} else if requireURL {
-		return nil, errors.New("the response has no url")
-	}
-	return t, nil
-}
-
-// taskJSONError keeps encoding/json's message about the shape but drops
-// the offending value, which could be part of the ticket.
-func taskJSONError(err error) error {
-	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) {
-		return fmt.Errorf("invalid JSON at byte %d", syntax.Offset)
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return fmt.Errorf("field %q has the wrong type (JSON %s)", typ.Field, typ.Value)
-	}
-	return errors.New("invalid JSON")
+	return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
 }

@@ -3,6 +3,8 @@ package e2e
 import (
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/playwright-community/playwright-go"
 	"github.com/stretchr/testify/require"
@@ -12,7 +14,7 @@ import (
 // too) instead of their user id.
 func TestSignInByEmailAddress(t *testing.T) {
 	t.Parallel()
-	env, err := agenttest.LoadEnv()
+	env, err := agenttask.LoadEnv()
 	require.NoError(t, err)
 	email, _ := env.Lookup("AGENTTEST_USER_IDENTIFIER")
 	if email == "" {

@@ -13,6 +13,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
@@ -40,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	env, err := agenttest.LoadEnv()
+	env, err := agenttask.LoadEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -51,7 +53,7 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "e2e: CLERK_SECRET_KEY is set, so the specs run against real Clerk: set AGENTTEST_APP_URL to your running app's URL too")
 			return 1
 		}
-		return agenttest.Run(m)
+		return agenttest.RunTests(m)
 	}
 	e, err := startEmbedded()
 	if err != nil {
@@ -59,7 +61,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	embedded = e
-	code := agenttest.Run(m)
+	code := agenttest.RunTests(m)
 	if err := e.checkNothingLeft(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		code = 1

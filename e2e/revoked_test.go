@@ -3,6 +3,8 @@ package e2e
 import (
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/stretchr/testify/require"
 )
@@ -22,11 +24,11 @@ func TestRevokedTaskURLDoesNotSignIn(t *testing.T) {
 }
 
 // newClient is a Backend API client built from the environment.
-func newClient(t *testing.T) *agenttest.Client {
+func newClient(t *testing.T) *agenttask.Client {
 	t.Helper()
-	cfg, err := agenttest.LoadConfig()
+	cfg, err := agenttask.LoadConfig()
 	require.NoError(t, err)
-	client, err := agenttest.NewClient(cfg)
+	client, err := agenttask.NewClient(cfg)
 	require.NoError(t, err)
 	return client
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
 func runCreate(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
@@ -16,7 +16,7 @@ and .env, and prints two lines:
 The URL signs its holder in as the user until it is used, revoked or expires:
 hand it only to the agent that should use it. Revoke an unused one with
 agenttest revoke TASK_ID.`)
-	var p agenttest.CreateParams
+	var p agenttask.CreateParams
 	fs.StringVar(&p.UserID, "user-id", "", "the user to sign in, by `id` (user_…)")
 	fs.StringVar(&p.Identifier, "identifier", "", "the user to sign in, by verified email, phone number or username")
 	fs.StringVar(&p.RedirectURL, "redirect-url", "", "absolute `URL` the browser lands on once signed in (required)")

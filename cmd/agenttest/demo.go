@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 )
@@ -67,13 +67,13 @@ user. It serves until SIGINT or SIGTERM.`)
 // demoSignInLink creates a task for userID through the agenttest client,
 // the way a test would, and returns its URL.
 func demoSignInLink(ctx context.Context, emu *clerkemu.Emulator, userID, redirect string) (string, error) {
-	client, err := agenttest.NewClient(agenttest.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
 	if err != nil {
 		return "", fmt.Errorf("sign-in link: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	task, err := client.Create(ctx, agenttest.CreateParams{
+	task, err := client.Create(ctx, agenttask.CreateParams{
 		UserID:          userID,
 		AgentName:       "agenttest demo",
 		TaskDescription: "sign-in link printed by agenttest demo",

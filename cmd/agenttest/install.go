@@ -6,7 +6,8 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/provision"
 )
 
 func runInstall(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
@@ -29,27 +30,33 @@ something is missing.`)
 	if *only != "" && !*check {
 		return usagef(fs, "--only needs --check")
 	}
-	if *check {
-		return checkInstall(*browser, *only, stdout)
+	env, err := agenttask.LoadEnv()
+	if err != nil {
+		return err
 	}
-	return agenttest.Install(ctx, agenttest.InstallOptions{
-		Browser: *browser,
-		Stdout:  stdout,
-		Logger:  slog.New(slog.NewTextHandler(stderr, nil)),
+	settings := provision.Load(env)
+	if *check {
+		return checkInstall(settings, *browser, *only, stdout)
+	}
+	return provision.Install(ctx, provision.Options{
+		Settings: settings,
+		Browser:  *browser,
+		Stdout:   stdout,
+		Logger:   slog.New(slog.NewTextHandler(stderr, nil)),
 	})
 }
 
 // checkInstall prints one line per checked part, "<part>: ok …" or
 // "<part>: missing: <why>", and fails when a part is missing.
-func checkInstall(browser, only string, stdout io.Writer) error {
+func checkInstall(s provision.Settings, browser, only string, stdout io.Writer) error {
 	missing := 0
 	if only != "browser" {
-		dir, _ := agenttest.DriverDir()
-		if err := agenttest.CheckDriver(); err != nil {
+		dir, _ := s.DriverDir()
+		if err := s.CheckDriver(); err != nil {
 			missing++
 			fmt.Fprintf(stdout, "driver: missing: %s\n", oneLine(err.Error()))
 		} else {
-			fmt.Fprintf(stdout, "driver: ok: playwright %s in %s\n", agenttest.DriverVersion(), dir)
+			fmt.Fprintf(stdout, "driver: ok: playwright %s in %s\n", provision.DriverVersion(), dir)
 		}
 	}
 	if only != "driver" {
@@ -57,7 +64,7 @@ func checkInstall(browser, only string, stdout io.Writer) error {
 		if kind == "" {
 			kind = "chromium"
 		}
-		path, err := agenttest.FindBrowser(kind)
+		path, err := s.FindBrowser(kind)
 		switch {
 		case err != nil:
 			missing++

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
 func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
@@ -21,7 +21,7 @@ func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.
 		return err
 	}
 	if _, err := client.Revoke(ctx, id); err != nil {
-		if errors.Is(err, agenttest.ErrTaskNotPending) {
+		if errors.Is(err, agenttask.ErrTaskNotPending) {
 			return fmt.Errorf("nothing to revoke: task %s was already used, revoked or has expired: %s", id, strings.TrimPrefix(err.Error(), "agenttest: "))
 		}
 		return err

@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"context"
@@ -12,8 +12,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
+
 	"github.com/clerk/clerk-sdk-go/v2"
-	"golang.org/x/time/rate"
 )
 
 // Defaults of CreateParams.
@@ -44,50 +45,10 @@ type Client struct {
 	scrub      func(string) string // removes the secret key from text
 }
 
-// ClientOption configures [NewClient].
-type ClientOption func(*clientOptions)
-
-type clientOptions struct {
-	httpClient *http.Client
-	policy     RetryPolicy
-	limiter    *rate.Limiter
-	limiterSet bool
-	logger     *slog.Logger
-}
-
-// WithHTTPClient makes the client send requests through a copy of hc:
-// its Transport (default http.DefaultTransport) becomes the base under
-// the retrying, rate-limited transport; its Jar, CheckRedirect and
-// Timeout are kept. A non-zero hc.Timeout bounds a call with all its
-// retries; prefer a context deadline. hc itself is not modified.
-func WithHTTPClient(hc *http.Client) ClientOption {
-	return func(o *clientOptions) { o.httpClient = hc }
-}
-
-// WithRetryPolicy replaces the default [RetryPolicy].
-func WithRetryPolicy(p RetryPolicy) ClientOption {
-	return func(o *clientOptions) { o.policy = p }
-}
-
-// WithLimiter replaces the client-side rate limiter, which every attempt
-// (retries included) waits on. The default is shared by every Client of
-// the same secret key in the process and keeps under Clerk's limit
-// (sk_test_: 100 requests per 10 s, sk_live_: 1000), with a margin; see
-// [NewLimiter]. Pass a limiter to share your own, or nil to turn
-// client-side limiting off.
-func WithLimiter(l *rate.Limiter) ClientOption {
-	return func(o *clientOptions) { o.limiter, o.limiterSet = l, true }
-}
-
-// WithLogger sets where the client logs, at debug level, the retries it
-// makes (method, path, attempt, status or error, wait) and why it stops
-// retrying. Nothing secret is logged. nil (the default) discards.
-func WithLogger(l *slog.Logger) ClientOption {
-	return func(o *clientOptions) { o.logger = l }
-}
-
-// NewClient validates cfg and returns a Client for its instance.
-func NewClient(cfg Config, opts ...ClientOption) (*Client, error) {
+// NewClient validates cfg and returns a Client for its instance. The
+// fields of cfg beyond the key and URL (HTTPClient, RetryPolicy,
+// Limiter, Logger) have documented zero values; see [Config].
+func NewClient(cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -95,21 +56,17 @@ func NewClient(cfg Config, opts ...ClientOption) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	var o clientOptions
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
+	limiter := cfg.Limiter
+	if limiter == nil {
+		limiter = sharedLimiter(cfg.SecretKey)
 	}
-	if !o.limiterSet {
-		o.limiter = sharedLimiter(cfg.SecretKey)
-	}
-	if o.logger == nil {
-		o.logger = slog.New(slog.DiscardHandler)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	hc := &http.Client{}
-	if o.httpClient != nil {
-		*hc = *o.httpClient
+	if cfg.HTTPClient != nil {
+		*hc = *cfg.HTTPClient
 	}
 	base := hc.Transport
 	if base == nil {
@@ -117,9 +74,9 @@ func NewClient(cfg Config, opts ...ClientOption) (*Client, error) {
 	}
 	hc.Transport = &retryTransport{
 		base:    base,
-		policy:  o.policy.withDefaults(),
-		limiter: o.limiter,
-		logger:  o.logger,
+		policy:  cfg.RetryPolicy.withDefaults(),
+		limiter: limiter,
+		logger:  logger,
 	}
 	key := cfg.SecretKey
 	return &Client{
@@ -130,7 +87,7 @@ func NewClient(cfg Config, opts ...ClientOption) (*Client, error) {
 		apiURL:     apiURL,
 		production: cfg.Production(),
 		scrub: func(s string) string {
-			return strings.ReplaceAll(s, key, redacted)
+			return strings.ReplaceAll(s, key, redact.Placeholder)
 		},
 	}, nil
 }
@@ -144,9 +101,12 @@ type clientBackend struct {
 
 // Format prints the API URL only, for every verb.
 func (b *clientBackend) Format(f fmt.State, verb rune) {
-	s := "agenttest backend for " + RedactURL(b.apiURL)
-	clientFormatRedacted(f, verb, s, "&agenttest.clientBackend{"+s+"}")
+	s := "agenttest backend for " + redact.URL(b.apiURL)
+	redact.Format(f, verb, s, "&agenttask.clientBackend{"+s+"}")
 }
+
+// APIURL returns the Backend API URL the client calls, ending in /v1.
+func (c *Client) APIURL() string { return c.apiURL }
 
 // String describes the client without its secret key.
 func (c *Client) String() string {
@@ -154,17 +114,17 @@ func (c *Client) String() string {
 	if c.production {
 		kind = "production"
 	}
-	return fmt.Sprintf("agenttest.Client{APIURL: %s, instance: %s}", RedactURL(c.apiURL), kind)
+	return fmt.Sprintf("agenttask.Client{APIURL: %s, instance: %s}", redact.URL(c.apiURL), kind)
 }
 
 // Format makes every fmt verb print [Client.String].
 func (c *Client) Format(f fmt.State, verb rune) {
-	clientFormatRedacted(f, verb, c.String(), "&"+c.String())
+	redact.Format(f, verb, c.String(), "&"+c.String())
 }
 
 // LogValue implements slog.LogValuer without the secret key.
 func (c *Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("api_url", RedactURL(c.apiURL)), slog.Bool("production", c.production))
+	return slog.GroupValue(slog.String("api_url", redact.URL(c.apiURL)), slog.Bool("production", c.production))
 }
 
 // CreateParams describes an Agent Task to create. Only the user is
@@ -275,13 +235,13 @@ func validateRedirectURL(raw string, production bool) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return fmt.Errorf("CreateParams.RedirectURL %s is not a URL: set an absolute http(s) URL", RedactURL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s is not a URL: set an absolute http(s) URL", redact.URL(raw))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("CreateParams.RedirectURL %s is not an absolute http(s) URL: include the scheme and host, e.g. http://localhost:3000/", RedactURL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s is not an absolute http(s) URL: include the scheme and host, e.g. http://localhost:3000/", redact.URL(raw))
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("CreateParams.RedirectURL %s has no host: include it, e.g. http://localhost:3000/", RedactURL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s has no host: include it, e.g. http://localhost:3000/", redact.URL(raw))
 	case u.Scheme == "http" && production:
-		return fmt.Errorf("CreateParams.RedirectURL %s uses http with a production key: production instances redirect to https only", RedactURL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s uses http with a production key: production instances redirect to https only", redact.URL(raw))
 	}
 	return nil
 }

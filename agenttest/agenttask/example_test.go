@@ -1,4 +1,4 @@
-package agenttest_test
+package agenttask_test
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
 
 // exampleEmulator starts a Clerk emulator with the repository's seed
 // users; the caller closes it. Real code points the client at Clerk.
 func exampleEmulator() *clerkemu.Emulator {
-	users, err := clerkemu.LoadUsers("../testdata/users.json")
+	users, err := clerkemu.LoadUsers("../../testdata/users.json")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func exampleEmulator() *clerkemu.Emulator {
 // LoadConfig reads CLERK_SECRET_KEY and CLERK_API_URL from the process
 // environment, then .env.local and .env files up to the module root.
 func ExampleLoadConfig() {
-	cfg, err := agenttest.LoadConfig()
+	cfg, err := agenttask.LoadConfig()
 	if err != nil {
 		// e.g. "agenttest: config: CLERK_SECRET_KEY is empty or unset: copy the secret key …"
 		log.Fatal(err)
@@ -38,7 +38,7 @@ func ExampleLoadConfig() {
 }
 
 func ExampleConfigFromEnv() {
-	cfg, err := agenttest.ConfigFromEnv(agenttest.EnvFromMap(map[string]string{
+	cfg, err := agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{
 		"CLERK_SECRET_KEY": "sk_test_0123456789abcdef",
 		"CLERK_API_URL":    "https://api.clerk.com/",
 	}))
@@ -47,10 +47,10 @@ func ExampleConfigFromEnv() {
 	}
 	fmt.Println(cfg)
 
-	_, err = agenttest.ConfigFromEnv(agenttest.EnvFromMap(map[string]string{"CLERK_SECRET_KEY": "sk_live_0123456789abcdef"}))
+	_, err = agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{"CLERK_SECRET_KEY": "sk_live_0123456789abcdef"}))
 	fmt.Println(err)
 	// Output:
-	// agenttest.Config{SecretKey: sk_test_REDACTED, APIURL: https://api.clerk.com/v1, AllowProduction: false}
+	// agenttask.Config{SecretKey: sk_test_REDACTED, APIURL: https://api.clerk.com/v1, AllowProduction: false}
 	// agenttest: config: CLERK_SECRET_KEY is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with AGENTTEST_ALLOW_PRODUCTION=1
 }
 
@@ -58,8 +58,11 @@ func ExampleNewClient() {
 	emu := exampleEmulator()
 	defer emu.Close()
 
-	client, err := agenttest.NewClient(agenttest.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()},
-		agenttest.WithRetryPolicy(agenttest.RetryPolicy{MaxRetries: 2}))
+	client, err := agenttask.NewClient(agenttask.Config{
+		SecretKey:   emu.SecretKey(),
+		APIURL:      emu.APIURL(),
+		RetryPolicy: agenttask.RetryPolicy{MaxRetries: 2},
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -75,14 +78,14 @@ func ExampleNewClient() {
 func ExampleClient_Create() {
 	emu := exampleEmulator()
 	defer emu.Close()
-	client, err := agenttest.NewClient(agenttest.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	task, err := client.Create(ctx, agenttest.CreateParams{
+	task, err := client.Create(ctx, agenttask.CreateParams{
 		Identifier:         "ada@example.com",
 		RedirectURL:        "http://localhost:3000/dashboard",
 		SessionMaxDuration: 10 * time.Minute,
@@ -95,8 +98,8 @@ func ExampleClient_Create() {
 	fmt.Println(strings.HasPrefix(task.ID, "agttsk_"))
 	fmt.Println(strings.Replace(task.RedactedURL(), emu.URL(), "http://emulator", 1))
 
-	_, err = client.Create(ctx, agenttest.CreateParams{UserID: "user_nobody", RedirectURL: "http://localhost:3000/"})
-	fmt.Println(errors.Is(err, agenttest.ErrUserNotFound))
+	_, err = client.Create(ctx, agenttask.CreateParams{UserID: "user_nobody", RedirectURL: "http://localhost:3000/"})
+	fmt.Println(errors.Is(err, agenttask.ErrUserNotFound))
 	// Output:
 	// true
 	// http://emulator/v1/tickets/accept?ticket=REDACTED
@@ -106,12 +109,12 @@ func ExampleClient_Create() {
 func ExampleClient_Revoke() {
 	emu := exampleEmulator()
 	defer emu.Close()
-	client, err := agenttest.NewClient(agenttest.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	task, err := client.Create(ctx, agenttest.CreateParams{UserID: "user_2ada0000000000000000000001", RedirectURL: "http://localhost:3000/"})
+	task, err := client.Create(ctx, agenttask.CreateParams{UserID: "user_2ada0000000000000000000001", RedirectURL: "http://localhost:3000/"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -121,16 +124,8 @@ func ExampleClient_Revoke() {
 	// Revoking again, like a cleanup after a used task, is not an error
 	// worth failing for.
 	_, err = client.Revoke(ctx, task.ID)
-	var apiErr *agenttest.APIError
-	fmt.Println(errors.Is(err, agenttest.ErrTaskNotPending), errors.As(err, &apiErr) && apiErr.HasCode("agent_task_cannot_be_revoked"))
+	var apiErr *agenttask.APIError
+	fmt.Println(errors.Is(err, agenttask.ErrTaskNotPending), errors.As(err, &apiErr) && apiErr.HasCode("agent_task_cannot_be_revoked"))
 	// Output:
 	// true true
-}
-
-func ExampleRedactURL() {
-	fmt.Println(agenttest.RedactURL("https://clerk.example.accounts.dev/v1/tickets/accept?ticket=tkt_2abc&redirect_url=x#frag"))
-	fmt.Println(agenttest.RedactURL("https://app.example.com/invite/0123456789abcdef0123456789abcdef/accept"))
-	// Output:
-	// https://clerk.example.accounts.dev/v1/tickets/accept?ticket=REDACTED&redirect_url=REDACTED#REDACTED
-	// https://app.example.com/invite/REDACTED/accept
 }

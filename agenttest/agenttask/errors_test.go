@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"errors"
@@ -90,7 +90,7 @@ func TestAPIErrorFromNonClerkServer(t *testing.T) {
 		w.Write([]byte("<html><body><h1>502 Bad Gateway</h1><!-- " + r.Header.Get("Authorization") + " --></body></html>"))
 	})
 	clock := newClientTestClock()
-	_, err := s.client(t, WithRetryPolicy(clock.policy())).Create(clientTestCtx(t), clientTestCreate)
+	_, err := s.client(t, withPolicy(clock.policy())).Create(clientTestCtx(t), clientTestCreate)
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != 502 {
 		t.Fatalf("error %v, want an *APIError with status 502", err)

@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 )
 
 // clientTestTicket is the ticket in create_task_response.json.
@@ -97,7 +99,7 @@ func TestTaskNeverPrintsItsURL(t *testing.T) {
 	if strings.Contains(out.String(), "SECRET") {
 		t.Errorf("output shows the ticket:\n%s", out.String())
 	}
-	for _, want := range []string{"agttsk_2task000000000000000001", "ticket=REDACTED", `agenttest.Task{AgentID:"agt_2my0agent00000000000000001"`} {
+	for _, want := range []string{"agttsk_2task000000000000000001", "ticket=REDACTED", `agenttask.Task{AgentID:"agt_2my0agent00000000000000001"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -137,8 +139,8 @@ func FuzzDecodeTaskResponse(f *testing.F) {
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			t.Errorf("accepted url %q", task.URL())
 		}
-		if red := RedactURL(task.URL()); u.RawQuery != "" && strings.Contains(red, u.RawQuery) && strings.Contains(u.RawQuery, "=") && !strings.HasSuffix(u.RawQuery, "=") {
-			t.Errorf("RedactURL(%q) = %q keeps the query", task.URL(), red)
+		if red := redact.URL(task.URL()); u.RawQuery != "" && strings.Contains(red, u.RawQuery) && strings.Contains(u.RawQuery, "=") && !strings.HasSuffix(u.RawQuery, "=") {
+			t.Errorf("redact.URL(%q) = %q keeps the query", task.URL(), red)
 		}
 		_ = fmt.Sprintf("%v %+v %#v %q", task, task, task, task)
 		if _, err := json.Marshal(task); err != nil {

@@ -1,4 +1,7 @@
-package agenttest
+// Package redact removes secrets from text before it reaches a log, an
+// error or a saved artifact. It is shared by the Backend API client, the
+// installer and the fixture, and is internal so that users never see it.
+package redact
 
 import (
 	"fmt"
@@ -9,14 +12,14 @@ import (
 	"strings"
 )
 
-// redacted replaces a secret wherever this package prints one.
-const redacted = "REDACTED"
+// Placeholder replaces a secret wherever this module prints one.
+const Placeholder = "REDACTED"
 
 // redactMinSegment is the length from which a path segment (or a query
-// key) is taken for an opaque credential and redacted.
+// key) is taken for an opaque credential and Placeholder.
 const redactMinSegment = 32
 
-// RedactURL returns raw with its secrets replaced by "REDACTED", for
+// URL returns raw with its secrets replaced by "REDACTED", for
 // logs and error messages. It keeps the scheme, host and path, and
 // replaces every query value, the fragment, any user information and
 // every path segment (or query key) of 32 characters or more, which is
@@ -25,10 +28,10 @@ const redactMinSegment = 32
 // "https://x.dev/v1/tickets/accept?ticket=REDACTED".
 //
 // A string that does not parse as a URL is replaced whole.
-func RedactURL(raw string) string {
+func URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return redacted
+		return Placeholder
 	}
 	var b strings.Builder
 	if u.Scheme != "" {
@@ -36,13 +39,13 @@ func RedactURL(raw string) string {
 		b.WriteByte(':')
 	}
 	if u.Opaque != "" {
-		b.WriteString(redacted)
+		b.WriteString(Placeholder)
 		return b.String()
 	}
 	if u.Host != "" || u.User != nil {
 		b.WriteString("//")
 		if u.User != nil {
-			b.WriteString(redacted)
+			b.WriteString(Placeholder)
 			b.WriteByte('@')
 		}
 		b.WriteString(u.Host)
@@ -50,7 +53,7 @@ func RedactURL(raw string) string {
 	segments := strings.Split(u.EscapedPath(), "/")
 	for i, s := range segments {
 		if len(s) >= redactMinSegment {
-			segments[i] = redacted
+			segments[i] = Placeholder
 		}
 	}
 	b.WriteString(strings.Join(segments, "/"))
@@ -60,17 +63,17 @@ func RedactURL(raw string) string {
 		for i, p := range parts {
 			key, _, hasValue := strings.Cut(p, "=")
 			if len(key) >= redactMinSegment {
-				key = redacted
+				key = Placeholder
 			}
 			if hasValue {
-				key += "=" + redacted
+				key += "=" + Placeholder
 			}
 			parts[i] = key
 		}
 		b.WriteString(strings.Join(parts, "&"))
 	}
 	if u.Fragment != "" || u.RawFragment != "" || strings.HasSuffix(raw, "#") {
-		b.WriteString("#" + redacted)
+		b.WriteString("#" + Placeholder)
 	}
 	return b.String()
 }
@@ -79,46 +82,48 @@ func RedactURL(raw string) string {
 var redactSecretKeyRE = regexp.MustCompile(`sk_(test|live)_[A-Za-z0-9_\-]+`)
 
 // redactURLRE matches absolute http(s) URLs inside free text.
-var redactURLRE = regexp.MustCompile(`https?://[^\s"'<>` + "`" + `]+`)
+// A backslash ends a URL too: inside a JSON string a URL can be followed
+// by an escaped quote, which must stay whole.
+var redactURLRE = regexp.MustCompile(`https?://[^\s"'<>\\` + "`" + `]+`)
 
 // redactParamRE matches credential-looking key=value pairs outside URLs.
-var redactParamRE = regexp.MustCompile(`(?i)\b(ticket|token|__session|__clerk_[a-z_]+|secret|password|authorization)(=|:\s*(bearer\s+)?)[^&\s"'<>;,]+`)
+var redactParamRE = regexp.MustCompile(`(?i)\b(ticket|token|__session|__clerk_[a-z_]+|secret|password|authorization)(=|:\s*(bearer\s+)?)[^&\s"'<>;,\\]+`)
 
-// redactText scrubs free text that did not come from us (a proxy's error
+// Text scrubs free text that did not come from us (a proxy's error
 // page, a transport error) before it goes into an error or a log: it
 // removes each of the given secrets, anything shaped like a secret key,
-// credential-looking parameters, and passes URLs through RedactURL.
-func redactText(s string, secrets ...string) string {
+// credential-looking parameters, and passes URLs through URL.
+func Text(s string, secrets ...string) string {
 	for _, secret := range secrets {
 		if secret != "" {
-			s = strings.ReplaceAll(s, secret, redacted)
+			s = strings.ReplaceAll(s, secret, Placeholder)
 		}
 	}
-	s = redactSecretKeyRE.ReplaceAllString(s, "sk_${1}_"+redacted)
-	s = redactURLRE.ReplaceAllStringFunc(s, RedactURL)
-	return redactParamRE.ReplaceAllString(s, "${1}${2}"+redacted)
+	s = redactSecretKeyRE.ReplaceAllString(s, "sk_${1}_"+Placeholder)
+	s = redactURLRE.ReplaceAllStringFunc(s, URL)
+	return redactParamRE.ReplaceAllString(s, "${1}${2}"+Placeholder)
 }
 
-// redactSecretKey shows which kind of key a configuration holds, never
+// SecretKey shows which kind of key a configuration holds, never
 // any character of the key itself.
-func redactSecretKey(key string) string {
+func SecretKey(key string) string {
 	switch {
 	case key == "":
 		return ""
 	case strings.HasPrefix(key, "sk_test_"):
-		return "sk_test_" + redacted
+		return "sk_test_" + Placeholder
 	case strings.HasPrefix(key, "sk_live_"):
-		return "sk_live_" + redacted
+		return "sk_live_" + Placeholder
 	default:
-		return redacted
+		return Placeholder
 	}
 }
 
-// clientFormatRedacted implements fmt.Formatter for the types that hold
-// secrets (Config, Env, Task, Client): every verb prints the redacted
+// Format implements fmt.Formatter for the types that hold
+// secrets (Config, Env, Task, Client): every verb prints the Placeholder
 // text, %#v prints goSyntax, and %q quotes, so no verb falls back to
 // printing the raw fields.
-func clientFormatRedacted(f fmt.State, verb rune, text string, goSyntax ...string) {
+func Format(f fmt.State, verb rune, text string, goSyntax ...string) {
 	switch {
 	case verb == 'v' && f.Flag('#') && len(goSyntax) > 0:
 		io.WriteString(f, goSyntax[0])

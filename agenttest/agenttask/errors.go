@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 )
@@ -157,7 +159,7 @@ func decodeErrorBody(status int, header http.Header, body []byte, scrub func(str
 	if scrub == nil {
 		scrub = func(s string) string { return s }
 	}
-	clean := func(s string) string { return scrub(redactText(s)) }
+	clean := func(s string) string { return scrub(redact.Text(s)) }
 	if len(body) > errorBodyLimit {
 		body = body[:errorBodyLimit]
 	}

@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 
 	"golang.org/x/time/rate"
 )
@@ -251,7 +253,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		)
 		switch {
 		case err != nil && retryableError(err):
-			why = redactText(err.Error(), secret)
+			why = redact.Text(err.Error(), secret)
 		case err == nil && retryableStatus(resp.StatusCode):
 			why = resp.Status
 			after = retryAfter(resp.Header, t.policy.Now())
@@ -291,7 +293,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp != nil {
 			attrs = append(attrs, slog.Int("status", resp.StatusCode))
 			if tr := resp.Header.Get("Clerk-Trace-Id"); tr != "" {
-				attrs = append(attrs, slog.String("trace_id", redactText(tr, secret)))
+				attrs = append(attrs, slog.String("trace_id", redact.Text(tr, secret)))
 			}
 			if after > 0 {
 				attrs = append(attrs, slog.Duration("retry_after", after))

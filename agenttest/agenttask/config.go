@@ -1,24 +1,20 @@
-package agenttest
+package agenttask
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"golang.org/x/time/rate"
 )
 
 // DefaultAPIURL is Clerk's Backend API, used when CLERK_API_URL is unset.
 const DefaultAPIURL = "https://api.clerk.com/v1"
-
-// The variables Config reads (the names @clerk/testing reads, plus our
-// production opt-in).
-const (
-	secretKeyVar       = "CLERK_SECRET_KEY"
-	apiURLVar          = "CLERK_API_URL"
-	allowProductionVar = "AGENTTEST_ALLOW_PRODUCTION"
-)
 
 // Secret key prefixes of development and production instances.
 const (
@@ -42,6 +38,27 @@ type Config struct {
 	// AllowProduction is AGENTTEST_ALLOW_PRODUCTION=1: permission to mint
 	// sessions of real users with an sk_live_ key.
 	AllowProduction bool
+
+	// HTTPClient sends the requests, through a copy: its Transport
+	// (default http.DefaultTransport) becomes the base under the
+	// retrying, rate-limited transport; its Jar, CheckRedirect and
+	// Timeout are kept. A non-zero Timeout bounds a call with all its
+	// retries; prefer a context deadline. Nil means a new http.Client.
+	HTTPClient *http.Client `json:"-"`
+	// RetryPolicy says how failed calls are retried; its zero value is
+	// the default policy (see [RetryPolicy]).
+	RetryPolicy RetryPolicy `json:"-"`
+	// Limiter is the client-side rate limiter every attempt (retries
+	// included) waits on. Nil means the limiter shared by every Client of
+	// the same secret key in the process, which keeps under Clerk's limit
+	// (sk_test_: 100 requests per 10 s, sk_live_: 1000) with a margin;
+	// see [NewLimiter]. To turn client-side limiting off, pass
+	// rate.NewLimiter(rate.Inf, 0).
+	Limiter *rate.Limiter `json:"-"`
+	// Logger receives, at debug level, the retries the client makes
+	// (method, path, attempt, status or error, wait) and why it stops
+	// retrying. Nothing secret is logged. Nil discards.
+	Logger *slog.Logger `json:"-"`
 }
 
 // LoadConfig is [LoadEnv] followed by [ConfigFromEnv].
@@ -60,22 +77,22 @@ func LoadConfig() (Config, error) {
 // may be a secret.
 func ConfigFromEnv(env Env) (Config, error) {
 	var errs []error
-	key, _ := env.Lookup(secretKeyVar)
+	key, _ := env.Lookup(VarSecretKey)
 	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL}
 	if err := validateSecretKey(cfg.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(secretKeyVar), err))
+		errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(VarSecretKey), err))
 	}
-	if raw, ok := env.Lookup(apiURLVar); ok && strings.TrimSpace(raw) != "" {
+	if raw, ok := env.Lookup(VarAPIURL); ok && strings.TrimSpace(raw) != "" {
 		u, err := normalizeAPIURL(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(apiURLVar), err))
+			errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(VarAPIURL), err))
 		}
 		cfg.APIURL = u
 	}
-	if raw, ok := env.Lookup(allowProductionVar); ok && strings.TrimSpace(raw) != "" {
+	if raw, ok := env.Lookup(VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
 		allow, err := strconv.ParseBool(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s is %q: set it to 1 to allow sk_live_ keys, or unset it", env.describe(allowProductionVar), raw))
+			errs = append(errs, fmt.Errorf("agenttest: config: %s is %q: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), raw))
 		}
 		cfg.AllowProduction = allow
 	}
@@ -95,11 +112,11 @@ func ConfigFromEnv(env Env) (Config, error) {
 func (c Config) Validate() error {
 	var errs []error
 	if err := validateSecretKey(c.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.SecretKey) %w", secretKeyVar, err))
+		errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.SecretKey) %w", VarSecretKey, err))
 	}
 	if c.APIURL != "" {
 		if _, err := normalizeAPIURL(c.APIURL); err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", apiURLVar, err))
+			errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", VarAPIURL, err))
 		}
 	}
 	if len(errs) > 0 {
@@ -117,7 +134,7 @@ func (c Config) Production() bool {
 // checkProduction refuses a production key without the opt-in.
 func (c Config) checkProduction() error {
 	if c.Production() && !c.AllowProduction {
-		return fmt.Errorf("agenttest: config: %s is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with %s=1", secretKeyVar, allowProductionVar)
+		return fmt.Errorf("agenttest: config: %s is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with %s=1", VarSecretKey, VarAllowProduction)
 	}
 	return nil
 }
@@ -129,7 +146,7 @@ func (c Config) apiURL() (string, error) {
 	}
 	u, err := normalizeAPIURL(c.APIURL)
 	if err != nil {
-		return "", fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", apiURLVar, err)
+		return "", fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", VarAPIURL, err)
 	}
 	return u, nil
 }
@@ -165,17 +182,17 @@ func normalizeAPIURL(raw string) (string, error) {
 	const want = "set it to Clerk's Backend API URL such as " + DefaultAPIURL + ", or unset it"
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("is not a URL (%s): %s", RedactURL(raw), want)
+		return "", fmt.Errorf("is not a URL (%s): %s", redact.URL(raw), want)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("%s is not an absolute http(s) URL: %s", RedactURL(raw), want)
+		return "", fmt.Errorf("%s is not an absolute http(s) URL: %s", redact.URL(raw), want)
 	case u.Host == "":
-		return "", fmt.Errorf("%s has no host: %s", RedactURL(raw), want)
+		return "", fmt.Errorf("%s has no host: %s", redact.URL(raw), want)
 	case u.User != nil:
-		return "", fmt.Errorf("%s carries user information, which would leak with every request: %s", RedactURL(raw), want)
+		return "", fmt.Errorf("%s carries user information, which would leak with every request: %s", redact.URL(raw), want)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", fmt.Errorf("%s has a query or fragment: %s", RedactURL(raw), want)
+		return "", fmt.Errorf("%s has a query or fragment: %s", redact.URL(raw), want)
 	}
 	p := strings.TrimRight(u.Path, "/")
 	if !strings.HasSuffix(p, "/v1") {
@@ -185,27 +202,27 @@ func normalizeAPIURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// String shows the configuration with the secret key redacted.
+// String shows the configuration with the secret key redact.Placeholder.
 func (c Config) String() string {
-	return fmt.Sprintf("agenttest.Config{SecretKey: %s, APIURL: %s, AllowProduction: %t}", redactSecretKey(c.SecretKey), RedactURL(c.APIURL), c.AllowProduction)
+	return fmt.Sprintf("agenttask.Config{SecretKey: %s, APIURL: %s, AllowProduction: %t}", redact.SecretKey(c.SecretKey), redact.URL(c.APIURL), c.AllowProduction)
 }
 
-// GoString is what %#v prints: Go syntax, secret key redacted.
+// GoString is what %#v prints: Go syntax, secret key redact.Placeholder.
 func (c Config) GoString() string {
-	return fmt.Sprintf("agenttest.Config{SecretKey:%q, APIURL:%q, AllowProduction:%t}", redactSecretKey(c.SecretKey), RedactURL(c.APIURL), c.AllowProduction)
+	return fmt.Sprintf("agenttask.Config{SecretKey:%q, APIURL:%q, AllowProduction:%t}", redact.SecretKey(c.SecretKey), redact.URL(c.APIURL), c.AllowProduction)
 }
 
 // Format makes every fmt verb print [Config.String] (or
 // [Config.GoString] for %#v), never the raw key.
 func (c Config) Format(f fmt.State, verb rune) {
-	clientFormatRedacted(f, verb, c.String(), c.GoString())
+	redact.Format(f, verb, c.String(), c.GoString())
 }
 
-// LogValue implements slog.LogValuer with the secret key redacted.
+// LogValue implements slog.LogValuer with the secret key redact.Placeholder.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("secret_key", redactSecretKey(c.SecretKey)),
-		slog.String("api_url", RedactURL(c.APIURL)),
+		slog.String("secret_key", redact.SecretKey(c.SecretKey)),
+		slog.String("api_url", redact.URL(c.APIURL)),
 		slog.Bool("allow_production", c.AllowProduction),
 	)
 }

@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ const (
 // clientTestGolden reads testdata/golden/name from the module root.
 func clientTestGolden(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "golden", name))
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func clientTestGolden(t testing.TB, name string) []byte {
 func clientTestEmulator(t testing.TB, opts clerkemu.Options) *clerkemu.Emulator {
 	t.Helper()
 	if opts.Users == nil {
-		users, err := clerkemu.LoadUsers(filepath.Join("..", "testdata", "users.json"))
+		users, err := clerkemu.LoadUsers(filepath.Join("..", "..", "testdata", "users.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,10 +67,10 @@ var clientTestFastRetries = RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 2
 
 // clientTestClient builds a Client for emu: its own transport, no
 // client-side limiter and fast retries unless opts say otherwise.
-func clientTestClient(t testing.TB, emu *clerkemu.Emulator, opts ...ClientOption) *Client {
+func clientTestClient(t testing.TB, emu *clerkemu.Emulator, opts ...clientTestOpt) *Client {
 	t.Helper()
-	base := []ClientOption{WithHTTPClient(clientTestHTTP(t)), WithLimiter(nil), WithRetryPolicy(clientTestFastRetries)}
-	c, err := NewClient(Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()}, append(base, opts...)...)
+	base := []clientTestOpt{withHTTP(clientTestHTTP(t)), withLimiter(nil), withPolicy(clientTestFastRetries)}
+	c, err := clientTestNew(Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()}, append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +208,12 @@ func TestCreateRefusesInvalidParamsWithoutRequest(t *testing.T) {
 	for _, tc := range clientTestInvalidParams {
 		t.Run(tc.name, func(t *testing.T) {
 			emu := dev
-			var opts []ClientOption
+			var opts []clientTestOpt
 			if tc.production {
 				emu = prod
 			}
-			c, err := NewClient(Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL(), AllowProduction: true},
-				append(opts, WithHTTPClient(clientTestHTTP(t)), WithLimiter(nil))...)
+			c, err := clientTestNew(Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL(), AllowProduction: true},
+				append(opts, withHTTP(clientTestHTTP(t)), withLimiter(nil))...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,7 +273,7 @@ func TestCreateRevokeAgainstEmulator(t *testing.T) {
 		}
 		u, err := url.Parse(task.URL())
 		if err != nil || u.Query().Get("ticket") == "" || !strings.HasPrefix(task.URL(), emu.URL()) {
-			t.Errorf("task URL is not an emulator ticket URL (redacted: %s)", task.RedactedURL())
+			t.Errorf("task URL is not an emulator ticket URL (redact.Placeholder: %s)", task.RedactedURL())
 		}
 		var found *clerkemu.Task
 		for _, et := range emu.Tasks(clerkemu.TaskPending) {
@@ -410,7 +410,7 @@ func TestClientAPIErrors(t *testing.T) {
 	}
 
 	// A wrong key: 401.
-	bad, err := NewClient(Config{SecretKey: "sk_test_wrongwrongwrong", APIURL: emu.APIURL()}, WithHTTPClient(clientTestHTTP(t)), WithLimiter(nil))
+	bad, err := clientTestNew(Config{SecretKey: "sk_test_wrongwrongwrong", APIURL: emu.APIURL()}, withHTTP(clientTestHTTP(t)), withLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +426,7 @@ func TestClientAPIErrors(t *testing.T) {
 func TestClientDoesNotPrintSecrets(t *testing.T) {
 	t.Parallel()
 	key := "sk_test_" + strings.Repeat("k3y", 12)
-	c, err := NewClient(Config{SecretKey: key, APIURL: "http://127.0.0.1:1"}, WithLimiter(nil))
+	c, err := clientTestNew(Config{SecretKey: key, APIURL: "http://127.0.0.1:1"}, withLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +454,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	t.Parallel()
 	var emuLogs, clientLogs clientTestLogs
 	emu := clientTestEmulator(t, clerkemu.Options{Logger: emuLogs.logger()})
-	c := clientTestClient(t, emu, WithLogger(clientLogs.logger()))
+	c := clientTestClient(t, emu, withLogger(clientLogs.logger()))
 	ctx := clientTestCtx(t)
 	var (
 		errs    []string
@@ -506,7 +506,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	_, err = c.FindUser(ctx, "nobody@example.com")
 	keep(err)
 
-	wrong, err := NewClient(Config{SecretKey: emu.SecretKey() + "x", APIURL: emu.APIURL()}, WithHTTPClient(clientTestHTTP(t)), WithLimiter(nil), WithRetryPolicy(clientTestFastRetries), WithLogger(clientLogs.logger()))
+	wrong, err := clientTestNew(Config{SecretKey: emu.SecretKey() + "x", APIURL: emu.APIURL()}, withHTTP(clientTestHTTP(t)), withLimiter(nil), withPolicy(clientTestFastRetries), withLogger(clientLogs.logger()))
 	if err != nil {
 		t.Fatal(err)
 	}

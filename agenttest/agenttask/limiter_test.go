@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"context"
@@ -102,7 +102,7 @@ func TestLimiterKeepsParallelClientsUnderTheServerLimit(t *testing.T) {
 	errs := make(chan error, pairs)
 	var wg sync.WaitGroup
 	for range workers {
-		c := clientTestClient(t, emu, WithLimiter(limiter), WithRetryPolicy(RetryPolicy{}))
+		c := clientTestClient(t, emu, withLimiter(limiter), withPolicy(RetryPolicy{}))
 		wg.Go(func() {
 			for i := range jobs {
 				task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})

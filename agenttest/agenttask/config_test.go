@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"encoding/json"
@@ -99,8 +99,8 @@ func TestConfigValidate(t *testing.T) {
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%v.Validate() = %v, want %q", tc.cfg, err, tc.want)
 		}
-		if _, nerr := NewClient(tc.cfg, WithLimiter(nil)); (nerr == nil) != (err == nil) {
-			t.Errorf("NewClient(%v) = %v, Validate %v", tc.cfg, nerr, err)
+		if _, nerr := clientTestNew(tc.cfg, withLimiter(nil)); (nerr == nil) != (err == nil) {
+			t.Errorf("clientTestNew(%v) = %v, Validate %v", tc.cfg, nerr, err)
 		}
 	}
 }
@@ -124,7 +124,7 @@ func TestConfigNeverPrintsTheKey(t *testing.T) {
 	if strings.Contains(out.String(), "S3CR3T") {
 		t.Errorf("output shows the key:\n%s", out.String())
 	}
-	for _, want := range []string{"sk_test_REDACTED", "https://api.clerk.com/v1", `agenttest.Config{SecretKey:"sk_test_REDACTED"`} {
+	for _, want := range []string{"sk_test_REDACTED", "https://api.clerk.com/v1", `agenttask.Config{SecretKey:"sk_test_REDACTED"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

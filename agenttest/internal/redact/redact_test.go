@@ -1,11 +1,11 @@
-package agenttest
+package redact
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestRedactURL(t *testing.T) {
+func TestURL(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("a", 32)
 	for raw, want := range map[string]string{
@@ -24,8 +24,8 @@ func TestRedactURL(t *testing.T) {
 		"https://api.clerk.com/v1":                                               "https://api.clerk.com/v1",
 		"https://x.dev/a%2Fb?q=%20":                                              "https://x.dev/a%2Fb?q=REDACTED",
 	} {
-		if got := RedactURL(raw); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", raw, got, want)
+		if got := URL(raw); got != want {
+			t.Errorf("URL(%q) = %q, want %q", raw, got, want)
 		}
 	}
 }
@@ -33,15 +33,49 @@ func TestRedactURL(t *testing.T) {
 func TestRedactText(t *testing.T) {
 	t.Parallel()
 	in := "proxy saw Authorization: Bearer sk_live_abcDEF123 and sk_test_xyz, visited https://f.dev/v1/tickets/accept?ticket=tkt_1 then ticket=tkt_2&x, token: t0k and the exact key custom-secret"
-	got := redactText(in, "custom-secret")
+	got := Text(in, "custom-secret")
 	for _, secret := range []string{"abcDEF123", "xyz", "tkt_1", "tkt_2", "t0k", "custom-secret"} {
 		if strings.Contains(got, secret) {
-			t.Errorf("redactText left %q in %q", secret, got)
+			t.Errorf("Text left %q in %q", secret, got)
 		}
 	}
 	for _, kept := range []string{"proxy saw", "sk_test_REDACTED", "https://f.dev/v1/tickets/accept?ticket=REDACTED"} {
 		if !strings.Contains(got, kept) {
-			t.Errorf("redactText lost %q: %q", kept, got)
+			t.Errorf("Text lost %q: %q", kept, got)
 		}
+	}
+}
+
+func TestSetRedactsURLWholeThenItsParts(t *testing.T) {
+	t.Parallel()
+	var s Set
+	task := "https://fapi.example.dev/v1/agents/tasks?ticket=tkt_0123456789abcdef"
+	s.AddURL(task)
+	s.Add("custom-token-value")
+	in := "opened " + task + " (escaped: " + "https%3A%2F%2Ffapi.example.dev%2Fv1%2Fagents%2Ftasks%3Fticket%3Dtkt_0123456789abcdef" + "), ticket alone tkt_0123456789abcdef, custom-token-value, key sk_test_abc"
+	got := s.String(in)
+	for _, secret := range []string{"tkt_0123456789abcdef", "custom-token-value", "sk_test_abc"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("String left %q in %q", secret, got)
+		}
+	}
+	if !strings.Contains(got, "https://fapi.example.dev/v1/agents/tasks?ticket=REDACTED") {
+		t.Errorf("String lost the URL's redacted form: %q", got)
+	}
+	var zero *Set
+	if zero.Known("x") != "x" {
+		t.Error("a nil Set must leave text alone")
+	}
+}
+
+func TestTextKeepsJSONEscapesWhole(t *testing.T) {
+	t.Parallel()
+	in := `{"postData":"{\"url\":\"http://x.dev/a?ticket=tkt_secret\"}"}`
+	got := Text(in)
+	if strings.Contains(got, "tkt_secret") {
+		t.Fatalf("Text left the ticket: %s", got)
+	}
+	if !strings.Contains(got, `\"}"}`) {
+		t.Fatalf("Text broke the JSON escapes: %s", got)
 	}
 }

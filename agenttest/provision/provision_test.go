@@ -1,4 +1,4 @@
-package agenttest
+package provision
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/playwright-community/playwright-go"
 )
 
@@ -72,51 +73,51 @@ func TestDriverVersionMatchesPlaywrightGo(t *testing.T) {
 
 func TestDriverDir(t *testing.T) {
 	t.Setenv("PLAYWRIGHT_DRIVER_PATH", "/some/where")
-	if got, err := DriverDir(); err != nil || got != "/some/where" {
-		t.Fatalf("DriverDir() = %q, %v; want /some/where", got, err)
+	if got, err := fromProcess(t).DriverDir(); err != nil || got != "/some/where" {
+		t.Fatalf("fromProcess(t).DriverDir() = %q, %v; want /some/where", got, err)
 	}
 	t.Setenv("PLAYWRIGHT_DRIVER_PATH", "")
-	got, err := DriverDir()
+	got, err := fromProcess(t).DriverDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := filepath.Join("ms-playwright-go", DriverVersion()); !strings.HasSuffix(got, want) {
-		t.Fatalf("DriverDir() = %q, want it to end in %q", got, want)
+		t.Fatalf("fromProcess(t).DriverDir() = %q, want it to end in %q", got, want)
 	}
 }
 
 func TestCheckDriver(t *testing.T) {
 	dir, _ := installIsolate(t, t.TempDir())
 
-	err := CheckDriver()
+	err := fromProcess(t).CheckDriver()
 	if err == nil {
-		t.Fatal("CheckDriver() on an empty PLAYWRIGHT_DRIVER_PATH = nil, want an error")
+		t.Fatal("fromProcess(t).CheckDriver() on an empty PLAYWRIGHT_DRIVER_PATH = nil, want an error")
 	}
 	for _, want := range []string{filepath.Join(dir, "package", "cli.js"), "not installed", "agenttest install"} {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("CheckDriver() = %q, want it to mention %q", err, want)
+			t.Errorf("fromProcess(t).CheckDriver() = %q, want it to mention %q", err, want)
 		}
 	}
 
 	installFakeDriver(t, dir, "1.0.0")
-	if err := CheckDriver(); err == nil || !strings.Contains(err.Error(), "1.0.0") || !strings.Contains(err.Error(), DriverVersion()) {
-		t.Errorf("CheckDriver() with a wrong version = %v, want both versions named", err)
+	if err := fromProcess(t).CheckDriver(); err == nil || !strings.Contains(err.Error(), "1.0.0") || !strings.Contains(err.Error(), DriverVersion()) {
+		t.Errorf("fromProcess(t).CheckDriver() with a wrong version = %v, want both versions named", err)
 	}
 
 	installFakeDriver(t, dir, DriverVersion())
-	if err := CheckDriver(); err != nil {
-		t.Errorf("CheckDriver() with a complete driver = %v", err)
+	if err := fromProcess(t).CheckDriver(); err != nil {
+		t.Errorf("fromProcess(t).CheckDriver() with a complete driver = %v", err)
 	}
 
 	if err := os.Remove(filepath.Join(dir, "node")); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckDriver(); err == nil || !strings.Contains(err.Error(), "PLAYWRIGHT_NODEJS_PATH") {
-		t.Errorf("CheckDriver() without node = %v, want a hint at PLAYWRIGHT_NODEJS_PATH", err)
+	if err := fromProcess(t).CheckDriver(); err == nil || !strings.Contains(err.Error(), "PLAYWRIGHT_NODEJS_PATH") {
+		t.Errorf("fromProcess(t).CheckDriver() without node = %v, want a hint at PLAYWRIGHT_NODEJS_PATH", err)
 	}
 	t.Setenv("PLAYWRIGHT_NODEJS_PATH", installFakeExecutable(t, t.TempDir(), "mynode"))
-	if err := CheckDriver(); err != nil {
-		t.Errorf("CheckDriver() with PLAYWRIGHT_NODEJS_PATH = %v", err)
+	if err := fromProcess(t).CheckDriver(); err != nil {
+		t.Errorf("fromProcess(t).CheckDriver() with PLAYWRIGHT_NODEJS_PATH = %v", err)
 	}
 }
 
@@ -126,7 +127,7 @@ func TestFindBrowserOrder(t *testing.T) {
 	installFakeDriver(t, driverDir, DriverVersion())
 
 	// Nothing anywhere: the error says how to get a browser.
-	_, err := FindBrowser("")
+	_, err := fromProcess(t).FindBrowser("")
 	if err == nil {
 		t.Fatal("FindBrowser with no browser = nil error")
 	}
@@ -138,11 +139,11 @@ func TestFindBrowserOrder(t *testing.T) {
 
 	// 3. A chromium on PATH.
 	system := installFakeExecutable(t, pathDir, "google-chrome")
-	if got, err := FindBrowser("chromium"); err != nil || got != system {
+	if got, err := fromProcess(t).FindBrowser("chromium"); err != nil || got != system {
 		t.Fatalf("FindBrowser with chromium on PATH = %q, %v; want %q", got, err, system)
 	}
 	// PATH does not count for firefox.
-	if _, err := FindBrowser("firefox"); err == nil || !strings.Contains(err.Error(), "--browser firefox") {
+	if _, err := fromProcess(t).FindBrowser("firefox"); err == nil || !strings.Contains(err.Error(), "--browser firefox") {
 		t.Fatalf("FindBrowser(firefox) with only chrome on PATH = %v, want an install hint", err)
 	}
 
@@ -156,20 +157,20 @@ func TestFindBrowserOrder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(full, "INSTALLATION_COMPLETE"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := FindBrowser("chromium"); runtime.GOOS == "linux" && (err != nil || got != fullExe) {
+	if got, err := fromProcess(t).FindBrowser("chromium"); runtime.GOOS == "linux" && (err != nil || got != fullExe) {
 		t.Fatalf("FindBrowser with Playwright's full chromium only = %q, %v; want %q", got, err, fullExe)
 	}
 	shell := filepath.Join(browsersDir, "chromium_headless_shell-1169")
 	if err := os.MkdirAll(shell, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := FindBrowser("chromium"); runtime.GOOS == "linux" && got != fullExe {
+	if got, _ := fromProcess(t).FindBrowser("chromium"); runtime.GOOS == "linux" && got != fullExe {
 		t.Fatalf("FindBrowser with an incomplete headless shell = %q, want the full chromium %q", got, fullExe)
 	}
 	if err := os.WriteFile(filepath.Join(shell, "INSTALLATION_COMPLETE"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := FindBrowser("chromium"); err != nil || got != "" {
+	if got, err := fromProcess(t).FindBrowser("chromium"); err != nil || got != "" {
 		t.Fatalf("FindBrowser with Playwright's chromium = %q, %v; want \"\" (Playwright's default)", got, err)
 	}
 	// A revision of another driver does not count.
@@ -179,7 +180,7 @@ func TestFindBrowserOrder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(browsersDir, "firefox-1000", "INSTALLATION_COMPLETE"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FindBrowser("firefox"); err == nil {
+	if _, err := fromProcess(t).FindBrowser("firefox"); err == nil {
 		t.Fatal("FindBrowser(firefox) accepted another driver's revision")
 	}
 
@@ -187,7 +188,7 @@ func TestFindBrowserOrder(t *testing.T) {
 	mine := installFakeExecutable(t, t.TempDir(), "my-browser")
 	t.Setenv("AGENTTEST_BROWSER_PATH", mine)
 	for _, kind := range []string{"", "chromium", "firefox", "webkit"} {
-		if got, err := FindBrowser(kind); err != nil || got != mine {
+		if got, err := fromProcess(t).FindBrowser(kind); err != nil || got != mine {
 			t.Errorf("FindBrowser(%q) with AGENTTEST_BROWSER_PATH = %q, %v; want %q", kind, got, err, mine)
 		}
 	}
@@ -199,12 +200,12 @@ func TestFindBrowserOrder(t *testing.T) {
 	}
 	for _, bad := range []string{notExec, filepath.Join(t.TempDir(), "missing"), t.TempDir()} {
 		t.Setenv("AGENTTEST_BROWSER_PATH", bad)
-		if _, err := FindBrowser(""); err == nil || !strings.Contains(err.Error(), "AGENTTEST_BROWSER_PATH") {
+		if _, err := fromProcess(t).FindBrowser(""); err == nil || !strings.Contains(err.Error(), "AGENTTEST_BROWSER_PATH") {
 			t.Errorf("FindBrowser with AGENTTEST_BROWSER_PATH=%s = %v, want an error naming the variable", bad, err)
 		}
 	}
 
-	if _, err := FindBrowser("netscape"); err == nil || !strings.Contains(err.Error(), "chromium, firefox or webkit") {
+	if _, err := fromProcess(t).FindBrowser("netscape"); err == nil || !strings.Contains(err.Error(), "chromium, firefox or webkit") {
 		t.Errorf("FindBrowser(netscape) = %v, want the accepted kinds listed", err)
 	}
 }
@@ -216,7 +217,7 @@ func TestInstallReadyMachineOnlyPrintsReady(t *testing.T) {
 	t.Setenv("AGENTTEST_BROWSER_PATH", browser)
 
 	var out bytes.Buffer
-	if err := Install(t.Context(), InstallOptions{Stdout: &out}); err != nil {
+	if err := Install(t.Context(), Options{Settings: fromProcess(t), Stdout: &out}); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -226,7 +227,7 @@ func TestInstallReadyMachineOnlyPrintsReady(t *testing.T) {
 }
 
 func TestInstallRefusesUnknownBrowser(t *testing.T) {
-	if err := Install(t.Context(), InstallOptions{Browser: "lynx"}); err == nil || !strings.Contains(err.Error(), "lynx") {
+	if err := Install(t.Context(), Options{Settings: fromProcess(t), Browser: "lynx"}); err == nil || !strings.Contains(err.Error(), "lynx") {
 		t.Fatalf("Install(lynx) = %v, want an error naming it", err)
 	}
 }
@@ -238,7 +239,7 @@ func TestInstallRefusesForeignDriverDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "thesis.tex"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := installPlace(tmp, dir)
+	err := place(tmp, dir)
 	if err == nil || !strings.Contains(err.Error(), "thesis.tex") {
 		t.Fatalf("installPlace over a foreign directory = %v, want a refusal naming its content", err)
 	}
@@ -275,13 +276,13 @@ func TestInstallDriverFromNPM(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	if err := Install(ctx, InstallOptions{Stdout: &out}); err != nil {
+	if err := Install(ctx, Options{Settings: fromProcess(t), Stdout: &out}); err != nil {
 		t.Fatalf("Install: %v\noutput:\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "from npm") {
 		t.Errorf("Install did not build the driver from npm:\n%s", out.String())
 	}
-	if err := CheckDriver(); err != nil {
+	if err := fromProcess(t).CheckDriver(); err != nil {
 		t.Fatalf("CheckDriver after Install: %v", err)
 	}
 	v, err := exec.Command(filepath.Join(dir, "node"), filepath.Join(dir, "package", "cli.js"), "--version").Output()
@@ -303,10 +304,21 @@ func TestInstallDriverFromNPM(t *testing.T) {
 
 	// A second run finds everything in place and says so in one line.
 	out.Reset()
-	if err := Install(ctx, InstallOptions{Stdout: &out}); err != nil {
+	if err := Install(ctx, Options{Settings: fromProcess(t), Stdout: &out}); err != nil {
 		t.Fatal(err)
 	}
 	if got := out.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "ready") {
 		t.Fatalf("second Install printed %q, want one ready line", got)
 	}
+}
+
+// fromProcess reads the Settings the way the CLI does, after the test's
+// t.Setenv calls.
+func fromProcess(t *testing.T) Settings {
+	t.Helper()
+	env, err := agenttask.LoadEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Load(env)
 }

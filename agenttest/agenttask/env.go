@@ -1,4 +1,4 @@
-package agenttest
+package agenttask
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 
 	"github.com/joho/godotenv"
 )
@@ -153,9 +155,9 @@ func (e Env) describe(name string) string {
 
 // String describes the Env without any value: values may be secrets.
 func (e Env) String() string {
-	return fmt.Sprintf("agenttest.Env{%d variables, values not shown}", e.n)
+	return fmt.Sprintf("agenttask.Env{%d variables, values not shown}", e.n)
 }
 
 // Format prints [Env.String] for every verb, so no fmt verb (%v, %+v,
 // %#v, %s, %d, …) can print a value held by the Env.
-func (e Env) Format(f fmt.State, verb rune) { clientFormatRedacted(f, verb, e.String()) }
+func (e Env) Format(f fmt.State, verb rune) { redact.Format(f, verb, e.String()) }

@@ -1,0 +1,56 @@
+package agenttask
+
+// The variables agenttest reads, every one of them. [LoadEnv] reads
+// them (the process over .env.local over .env); nothing else in the
+// module looks at the process environment. [Variables] describes each.
+const (
+	VarSecretKey       = "CLERK_SECRET_KEY"
+	VarAPIURL          = "CLERK_API_URL"
+	VarAllowProduction = "AGENTTEST_ALLOW_PRODUCTION"
+	VarAppURL          = "AGENTTEST_APP_URL"
+	VarUserID          = "AGENTTEST_USER_ID"
+	VarUserIdentifier  = "AGENTTEST_USER_IDENTIFIER"
+	VarArtifactsDir    = "AGENTTEST_ARTIFACTS_DIR"
+	VarBrowser         = "AGENTTEST_BROWSER"
+	VarBrowserPath     = "AGENTTEST_BROWSER_PATH"
+	VarHeaded          = "AGENTTEST_HEADED"
+	VarSlowMo          = "AGENTTEST_SLOWMO"
+	VarDriverPath      = "PLAYWRIGHT_DRIVER_PATH"
+	VarNodePath        = "PLAYWRIGHT_NODEJS_PATH"
+	VarBrowsersPath    = "PLAYWRIGHT_BROWSERS_PATH"
+	VarDownloadHost    = "PLAYWRIGHT_DOWNLOAD_HOST"
+)
+
+// Variable describes one configuration variable.
+type Variable struct {
+	// Name is the variable's name, e.g. CLERK_SECRET_KEY.
+	Name string
+	// Default is what an unset variable means, in words.
+	Default string
+	// Meaning says what the variable sets.
+	Meaning string
+	// Secret marks a value that is never printed.
+	Secret bool
+}
+
+// Variables returns the table of every variable agenttest reads, in the
+// order the README lists them. It is a fresh copy on each call.
+func Variables() []Variable {
+	return []Variable{
+		{VarSecretKey, "required", "the Clerk instance's secret key (sk_test_…; sk_live_… only with AGENTTEST_ALLOW_PRODUCTION=1)", true},
+		{VarAPIURL, DefaultAPIURL, "Clerk's Backend API URL, with or without /v1", false},
+		{VarAllowProduction, "0", "1 allows an sk_live_ key: Agent Tasks then sign real users in", false},
+		{VarAppURL, "none", "the app under test: the base of relative Goto and RedirectTo paths", false},
+		{VarUserID, "none", "the user to sign in as (user_…)", false},
+		{VarUserIdentifier, "none", "the user to sign in as, by verified email, phone number or username", false},
+		{VarArtifactsDir, "test-results", "where failed tests' artifacts go (under go test -artifacts: t.ArtifactDir())", false},
+		{VarBrowser, "chromium", "chromium, firefox or webkit", false},
+		{VarBrowserPath, "found on the machine", "a browser executable to launch", false},
+		{VarHeaded, "0", "1 shows the browser window", false},
+		{VarSlowMo, "0", "milliseconds to wait between browser actions", false},
+		{VarDriverPath, "~/.cache/ms-playwright-go/<version>", "the Playwright driver's directory", false},
+		{VarNodePath, "<driver>/node", "the Node.js that runs the driver", false},
+		{VarBrowsersPath, "<user cache>/ms-playwright", "where Playwright keeps its own browsers", false},
+		{VarDownloadHost, "Playwright's CDN", "where the driver is downloaded from", false},
+	}
+}

@@ -1,0 +1,64 @@
+package agenttest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+)
+
+// suite is what the pages of one run share besides the browser: the
+// environment snapshot, the Backend API client built from it (loaded on
+// first use, so a test that brings its own client never needs a key),
+// and the users that identifiers were resolved to. [Main] makes one per
+// test binary; [LaunchBrowser] one per Browser.
+type suite struct {
+	env agenttask.Env
+
+	clientOnce sync.Once
+	client     *agenttask.Client
+	clientErr  error
+
+	// users maps API URL + identifier to the user id (see [AsIdentifier]).
+	users sync.Map
+}
+
+// newSuite returns a suite over env.
+func newSuite(env agenttask.Env) *suite { return &suite{env: env} }
+
+// defaultClient is the client built from the environment, shared by
+// every page of the suite (it shares the secret key's limiter anyway).
+func (s *suite) defaultClient() (*agenttask.Client, error) {
+	s.clientOnce.Do(func() {
+		cfg, err := agenttask.ConfigFromEnv(s.env)
+		if err != nil {
+			s.clientErr = err
+			return
+		}
+		s.client, s.clientErr = agenttask.NewClient(cfg)
+	})
+	return s.client, s.clientErr
+}
+
+// appURL is AGENTTEST_APP_URL without a trailing slash, or "".
+func (s *suite) appURL() string {
+	v, _ := s.env.Lookup(agenttask.VarAppURL)
+	return strings.TrimRight(strings.TrimSpace(v), "/")
+}
+
+// lookupUser resolves an identifier to a user id, once per Clerk
+// instance (API URL) and suite.
+func (s *suite) lookupUser(ctx context.Context, c *agenttask.Client, identifier string) (string, error) {
+	key := c.APIURL() + "\x00" + identifier
+	if id, ok := s.users.Load(key); ok {
+		return id.(string), nil
+	}
+	u, err := c.FindUser(ctx, identifier)
+	if err != nil {
+		return "", fmt.Errorf("look up the user of %q: %w", identifier, err)
+	}
+	s.users.Store(key, u.ID)
+	return u.ID, nil
+}
