@@ -17,8 +17,9 @@ setup: ## provide a browser (Debian chromium when none) and the Playwright drive
 	@bash .ci/setup-browser.sh
 	@$(AGENTTEST) install
 
-lint: ## gofmt -l must be empty, go vet, staticcheck
+lint: ## gofmt -l must be empty, go mod tidy must change nothing, go vet, staticcheck
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (above): run go mod tidy and commit"; exit 1; }
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
