@@ -138,6 +138,65 @@ func retrySleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// retryInput is everything a retry decision looks at, for one attempt.
+type retryInput struct {
+	attempt, maxRetries int           // attempt counts from 0
+	status              int           // the answer's status, 0 for a transport error
+	err                 error         // the transport's error, nil for an answer
+	retryAfter          time.Duration // the answer's Retry-After, 0 when none
+	backoff             time.Duration // the policy's wait before this retry, jitter included
+	limiterDelay        time.Duration // how long the limiter would make the retry wait
+	maxDelay            time.Duration // the policy's cap
+	now                 time.Time
+	deadline            time.Time // the context's deadline, when hasDeadline
+	hasDeadline         bool
+}
+
+// retryDecision says whether to retry, after how long, and otherwise
+// why retrying stopped early (empty: the outcome is final as it is).
+type retryDecision struct {
+	retry bool
+	wait  time.Duration
+	why   string // the outcome, for logs: the status, or "transport error"
+	stop  string // the note of an early stop, added to the error
+}
+
+// retryable reports whether the outcome is worth retrying at all.
+func retryable(in retryInput) bool {
+	if in.err != nil {
+		return retryableError(in.err)
+	}
+	return retryableStatus(in.status)
+}
+
+// decideRetry is the retry decision: a pure function of the attempt's
+// outcome and the policy's numbers, tested by a table.
+func decideRetry(in retryInput) retryDecision {
+	d := retryDecision{why: "transport error"}
+	if in.err == nil {
+		d.why = strconv.Itoa(in.status) + " " + http.StatusText(in.status)
+	}
+	switch {
+	case !retryable(in):
+		return d
+	case in.attempt >= in.maxRetries:
+		if in.maxRetries > 0 {
+			d.stop = "gave up after " + retryAttempts(in.attempt+1)
+		}
+		return d
+	case in.retryAfter > in.maxDelay:
+		d.stop = fmt.Sprintf("not retried after %s: the server asked to wait %s, more than the %s cap", retryAttempts(in.attempt+1), in.retryAfter, in.maxDelay)
+		return d
+	}
+	wait := max(in.backoff, in.retryAfter, in.limiterDelay)
+	if in.hasDeadline && !in.now.Add(wait).Before(in.deadline) {
+		d.stop = fmt.Sprintf("stopped after %s: the next retry in %s would pass the context deadline", retryAttempts(in.attempt+1), wait.Round(time.Millisecond))
+		return d
+	}
+	d.retry, d.wait = true, wait
+	return d
+}
+
 // retryableStatus reports the statuses worth retrying.
 func retryableStatus(code int) bool {
 	switch code {
@@ -247,45 +306,35 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if ctx.Err() != nil {
 			return resp, err // the caller gave up; never retry
 		}
-		var (
-			why   string
-			after time.Duration
-		)
-		switch {
-		case err != nil && retryableError(err):
-			why = redact.Text(err.Error(), secret)
-		case err == nil && retryableStatus(resp.StatusCode):
-			why = resp.Status
-			after = retryAfter(resp.Header, t.policy.Now())
-		default:
-			return resp, err
+		in := retryInput{attempt: attempt, maxRetries: maxRetries, err: err, maxDelay: t.policy.MaxDelay, now: t.policy.Now()}
+		if err == nil {
+			in.status = resp.StatusCode
+			in.retryAfter = retryAfter(resp.Header, in.now)
 		}
-		stop := func(note string) (*http.Response, error) {
-			rec.note = note
+		in.deadline, in.hasDeadline = ctx.Deadline()
+		if retryable(in) {
+			// Only a retry needs these; the jitter is drawn here.
+			in.backoff, in.limiterDelay = t.policy.backoff(attempt), t.limiterDelay()
+		}
+		d := decideRetry(in)
+		why := d.why
+		if err != nil {
+			why = redact.Text(err.Error(), secret)
+		}
+		if !d.retry {
+			if d.stop == "" {
+				return resp, err
+			}
+			rec.note = d.stop
 			t.logger.LogAttrs(ctx, slog.LevelDebug, "agenttest: not retrying Clerk Backend API request",
 				slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
-				slog.Int("attempt", attempt+1), slog.String("result", why), slog.String("reason", note))
+				slog.Int("attempt", attempt+1), slog.String("result", why), slog.String("reason", d.stop))
 			if err != nil {
-				return nil, &retryStopError{err: err, note: note}
+				return nil, &retryStopError{err: err, note: d.stop}
 			}
 			return resp, nil
 		}
-		if attempt >= maxRetries {
-			if maxRetries == 0 {
-				return resp, err
-			}
-			return stop("gave up after " + retryAttempts(attempt+1))
-		}
-		if after > t.policy.MaxDelay {
-			return stop(fmt.Sprintf("not retried after %s: the server asked to wait %s, more than the %s cap", retryAttempts(attempt+1), after, t.policy.MaxDelay))
-		}
-		wait := max(t.policy.backoff(attempt), after)
-		if d := t.limiterDelay(); d > wait {
-			wait = d
-		}
-		if dl, ok := ctx.Deadline(); ok && !t.policy.Now().Add(wait).Before(dl) {
-			return stop(fmt.Sprintf("stopped after %s: the next retry in %s would pass the context deadline", retryAttempts(attempt+1), wait.Round(time.Millisecond)))
-		}
+		wait, after := d.wait, in.retryAfter
 		attrs := []slog.Attr{
 			slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
 			slog.Int("attempt", attempt+1), slog.String("result", why), slog.Duration("wait", wait),
