@@ -1,0 +1,47 @@
+// Package agenttask is a client of Clerk's Backend API for Agent Tasks:
+// create a task (a single-use URL that signs a user in and redirects to
+// the app), revoke it, and the few user and session calls a sign-in
+// needs. It is shaped like clerk-sdk-go's resource packages and links
+// neither a browser nor the testing package, so tools and CLIs can use
+// it alone.
+//
+//	cfg, err := agenttask.LoadConfig() // CLERK_SECRET_KEY, CLERK_API_URL
+//	client, err := agenttask.NewClient(cfg)
+//	task, err := client.Create(ctx, agenttask.CreateParams{UserID: "user_…", RedirectURL: "http://localhost:3000/"})
+//	// hand task.URL() to a browser, once; revoke a task you did not use:
+//	_, err = client.Revoke(ctx, task.ID)
+//
+// # Configuration
+//
+// [LoadEnv] takes the one snapshot of configuration the module reads:
+// the process environment over .env.local over .env, from the working
+// directory up to the module root, without modifying the process
+// environment. [Variables] lists every variable agenttest reads, with
+// its default. [ConfigFromEnv] turns a snapshot into a [Config]; sk_live_
+// keys are refused unless AGENTTEST_ALLOW_PRODUCTION=1: an Agent Task
+// mints a real session for a real user. [NewClient] takes one Config,
+// whose zero fields have documented defaults.
+//
+// # Calls
+//
+// [Client.Create] checks its parameters before any request and returns
+// a [Task] whose URL only [Task.URL] returns. Revoke a task you did not
+// use; errors.Is(err, [ErrTaskNotPending]) means it was already used,
+// revoked, expired or is unknown. Failures from Clerk are [*APIError]
+// values with the status, every Clerk code and message, and the trace
+// id.
+//
+// Every request, retries included, waits on a client-side rate limiter
+// shared by every Client of the same secret key in the process (Clerk
+// limits per instance: 100 requests per 10 s for development keys, 1000
+// for production; see [NewLimiter]) and is retried on 408, 429, 5xx
+// gateway errors and dropped connections with exponential backoff that
+// honours Retry-After and never waits past the context's deadline
+// ([RetryPolicy]). A create whose answer was lost may therefore leave a
+// duplicate pending task that nobody holds the URL of; Clerk expires it.
+//
+// # Secrets
+//
+// Config, Env, Client and Task print redacted through every fmt verb,
+// slog and JSON; errors never carry the secret key or a ticket.
+package agenttask

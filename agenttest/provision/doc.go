@@ -1,0 +1,14 @@
+// Package provision makes a machine ready to run agenttest's browser:
+// the Playwright driver that playwright-go expects, and a browser
+// (Debian's chromium, Chrome, or Playwright's own download). The CLI's
+// `agenttest install` and the fixture's browser launch use it.
+//
+// [Load] reads its [Settings] from agenttask's environment snapshot
+// (PLAYWRIGHT_DRIVER_PATH, PLAYWRIGHT_NODEJS_PATH,
+// PLAYWRIGHT_BROWSERS_PATH, AGENTTEST_BROWSER_PATH,
+// PLAYWRIGHT_DOWNLOAD_HOST). [Settings.CheckDriver] and
+// [Settings.FindBrowser] only look at files; [Install] downloads what is
+// missing: the driver from Playwright's CDN, else built from the npm
+// registry (playwright-core), and the browser through the driver when
+// none is found.
+package provision
