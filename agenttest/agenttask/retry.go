@@ -290,6 +290,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		rec = &callRecord{}
 	}
 	secret := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+	req, err := withClerkHeaders(req)
+	if err != nil {
+		return nil, err
+	}
 	maxRetries := t.policy.MaxRetries
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		maxRetries = 0 // the body cannot be replayed
