@@ -43,6 +43,9 @@ type Page struct {
 	tasks    []*Task // tasks this page created, in order
 	tracing  bool
 	released bool
+	// fapiRouted are the Frontend API hosts whose requests get the
+	// Testing Token (see routeTestingToken).
+	fapiRouted map[string]bool
 }
 
 // Open opens a signed-out page on the test binary's shared browser

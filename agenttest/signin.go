@@ -17,13 +17,14 @@ type Step string
 
 // The steps of a sign-in, in order.
 const (
-	StepConfig    Step = "config"     // options, environment, user lookup
-	StepCreate    Step = "create"     // create the Agent Task
-	StepNavigate  Step = "navigate"   // open the task URL (once, never retried)
-	StepRedirect  Step = "redirect"   // wait for the redirect to settle on the redirect URL
-	StepCookie    Step = "cookie"     // the app origin has a __session cookie
-	StepWrongUser Step = "wrong user" // the session is someone else's
-	StepCheck     Step = "check"      // the caller's WithCheck
+	StepConfig    Step = "config"        // options, environment, user lookup
+	StepToken     Step = "testing token" // get the Testing Token for the Frontend API
+	StepCreate    Step = "create"        // create the Agent Task
+	StepNavigate  Step = "navigate"      // open the task URL (once, never retried)
+	StepRedirect  Step = "redirect"      // wait for the redirect to settle on the redirect URL
+	StepCookie    Step = "cookie"        // the app origin has a __session cookie
+	StepWrongUser Step = "wrong user"    // the session is someone else's
+	StepCheck     Step = "check"         // the caller's WithCheck
 )
 
 // SignInError is a failed sign-in: which step failed, for whom, and why.
@@ -72,12 +73,30 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 			return fail(StepConfig, err)
 		}
 	}
+	tctx, cancel := o.stepContext(ctx)
+	token, err := p.suite.testingToken(tctx, p.client)
+	cancel()
+	if err != nil {
+		return fail(StepToken, err)
+	}
 	task, err := p.create(ctx, o, tg)
 	if err != nil {
 		return err
 	}
 	p.own(task)
 	p.Task = task
+	// Every Frontend API request of the context carries the Testing
+	// Token, the task URL's included: the instance's bot protection
+	// would otherwise refuse an automated browser.
+	hosts := []string{frontendAPIFromPublishableKey(p.suite.publishableKey())}
+	if u, err := url.Parse(task.URL()); err == nil {
+		hosts = append(hosts, u.Host)
+	}
+	for _, h := range hosts {
+		if err := p.routeTestingToken(h, token); err != nil {
+			return fail(StepToken, err)
+		}
+	}
 
 	redirect := tg.redirect
 	if err := ctx.Err(); err != nil {

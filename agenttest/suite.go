@@ -23,6 +23,11 @@ type suite struct {
 
 	// users maps API URL + identifier to the user id (see [AsIdentifier]).
 	users sync.Map
+
+	// token is the Testing Token the suite's contexts send to the
+	// Frontend API, replaced shortly before it expires.
+	tokenMu sync.Mutex
+	token   *agenttask.TestingToken
 }
 
 // newSuite returns a suite over env.
@@ -46,6 +51,12 @@ func (s *suite) defaultClient() (*agenttask.Client, error) {
 func (s *suite) appURL() string {
 	v, _ := s.env.Lookup(agenttask.VarAppURL)
 	return strings.TrimRight(strings.TrimSpace(v), "/")
+}
+
+// publishableKey is CLERK_PUBLISHABLE_KEY, or "".
+func (s *suite) publishableKey() string {
+	v, _ := s.env.Lookup(agenttask.VarPublishableKey)
+	return strings.TrimSpace(v)
 }
 
 // lookupUser resolves an identifier to a user id, once per Clerk

@@ -6,6 +6,8 @@ package agenttask
 const (
 	VarSecretKey       = "CLERK_SECRET_KEY"
 	VarAPIURL          = "CLERK_API_URL"
+	VarPublishableKey  = "CLERK_PUBLISHABLE_KEY"
+	VarTestingToken    = "CLERK_TESTING_TOKEN"
 	VarAllowProduction = "AGENTTEST_ALLOW_PRODUCTION"
 	VarAppURL          = "AGENTTEST_APP_URL"
 	VarUserID          = "AGENTTEST_USER_ID"
@@ -39,6 +41,8 @@ func Variables() []Variable {
 	return []Variable{
 		{VarSecretKey, "required", "the Clerk instance's secret key (sk_test_…; sk_live_… only with AGENTTEST_ALLOW_PRODUCTION=1)", true},
 		{VarAPIURL, DefaultAPIURL, "Clerk's Backend API URL, with or without /v1", false},
+		{VarPublishableKey, "none", "the instance's publishable key (pk_test_…): names its Frontend API, whose requests get the Testing Token", false},
+		{VarTestingToken, "fetched", "a Testing Token to use instead of asking the Backend API for one", true},
 		{VarAllowProduction, "0", "1 allows an sk_live_ key: Agent Tasks then sign real users in", false},
 		{VarAppURL, "none", "the app under test: the base of relative Goto and RedirectTo paths", false},
 		{VarUserID, "none", "the user to sign in as (user_…)", false},

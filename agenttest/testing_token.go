@@ -1,0 +1,110 @@
+package agenttest
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/playwright-community/playwright-go"
+)
+
+// testingTokenParam is the query parameter Clerk's Frontend API reads a
+// Testing Token from.
+const testingTokenParam = "__clerk_testing_token"
+
+// testingTokenMargin is how long before its expiry a Testing Token is
+// replaced: a context opened now may make Frontend API requests for a
+// while.
+const testingTokenMargin = 2 * time.Minute
+
+// testingToken returns the suite's Testing Token: CLERK_TESTING_TOKEN
+// when set, else one created through c, once per suite and again shortly
+// before it expires.
+func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agenttask.TestingToken, error) {
+	if v, ok := s.env.Lookup(agenttask.VarTestingToken); ok && strings.TrimSpace(v) != "" {
+		return agenttask.NewTestingToken(strings.TrimSpace(v), time.Time{}), nil
+	}
+	s.tokenMu.Lock()
+	defer s.tokenMu.Unlock()
+	if t := s.token; t != nil && (t.ExpiresAt.IsZero() || time.Until(t.ExpiresAt) > testingTokenMargin) {
+		return t, nil
+	}
+	t, err := c.CreateTestingToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.token = t
+	return t, nil
+}
+
+// frontendAPIFromPublishableKey returns the Frontend API host a
+// publishable key names (pk_test_ or pk_live_ + base64 of "host$"), as
+// Clerk's SDKs decode it, or "" when key is not one.
+func frontendAPIFromPublishableKey(key string) string {
+	rest, ok := strings.CutPrefix(key, "pk_test_")
+	if !ok {
+		if rest, ok = strings.CutPrefix(key, "pk_live_"); !ok {
+			return ""
+		}
+	}
+	rest = strings.TrimRight(rest, "=")
+	b, err := base64.RawStdEncoding.DecodeString(rest)
+	if err != nil {
+		if b, err = base64.RawURLEncoding.DecodeString(rest); err != nil {
+			return ""
+		}
+	}
+	host, ok := strings.CutSuffix(string(b), "$")
+	if !ok || host == "" || strings.ContainsAny(host, "/?#@ ") {
+		return ""
+	}
+	return host
+}
+
+// routeTestingToken adds the Testing Token to every request of the
+// page's context to the Frontend API on host (any scheme, paths under
+// /v1/), as @clerk/testing does. The route continues each request once,
+// with the parameter added, so a task URL is still fetched exactly once.
+// Routes are set per host, once.
+func (p *Page) routeTestingToken(host string, token *agenttask.TestingToken) error {
+	if host == "" || token.Value() == "" || p.BrowserContext == nil {
+		return nil
+	}
+	p.mu.Lock()
+	if p.fapiRouted == nil {
+		p.fapiRouted = map[string]bool{}
+	}
+	done := p.fapiRouted[host]
+	p.fapiRouted[host] = true
+	p.mu.Unlock()
+	if done {
+		return nil
+	}
+	value := token.Value()
+	p.secrets.Add(value)
+	// A regexp, not a func: the driver matches it, so only Frontend API
+	// requests make the round trip to Go.
+	pattern := regexp.MustCompile(`^https?://` + regexp.QuoteMeta(host) + `/v1/`)
+	err := p.BrowserContext.Route(pattern, func(route playwright.Route) {
+		u, err := url.Parse(route.Request().URL())
+		if err != nil {
+			_ = route.Continue()
+			return
+		}
+		q := u.Query()
+		if q.Get(testingTokenParam) == "" {
+			q.Set(testingTokenParam, value)
+			u.RawQuery = q.Encode()
+		}
+		_ = route.Continue(playwright.RouteContinueOptions{URL: playwright.String(u.String())})
+	})
+	if err != nil {
+		return fmt.Errorf("route the Frontend API %s through the testing token: %w", host, err)
+	}
+	return nil
+}
