@@ -42,22 +42,18 @@ func TestReadmeExampleRuns(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "readme_test.go"), []byte(block[1]), 0o644))
 
-	users, err := clerkemu.LoadUsers("testdata/users.json")
-	require.NoError(t, err)
-	emu := clerkemu.RunT(t, clerkemu.Options{Users: users})
-	app := demoapp.RunT(t, demoapp.Options{APIURL: emu.APIURL(), SecretKey: emu.SecretKey(), ProxyURL: emu.Issuer(), Now: emu.Now})
+	stack := demoapp.RunStackT(t, demoapp.StackOptions{})
+	emu := stack.Emulator
 
 	args := []string{"test", "-count=1", "-v"}
 	if readmeRaceEnabled() {
 		args = append(args, "-race") // reuse the build cache of the outer run
 	}
 	cmd := exec.CommandContext(t.Context(), "go", append(args, "./"+filepath.Base(dir)+"/")...)
-	cmd.Env = append(os.Environ(),
-		"CLERK_SECRET_KEY="+emu.SecretKey(),
-		"CLERK_API_URL="+emu.APIURL(),
-		"AGENTTEST_APP_URL="+app.URL(),
-		"AGENTTEST_USER_ID=user_2ada0000000000000000000001",
-	)
+	cmd.Env = os.Environ()
+	for name, value := range stack.Env() { // the variables a user's .env.local would hold
+		cmd.Env = append(cmd.Env, name+"="+value)
+	}
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the README example failed:\n%s", out)
 	require.Contains(t, string(out), "--- PASS: TestDashboard")

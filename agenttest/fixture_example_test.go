@@ -7,7 +7,6 @@ import (
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/playwright-community/playwright-go"
 )
@@ -16,23 +15,13 @@ import (
 // own, open a page, sign it in, release it. Nothing here needs
 // agenttest.Main. Here against the emulator and the demo app.
 func ExampleLaunchBrowser() {
-	users, err := clerkemu.LoadUsers("../testdata/users.json")
+	stack, err := demoapp.StartStack(demoapp.StackOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	emu, err := clerkemu.Start(clerkemu.Options{Users: users})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer emu.Close()
-	app, err := demoapp.Start(demoapp.Options{APIURL: emu.APIURL(), SecretKey: emu.SecretKey(), ProxyURL: emu.Issuer()})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer app.Close()
+	defer stack.Close()
+	emu, app := stack.Emulator, stack.App
 	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
 	if err != nil {
 		fmt.Println(err)

@@ -34,15 +34,8 @@ type fixtureStack struct {
 // fixtureStart starts a stack for one test; both servers stop with it.
 func fixtureStart(tb testing.TB) *fixtureStack {
 	tb.Helper()
-	users, err := clerkemu.LoadUsers("../testdata/users.json")
-	require.NoError(tb, err)
-	emu := clerkemu.RunT(tb, clerkemu.Options{Users: users, RateLimit: clerkemu.RateLimit{Disabled: true}})
-	app := demoapp.RunT(tb, demoapp.Options{
-		APIURL:    emu.APIURL(),
-		SecretKey: emu.SecretKey(),
-		ProxyURL:  emu.Issuer(),
-		Now:       emu.Now,
-	})
+	st := demoapp.RunStackT(tb, demoapp.StackOptions{Emulator: clerkemu.Options{RateLimit: clerkemu.RateLimit{Disabled: true}}})
+	emu, app := st.Emulator, st.App
 	cfg, err := agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{
 		agenttask.VarSecretKey: emu.SecretKey(),
 		agenttask.VarAPIURL:    emu.APIURL(),

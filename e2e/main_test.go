@@ -9,6 +9,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -27,11 +28,12 @@ var embedded *embeddedClerk
 
 // embeddedClerk is an in-process Clerk and the app that trusts it.
 type embeddedClerk struct {
-	emu *clerkemu.Emulator
-	app *demoapp.App
+	stack *demoapp.Stack
+	emu   *clerkemu.Emulator
+	app   *demoapp.App
 }
 
-// The seeded users of testdata/users.json the specs sign in as.
+// The seed users (clerkemu.SeedUsers) the specs sign in as.
 const (
 	ada   = "user_2ada0000000000000000000001"
 	grace = "user_2grace000000000000000000002"
@@ -77,34 +79,16 @@ func run(m *testing.M) int {
 // points the fixture at them through the environment, as a real
 // project's .env would.
 func startEmbedded() (*embeddedClerk, error) {
-	users, err := clerkemu.LoadUsers("../testdata/users.json")
+	stack, err := demoapp.StartStack(demoapp.StackOptions{})
 	if err != nil {
 		return nil, err
 	}
-	emu, err := clerkemu.Start(clerkemu.Options{Users: users})
-	if err != nil {
-		return nil, err
-	}
-	app, err := demoapp.Start(demoapp.Options{
-		APIURL:    emu.APIURL(),
-		SecretKey: emu.SecretKey(),
-		ProxyURL:  emu.Issuer(),
-		Now:       emu.Now, // the app's clock moves with the emulator's
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w (and closing the emulator: %v)", err, emu.Close())
-	}
-	for name, value := range map[string]string{
-		"CLERK_SECRET_KEY":  emu.SecretKey(),
-		"CLERK_API_URL":     emu.APIURL(),
-		"AGENTTEST_APP_URL": app.URL(),
-		"AGENTTEST_USER_ID": ada,
-	} {
+	for name, value := range stack.Env() {
 		if err := os.Setenv(name, value); err != nil {
-			return nil, err
+			return nil, errors.Join(err, stack.Close())
 		}
 	}
-	return &embeddedClerk{emu: emu, app: app}, nil
+	return &embeddedClerk{stack: stack, emu: stack.Emulator, app: stack.App}, nil
 }
 
 // checkNothingLeft fails the suite if a spec left a task that could
@@ -120,14 +104,7 @@ func (e *embeddedClerk) checkNothingLeft() error {
 }
 
 // close stops the app, then the emulator.
-func (e *embeddedClerk) close() error {
-	appErr := e.app.Close()
-	emuErr := e.emu.Close()
-	if appErr != nil {
-		return appErr
-	}
-	return emuErr
-}
+func (e *embeddedClerk) close() error { return e.stack.Close() }
 
 // needEmbedded skips a spec that needs the emulated Clerk.
 func needEmbedded(t *testing.T, why string) *embeddedClerk {

@@ -44,11 +44,7 @@ func clientTestGolden(t testing.TB, name string) []byte {
 func clientTestEmulator(t testing.TB, opts clerkemu.Options) *clerkemu.Emulator {
 	t.Helper()
 	if opts.Users == nil {
-		users, err := clerkemu.LoadUsers(filepath.Join("..", "..", "testdata", "users.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.Users = users
+		opts.Users = clerkemu.SeedUsers()
 	}
 	return clerkemu.RunT(t, opts)
 }
@@ -227,7 +223,7 @@ func TestCreateRefusesInvalidParamsWithoutRequest(t *testing.T) {
 		})
 	}
 	c := clientTestClient(t, dev)
-	const ticketURL = "http://127.0.0.1:1/v1/tickets/accept?ticket=T1CK3Tsecret"
+	const ticketURL = "http://127.0.0.1:1/v1/agents/tasks?ticket=T1CK3Tsecret"
 	for _, id := range []string{"", "../users/user_1", "agttsk_1/revoke", "agttsk 1", "agttsk_1?x=y", ticketURL, "T1CK3Tsecret?"} {
 		if _, err := c.Revoke(clientTestCtx(t), id); err == nil || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task: ") {
 			t.Errorf("Revoke(%q) = %v, want refused", id, err)
@@ -272,8 +268,8 @@ func TestCreateRevokeAgainstEmulator(t *testing.T) {
 			t.Errorf("task ids %q, %q", task.ID, task.AgentID)
 		}
 		u, err := url.Parse(task.URL())
-		if err != nil || u.Query().Get("ticket") == "" || !strings.HasPrefix(task.URL(), emu.URL()) {
-			t.Errorf("task URL is not an emulator ticket URL (redact.Placeholder: %s)", task.RedactedURL())
+		if err != nil || u.Query().Get("ticket") == "" || !strings.HasPrefix(task.URL(), emu.FrontendURL()+"/v1/agents/tasks?") {
+			t.Errorf("task URL is not a ticket URL on the emulator's Frontend API (redacted: %s)", task.RedactedURL())
 		}
 		var found *clerkemu.Task
 		for _, et := range emu.Tasks(clerkemu.TaskPending) {
@@ -329,8 +325,8 @@ func TestRevokeNotPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("visiting the task URL: %d, want 302", resp.StatusCode)
+	if resp.StatusCode != http.StatusTemporaryRedirect {
+		t.Fatalf("visiting the task URL: %d, want 307", resp.StatusCode)
 	}
 
 	revoked := create()
@@ -379,10 +375,10 @@ func TestClientAPIErrors(t *testing.T) {
 
 	_, err := c.Create(ctx, CreateParams{UserID: "user_nobody", RedirectURL: clientTestRedirect})
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound || !apiErr.HasCode("resource_not_found") || !errors.Is(err, ErrUserNotFound) {
-		t.Errorf("unknown user: %v, want a 404 resource_not_found matching ErrUserNotFound", err)
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound || !apiErr.HasCode("agent_task_subject_not_found") || !errors.Is(err, ErrUserNotFound) {
+		t.Errorf("unknown user: %v, want a 404 agent_task_subject_not_found matching ErrUserNotFound", err)
 	}
-	if err != nil && !strings.HasPrefix(err.Error(), "agenttest: create agent task for user_nobody: 404 resource_not_found: ") {
+	if err != nil && !strings.HasPrefix(err.Error(), "agenttest: create agent task for user_nobody: 404 agent_task_subject_not_found: ") {
 		t.Errorf("message %q", err)
 	}
 	if errors.Is(err, ErrTaskNotPending) {
@@ -402,8 +398,8 @@ func TestClientAPIErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || len(emu.Sessions()) != 0 {
-		t.Errorf("visiting a task URL with a foreign redirect host: %d and %d sessions, want 400 and none", resp.StatusCode, len(emu.Sessions()))
+	if resp.StatusCode != http.StatusUnprocessableEntity || len(emu.Sessions()) != 0 {
+		t.Errorf("visiting a task URL with a foreign redirect host: %d and %d sessions, want 422 (redirect_url_domain_mismatch) and none", resp.StatusCode, len(emu.Sessions()))
 	}
 	if _, err := c.Revoke(ctx, foreign.ID); err != nil {
 		t.Errorf("revoke the refused task: %v, want it still pending", err)
@@ -415,8 +411,8 @@ func TestClientAPIErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = bad.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || !apiErr.HasCode("authentication_invalid") {
-		t.Errorf("wrong key: %v, want 401 authentication_invalid", err)
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || !apiErr.HasCode("clerk_key_invalid") {
+		t.Errorf("wrong key: %v, want 401 clerk_key_invalid", err)
 	}
 	if err != nil && strings.Contains(err.Error(), "wrongwrongwrong") {
 		t.Errorf("the error %q shows the key", err)

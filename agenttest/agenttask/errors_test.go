@@ -19,15 +19,15 @@ func TestAPIErrorMessages(t *testing.T) {
 		want             string
 	}{
 		{"user not found", "error_user_not_found.json", "create agent task for user_123", 404, nil,
-			"agenttest: create agent task for user_123: 404 resource_not_found: User not found (trace 7f3a)"},
+			"agenttest: create agent task for user_123: 404 resource_not_found: No user was found with id user_nope (trace 7f3a)"},
 		{"several errors", "error_invalid_params.json", "create agent task for user_123", 422, nil,
-			`agenttest: create agent task for user_123: 422 form_param_value_invalid: permissions must be "*".; form_param_missing: agent_name is required. (trace 9e1d)`},
+			"agenttest: create agent task for user_123: 422 form_param_value_invalid: read does not match one of the allowed values for parameter permissions; form_param_missing: agent_name must be included. (trace 9e1d)"},
 		{"cannot revoke", "error_task_cannot_be_revoked.json", "revoke agent task agttsk_1", 400, nil,
-			"agenttest: revoke agent task agttsk_1: 400 agent_task_cannot_be_revoked: This agent task is no longer pending and cannot be revoked. (trace b2c4)"},
+			"agenttest: revoke agent task agttsk_1: 400 agent_task_cannot_be_revoked: cannot revoke agent task (trace b2c4)"},
 		{"rate limited", "error_rate_limited.json", "revoke agent task agttsk_1", 429, nil,
-			"agenttest: revoke agent task agttsk_1: 429 too_many_requests: Too many requests, retry later. (trace 5c6b)"},
+			"agenttest: revoke agent task agttsk_1: 429 too_many_requests: Too many requests, retry later (trace 5c6b)"},
 		{"unauthorized", "error_unauthorized.json", "get user user_1", 401, nil,
-			"agenttest: get user user_1: 401 authentication_invalid: The provided secret key is invalid. Set CLERK_SECRET_KEY to a secret key of this instance. (trace 0a1b)"},
+			"agenttest: get user user_1: 401 clerk_key_invalid: The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct. (trace 0a1b)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -47,7 +47,7 @@ func TestAPIErrorMessages(t *testing.T) {
 func TestAPIErrorNonClerkBodies(t *testing.T) {
 	t.Parallel()
 	html := "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n" +
-		"<p>upstream sent Authorization: Bearer " + clientTestKey + " for https://fapi.example.com/v1/tickets/accept?ticket=tkt_s3cr3tT1cket</p>" +
+		"<p>upstream sent Authorization: Bearer " + clientTestKey + " for https://fapi.example.com/v1/agents/tasks?ticket=tkt_s3cr3tT1cket</p>" +
 		strings.Repeat("<p>padding</p>", 50) + "</body></html>"
 	h := http.Header{}
 	h.Set("Clerk-Trace-Id", "hdr9")

@@ -15,11 +15,7 @@ import (
 // exampleEmulator starts a Clerk emulator with the repository's seed
 // users; the caller closes it. Real code points the client at Clerk.
 func exampleEmulator() *clerkemu.Emulator {
-	users, err := clerkemu.LoadUsers("../../testdata/users.json")
-	if err != nil {
-		log.Fatal(err)
-	}
-	emu, err := clerkemu.Start(clerkemu.Options{Users: users})
+	emu, err := clerkemu.Start(clerkemu.Options{Users: clerkemu.SeedUsers()})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -96,13 +92,13 @@ func ExampleClient_Create() {
 	// Printing a task never shows its ticket; task.URL() is what a
 	// browser visits, once.
 	fmt.Println(strings.HasPrefix(task.ID, "agttsk_"))
-	fmt.Println(strings.Replace(task.RedactedURL(), emu.URL(), "http://emulator", 1))
+	fmt.Println(strings.Replace(task.RedactedURL(), emu.FrontendURL(), "http://frontend-api", 1))
 
 	_, err = client.Create(ctx, agenttask.CreateParams{UserID: "user_nobody", RedirectURL: "http://localhost:3000/"})
 	fmt.Println(errors.Is(err, agenttask.ErrUserNotFound))
 	// Output:
 	// true
-	// http://emulator/v1/tickets/accept?ticket=REDACTED
+	// http://frontend-api/v1/agents/tasks?ticket=REDACTED
 	// true
 }
 

@@ -10,8 +10,8 @@ import (
 // clientTestOpt changes the Config a test client is built from.
 type clientTestOpt func(*Config)
 
-func withHTTP(hc *http.Client) clientTestOpt { return func(c *Config) { c.HTTPClient = hc } }
-func withPolicy(p RetryPolicy) clientTestOpt { return func(c *Config) { c.RetryPolicy = p } }
+func withHTTP(hc *http.Client) clientTestOpt  { return func(c *Config) { c.HTTPClient = hc } }
+func withPolicy(p RetryPolicy) clientTestOpt  { return func(c *Config) { c.RetryPolicy = p } }
 func withLogger(l *slog.Logger) clientTestOpt { return func(c *Config) { c.Logger = l } }
 
 // withLimiter sets the limiter; nil turns client-side limiting off.

@@ -93,7 +93,7 @@ func clientTestWriteJSON(w http.ResponseWriter, status int, body string) {
 }
 
 // clientTestCreated is a successful create answer.
-const clientTestCreated = `{"object":"agent_task","agent_id":"agt_1","agent_task_id":"agttsk_1","task_id":"agttsk_1","url":"https://fapi.example.com/v1/tickets/accept?ticket=tkt_T1CK3Tsecretsecretsecretsecret00"}`
+const clientTestCreated = `{"object":"agent_task","agent_id":"agt_1","agent_task_id":"agttsk_1","task_id":"agttsk_1","url":"https://fapi.example.com/v1/agents/tasks?ticket=tkt_T1CK3Tsecretsecretsecretsecret00"}`
 
 // clientTestCreate is a valid create call.
 var clientTestCreate = CreateParams{UserID: "user_123", RedirectURL: "http://localhost:3000/"}

@@ -15,7 +15,7 @@ import (
 // Its URL is a bearer credential — whoever visits it first is signed in
 // as the user, until it is used, revoked or expired — so it is only
 // returned by the explicit [Task.URL]. Everything else shows it redact.Placeholder
-// ("…/v1/tickets/accept?ticket=REDACTED"): String, every fmt verb
+// ("…/v1/agents/tasks?ticket=REDACTED"): String, every fmt verb
 // (%v, %+v, %#v, %s, %q, …), slog's LogValue and MarshalJSON.
 type Task struct {
 	// AgentID is the agent_id Clerk derives from the agent name.

@@ -22,7 +22,7 @@ func TestDecodeTaskResponseGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if task.ID != "agttsk_2task000000000000000001" || task.AgentID != "agt_2my0agent00000000000000001" ||
-		task.URL() != "https://clerk.example.accounts.dev/v1/tickets/accept?ticket="+clientTestTicket {
+		task.URL() != "https://clerk.example.accounts.dev/v1/agents/tasks?ticket="+clientTestTicket {
 		t.Errorf("decoded %#v with URL %q", task, task.RedactedURL())
 	}
 	legacy, err := decodeTaskResponse(clientTestGolden(t, "create_task_response_legacy.json"), true)
@@ -108,7 +108,7 @@ func TestTaskNeverPrintsItsURL(t *testing.T) {
 	if err := json.Unmarshal(j, &struct{ Value *map[string]string }{&decoded}); err != nil {
 		t.Fatal(err)
 	}
-	if decoded["id"] != task.ID || decoded["url"] != "https://clerk.example.accounts.dev/v1/tickets/accept?ticket=REDACTED" {
+	if decoded["id"] != task.ID || decoded["url"] != "https://clerk.example.accounts.dev/v1/agents/tasks?ticket=REDACTED" {
 		t.Errorf("MarshalJSON gave %v", decoded)
 	}
 	var nilTask *Task

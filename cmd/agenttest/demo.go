@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,12 +15,12 @@ import (
 
 func runDemo(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, `Both listen on HOST (cookies ignore ports, not hosts). Once both listen it
-prints an env file (CLERK_API_URL, CLERK_SECRET_KEY of the throwaway
-emulator, AGENTTEST_APP_URL, AGENTTEST_USER_ID of the first seeded user) and
-two comments: the dashboard's address and a single-use sign-in link for that
-user. It serves until SIGINT or SIGTERM.`)
+prints an env file (the emulator's variables as "agenttest emulator" prints
+them, then AGENTTEST_APP_URL and AGENTTEST_USER_ID of the first seeded user)
+and two comments: the dashboard's address and a single-use sign-in link for
+that user. It serves until SIGINT or SIGTERM.`)
 	host := fs.String("listen-host", "127.0.0.1", "`host` both servers listen on")
-	usersFile := fs.String("users", defaultUsersFile, "JSON array of Clerk users to seed (at least one)")
+	usersFile := fs.String("users", "", "JSON array of Clerk users to seed, at least one (default: the seed users built into agenttest)")
 	if err := parseFlags(fs, args, ""); err != nil {
 		return err
 	}
@@ -33,22 +32,15 @@ user. It serves until SIGINT or SIGTERM.`)
 		return fmt.Errorf("users file %q holds no users: pass --users FILE with at least one", *usersFile)
 	}
 
-	emu, err := clerkemu.Start(clerkemu.Options{Addr: net.JoinHostPort(*host, "0"), Users: users})
-	if err != nil {
-		return fmt.Errorf("start emulator: %w", err)
-	}
-	defer emu.Close()
-	app, err := demoapp.Start(demoapp.Options{
-		Addr:      net.JoinHostPort(*host, "0"),
-		APIURL:    emu.APIURL(),
-		SecretKey: emu.SecretKey(),
-		ProxyURL:  emu.Issuer(),
-		Now:       emu.Now,
+	stack, err := demoapp.StartStack(demoapp.StackOptions{
+		Emulator: clerkemu.Options{Addr: net.JoinHostPort(*host, "0"), Users: users},
+		App:      demoapp.Options{Addr: net.JoinHostPort(*host, "0")},
 	})
 	if err != nil {
-		return fmt.Errorf("start demo app: %w", err)
+		return fmt.Errorf("start the emulator and the demo app: %w", err)
 	}
-	defer app.Close()
+	defer stack.Close()
+	emu, app := stack.Emulator, stack.App
 
 	user := users[0]
 	dashboard := app.URL() + "/dashboard"
@@ -56,12 +48,14 @@ user. It serves until SIGINT or SIGTERM.`)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "CLERK_API_URL=%s\nCLERK_SECRET_KEY=%s\nAGENTTEST_APP_URL=%s\nAGENTTEST_USER_ID=%s\n",
-		emu.APIURL(), emu.SecretKey(), app.URL(), user.ID)
+	for _, v := range emu.Env() {
+		fmt.Fprintf(stdout, "%s=%s\n", v.Name, v.Value)
+	}
+	fmt.Fprintf(stdout, "AGENTTEST_APP_URL=%s\nAGENTTEST_USER_ID=%s\n", app.URL(), user.ID)
 	fmt.Fprintf(stdout, "# dashboard: %s\n# sign in as %s: %s\n", dashboard, displayName(user), link)
 
 	<-ctx.Done()
-	return errors.Join(app.Close(), emu.Close())
+	return stack.Close()
 }
 
 // demoSignInLink creates a task for userID through the agenttest client,

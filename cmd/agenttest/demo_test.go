@@ -10,13 +10,17 @@ import (
 	"testing"
 )
 
-// TestDemoProcess runs `agenttest demo`, checks its env and comment lines,
-// signs in with the printed link, and stops it with SIGTERM.
+// TestDemoProcess runs `agenttest demo` from a directory outside the
+// repository, checks its env and comment lines, signs in with the
+// printed link (307, handshake, the app's own redirect), and stops it
+// with SIGTERM.
 func TestDemoProcess(t *testing.T) {
-	p := startProcess(t, "demo", "--users", usersFile(t))
-	lines := p.readLines(t, 6)
-	env := envLines(t, lines[:4])
-	for i, name := range []string{"CLERK_API_URL", "CLERK_SECRET_KEY", "AGENTTEST_APP_URL", "AGENTTEST_USER_ID"} {
+	p := startProcess(t, "demo")
+	names := append(append([]string(nil), emulatorVars...), "AGENTTEST_APP_URL", "AGENTTEST_USER_ID")
+	n := len(names)
+	lines := p.readLines(t, n+2)
+	env := envLines(t, lines[:n])
+	for i, name := range names {
 		if !strings.HasPrefix(lines[i], name+"=") {
 			t.Fatalf("line %d starts %.20q, want %s=", i+1, lines[i], name)
 		}
@@ -25,12 +29,12 @@ func TestDemoProcess(t *testing.T) {
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(app) || env["AGENTTEST_USER_ID"] != "user_2ada0000000000000000000001" {
 		t.Fatalf("AGENTTEST_APP_URL=%q AGENTTEST_USER_ID=%q", app, env["AGENTTEST_USER_ID"])
 	}
-	if want := "# dashboard: " + app + "/dashboard"; lines[4] != want {
-		t.Fatalf("line 5 = %q, want %q", lines[4], want)
+	if want := "# dashboard: " + app + "/dashboard"; lines[n] != want {
+		t.Fatalf("line %d = %q, want %q", n+1, lines[n], want)
 	}
-	prefix := "# sign in as Ada Lovelace: " + strings.TrimSuffix(env["CLERK_API_URL"], "/v1") + "/v1/tickets/accept?ticket="
-	if !strings.HasPrefix(lines[5], prefix) {
-		t.Fatalf("line 6 does not start with %q", prefix)
+	prefix := "# sign in as Ada Lovelace: " + env["CLERK_FRONTEND_API_URL"] + "/v1/agents/tasks?ticket="
+	if !strings.HasPrefix(lines[n+1], prefix) {
+		t.Fatalf("line %d does not start with %q", n+2, prefix)
 	}
 
 	// The link signs the browser in and lands on the dashboard.
@@ -40,7 +44,7 @@ func TestDemoProcess(t *testing.T) {
 	}
 	client := &http.Client{Jar: jar}
 	defer client.CloseIdleConnections()
-	resp, err := client.Get(strings.TrimPrefix(lines[5], "# sign in as Ada Lovelace: "))
+	resp, err := client.Get(strings.TrimPrefix(lines[n+1], "# sign in as Ada Lovelace: "))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,18 +8,30 @@ import (
 	"testing"
 )
 
-// TestEmulatorProcess runs `agenttest emulator` as a real process, checks
-// its two env lines, drives create and revoke against it with that env,
-// and stops it with SIGINT.
+// emulatorVars are the lines `agenttest emulator` prints, in order.
+var emulatorVars = []string{"CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_API_URL", "CLERK_FRONTEND_API_URL", "CLERK_JWKS_URL"}
+
+// TestEmulatorProcess runs `agenttest emulator` as a real process from a
+// directory outside the repository, with the built-in seed users, checks
+// its env lines, drives create and revoke against it with that env, and
+// stops it with SIGINT.
 func TestEmulatorProcess(t *testing.T) {
-	p := startProcess(t, "emulator", "--users", usersFile(t))
-	lines := p.readLines(t, 2)
-	if !strings.HasPrefix(lines[0], "CLERK_API_URL=") || !strings.HasPrefix(lines[1], "CLERK_SECRET_KEY=") {
-		t.Fatalf("emulator printed %q, want CLERK_API_URL=… then CLERK_SECRET_KEY=…", lines)
+	p := startProcess(t, "emulator")
+	lines := p.readLines(t, len(emulatorVars))
+	for i, name := range emulatorVars {
+		if !strings.HasPrefix(lines[i], name+"=") {
+			t.Fatalf("line %d starts %.24q, want %s=", i+1, lines[i], name)
+		}
 	}
 	env := envLines(t, lines)
-	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/v1$`).MatchString(env["CLERK_API_URL"]) {
-		t.Errorf("CLERK_API_URL=%q, want http://127.0.0.1:PORT/v1", env["CLERK_API_URL"])
+	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(env["CLERK_API_URL"]) {
+		t.Errorf("CLERK_API_URL=%q, want http://127.0.0.1:PORT (no /v1: JS SDKs add it)", env["CLERK_API_URL"])
+	}
+	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(env["CLERK_FRONTEND_API_URL"]) || env["CLERK_FRONTEND_API_URL"] == env["CLERK_API_URL"] {
+		t.Errorf("CLERK_FRONTEND_API_URL=%q, want a host of its own beside CLERK_API_URL=%q", env["CLERK_FRONTEND_API_URL"], env["CLERK_API_URL"])
+	}
+	if !strings.HasPrefix(env["CLERK_PUBLISHABLE_KEY"], "pk_test_") {
+		t.Errorf("CLERK_PUBLISHABLE_KEY=%q, want pk_test_…", env["CLERK_PUBLISHABLE_KEY"])
 	}
 	if !regexp.MustCompile(`^sk_test_[0-9a-f]{32}$`).MatchString(env["CLERK_SECRET_KEY"]) {
 		t.Errorf("CLERK_SECRET_KEY is not a random sk_test_ key (value not shown)")
@@ -31,7 +43,7 @@ func TestEmulatorProcess(t *testing.T) {
 
 	rest, code := p.stop(t, syscall.SIGINT)
 	if len(rest) != 0 {
-		t.Errorf("emulator printed more than two lines: %q", rest)
+		t.Errorf("emulator printed more than its env lines: %q", rest)
 	}
 	if code != 0 {
 		t.Errorf("emulator exit status after SIGINT = %d, want 0; stderr: %s", code, p.stderr.String())
@@ -45,7 +57,7 @@ func testCreateRevoke(t *testing.T, env map[string]string) {
 	t.Setenv("CLERK_SECRET_KEY", env["CLERK_SECRET_KEY"])
 	t.Setenv("CLERK_API_URL", env["CLERK_API_URL"])
 	t.Setenv("AGENTTEST_ALLOW_PRODUCTION", "")
-	emuURL := strings.TrimSuffix(env["CLERK_API_URL"], "/v1")
+	fapi := env["CLERK_FRONTEND_API_URL"]
 
 	var ids []string
 	for _, who := range [][]string{{"--user-id", "user_2ada0000000000000000000001"}, {"--identifier", "grace@example.com"}} {
@@ -57,8 +69,8 @@ func testCreateRevoke(t *testing.T, env map[string]string) {
 		}
 		out := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 		if len(out) != 2 || !regexp.MustCompile(`^task_id=agttsk_\w+$`).MatchString(out[0]) ||
-			!strings.HasPrefix(out[1], emuURL+"/v1/tickets/accept?ticket=") {
-			t.Fatalf("create %v printed %d lines, want task_id=agttsk_… and the task URL of %s", who, len(out), emuURL)
+			!strings.HasPrefix(out[1], fapi+"/v1/agents/tasks?ticket=") {
+			t.Fatalf("create %v printed %d lines, want task_id=agttsk_… and the task URL on the Frontend API %s", who, len(out), fapi)
 		}
 		if strings.Contains(stdout+stderr, env["CLERK_SECRET_KEY"]) {
 			t.Fatal("create printed the secret key")
@@ -80,8 +92,8 @@ func testCreateRevoke(t *testing.T, env map[string]string) {
 		t.Fatalf("revoke unknown: exit %d, stderr %q; want 1 and the 404", code, stderr)
 	}
 	code, _, stderr = runCLI(t, "create", "--user-id", "user_missing", "--redirect-url", "http://127.0.0.1:1/")
-	if code != 1 || !strings.Contains(oneLineOf(t, stderr), "resource_not_found") {
-		t.Fatalf("create for an unknown user: exit %d, stderr %q; want 1 and resource_not_found", code, stderr)
+	if code != 1 || !strings.Contains(oneLineOf(t, stderr), "agent_task_subject_not_found") {
+		t.Fatalf("create for an unknown user: exit %d, stderr %q; want 1 and agent_task_subject_not_found", code, stderr)
 	}
 	if code, _, _ := runCLI(t, "revoke", ids[1]); code != 0 {
 		t.Fatalf("revoke %s: exit %d", ids[1], code)
@@ -94,5 +106,23 @@ func TestEmulatorMissingUsersFile(t *testing.T) {
 	line := oneLineOf(t, stderr)
 	if code != 1 || stdout != "" || !strings.Contains(line, missing) || !strings.Contains(line, "--users") {
 		t.Fatalf("emulator with a missing users file: exit %d, stdout %q, stderr %q; want 1 and a hint to pass --users", code, stdout, line)
+	}
+}
+
+func TestEmulatorUsersFile(t *testing.T) {
+	p := startProcess(t, "emulator", "--users", usersFile(t))
+	env := envLines(t, p.readLines(t, len(emulatorVars)))
+	t.Setenv("CLERK_SECRET_KEY", env["CLERK_SECRET_KEY"])
+	t.Setenv("CLERK_API_URL", env["CLERK_API_URL"])
+	code, stdout, stderr := runCLI(t, "create", "--identifier", "grace@example.com", "--redirect-url", "http://127.0.0.1:1/")
+	if code != 0 {
+		t.Fatalf("create for a user of the file: exit %d, stderr %q", code, stderr)
+	}
+	id := strings.TrimPrefix(strings.SplitN(stdout, "\n", 2)[0], "task_id=")
+	if code, _, _ := runCLI(t, "revoke", id); code != 0 {
+		t.Fatalf("revoke %s: exit %d", id, code)
+	}
+	if _, code := p.stop(t, syscall.SIGINT); code != 0 {
+		t.Errorf("exit status after SIGINT = %d", code)
 	}
 }
