@@ -24,7 +24,10 @@ const (
 	StepRedirect  Step = "redirect"      // wait for the redirect to settle on the redirect URL
 	StepCookie    Step = "cookie"        // the app origin has a __session cookie
 	StepWrongUser Step = "wrong user"    // the session is someone else's
-	StepCheck     Step = "check"         // the caller's WithCheck
+	// StepWrongSession: the session is the user's but not this task's (no
+	// agent act claim, or another task's): the app holds another sign-in.
+	StepWrongSession Step = "wrong session"
+	StepCheck        Step = "check" // the caller's WithCheck
 )
 
 // SignInError is a failed sign-in: which step failed, for whom, and why.
@@ -134,8 +137,11 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	if claims.Subject != wantUser {
 		return fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", claims.Subject, wantUser))
 	}
-	if claims.Actor != nil && claims.Actor.TaskID != "" && claims.Actor.TaskID != task.ID {
-		return fail(StepWrongUser, fmt.Errorf("the session token is from agent task %s, want %s: the app holds another sign-in", claims.Actor.TaskID, task.ID))
+	switch {
+	case claims.Actor == nil || claims.Actor.Type != "agent":
+		return fail(StepWrongSession, fmt.Errorf("the session token of %s has no agent act claim, want one from agent task %s: the app holds a sign-in that is not this task's", claims.Subject, task.ID))
+	case claims.Actor.TaskID != task.ID:
+		return fail(StepWrongSession, fmt.Errorf("the session token is from agent task %s, want %s: the app holds another sign-in", claims.Actor.TaskID, task.ID))
 	}
 	p.UserID = claims.Subject
 	for _, check := range o.checks {

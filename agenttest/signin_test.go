@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -112,11 +113,11 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 		step Step
 		want string
 	}{
-		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 resource_not_found"},
+		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 agent_task_subject_not_found"},
 		{"unknown identifier", []Option{AsIdentifier("nobody@example.com")}, StepConfig, "nobody@example.com"},
 		{"no user", nil, StepConfig, "AGENTTEST_USER_ID"},
 		{"zero timeout", []Option{AsUser(fixtureAda), WithTimeout(0)}, StepConfig, "WithTimeout(0s): give a positive duration"},
-		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "answered 400"},
+		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "answered 422"},
 		{"custom check", []Option{AsUser(fixtureAda), WithCheck(func(p *Page) error {
 			return fixtureExpect().Locator(p.Locator("header")).ToContainText("Goodbye", fixtureShortWait())
 		})}, StepCheck, "Goodbye"},
@@ -162,6 +163,35 @@ func TestSignInRefusesAWrongUser(t *testing.T) {
 	require.ErrorAs(t, err, &sie)
 	assert.Equal(t, StepWrongUser, sie.Step)
 	assert.Contains(t, err.Error(), "user_someone_else")
+}
+
+// The session must come from this very task: a token for the right user
+// without the agent act claim, or from another task, is refused.
+func TestSignInRefusesASessionNotFromTheTask(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	for name, act := range map[string]map[string]any{
+		"no act claim": nil,
+		"another task": {"act": map[string]any{"sub": "agt_x", "type": "agent", "task_id": "agttsk_another"}},
+		"not an agent": {"act": map[string]any{"sub": "user_admin", "type": "impersonation"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			forged := fixtureForgedToken(t, fixtureAda, act)
+			impostor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.SetCookie(w, &http.Cookie{Name: "__session", Value: forged, Path: "/"})
+				io.WriteString(w, "<header>Welcome, Ada</header>")
+			}))
+			t.Cleanup(impostor.Close)
+			p, err := Open(fixtureCtx(t), s.opts()...)
+			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
+			require.NoError(t, err)
+			err = p.SignIn(fixtureCtx(t), AsUser(fixtureAda), RedirectTo(impostor.URL+"/dashboard"))
+			var sie *SignInError
+			require.ErrorAs(t, err, &sie)
+			assert.Equal(t, StepWrongSession, sie.Step, "%v", err)
+			assert.NotContains(t, err.Error(), forged)
+		})
+	}
 }
 
 func TestFailedTestKeepsRedactedArtifacts(t *testing.T) {
@@ -213,7 +243,9 @@ func TestFailedTestKeepsRedactedArtifacts(t *testing.T) {
 	for _, secret := range secrets {
 		assert.NotContains(t, trace, secret, "trace")
 	}
-	assert.Contains(t, trace, "/v1/tickets/accept", "the trace records the navigation, with the ticket redacted")
+	assert.Contains(t, trace, "/v1/agents/tasks", "the trace records the navigation, with the ticket redacted")
+	assert.NotRegexp(t, `eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.`, trace, "no JWT (session token, handshake) in the trace")
+	assert.NotRegexp(t, `__clerk_testing_token=[^R&"]`, trace, "no testing token in the trace")
 	// Cleanup still ran after the artifacts: nothing left behind.
 	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive))
 }
@@ -336,11 +368,15 @@ func fixtureTicket(task *Task) string {
 
 // fixtureForgedToken is an RS256 JWT for sub, signed by a key nobody
 // trusts: the fixture reads whom a token is for, it does not verify it.
-func fixtureForgedToken(t *testing.T, sub string) string {
+func fixtureForgedToken(t *testing.T, sub string, extra ...map[string]any) string {
 	key := fixtureRSAKey(t)
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, nil)
 	require.NoError(t, err)
-	token, err := jwt.Signed(signer).Claims(map[string]any{"sub": sub, "sid": "sess_forged", "exp": time.Now().Add(time.Hour).Unix()}).CompactSerialize()
+	claims := map[string]any{"sub": sub, "sid": "sess_forged", "exp": time.Now().Add(time.Hour).Unix()}
+	for _, e := range extra {
+		maps.Copy(claims, e)
+	}
+	token, err := jwt.Signed(signer).Claims(claims).CompactSerialize()
 	require.NoError(t, err)
 	return token
 }

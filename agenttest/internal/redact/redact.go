@@ -89,6 +89,15 @@ var redactURLRE = regexp.MustCompile(`https?://[^\s"'<>\\` + "`" + `]+`)
 // redactParamRE matches credential-looking key=value pairs outside URLs.
 var redactParamRE = regexp.MustCompile(`(?i)\b(ticket|token|__session|__clerk_[a-z_]+|secret|password|authorization)(=|:\s*(bearer\s+)?)[^&\s"'<>;,\\]+`)
 
+// redactJWTRE matches a JSON Web Token (a session token, a handshake, a
+// dev browser token): three base64url segments, the first a JSON header.
+var redactJWTRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+
+// redactNameValueRE matches a credential in the name/value form of a HAR
+// network log (a trace's queryString, cookies, postData params): the
+// value is replaced inside its quotes, so the JSON stays valid.
+var redactNameValueRE = regexp.MustCompile(`("name"\s*:\s*"(?i:ticket|token|__session[A-Za-z0-9_]*|__client|__clerk_[a-z_]+|authorization)"\s*,\s*"value"\s*:\s*")(?:[^"\\]|\\.)*(")`)
+
 // Text scrubs free text that did not come from us (a proxy's error
 // page, a transport error) before it goes into an error or a log: it
 // removes each of the given secrets, anything shaped like a secret key,
@@ -100,6 +109,8 @@ func Text(s string, secrets ...string) string {
 		}
 	}
 	s = redactSecretKeyRE.ReplaceAllString(s, "sk_${1}_"+Placeholder)
+	s = redactJWTRE.ReplaceAllString(s, Placeholder)
+	s = redactNameValueRE.ReplaceAllString(s, "${1}"+Placeholder+"${2}")
 	s = redactURLRE.ReplaceAllStringFunc(s, URL)
 	return redactParamRE.ReplaceAllString(s, "${1}${2}"+Placeholder)
 }

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,26 @@ func TestTextKeepsJSONEscapesWhole(t *testing.T) {
 	}
 	if !strings.Contains(got, `\"}"}`) {
 		t.Fatalf("Text broke the JSON escapes: %s", got)
+	}
+}
+
+func TestTextRedactsJWTsAndHARCredentials(t *testing.T) {
+	t.Parallel()
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+	in := `{"queryString":[{"name":"__clerk_handshake","value":"` + jwt + `"},{"name":"ticket","value":"tkt_\"odd\" one"},{"name":"page","value":"2"}],"cookies":[{"name":"__client","value":"cli_secret"},{"name":"__client_uat","value":"1795950604"}],"note":"bearer ` + jwt + `"}`
+	got := Text(in)
+	for _, secret := range []string{jwt, "tkt_", "odd", "cli_secret"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("Text left %q in %s", secret, got)
+		}
+	}
+	for _, kept := range []string{`{"name":"page","value":"2"}`, `{"name":"__client_uat","value":"1795950604"}`} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("Text lost %s: %s", kept, got)
+		}
+	}
+	var v any
+	if err := json.Unmarshal([]byte(got), &v); err != nil {
+		t.Fatalf("Text broke the JSON: %v\n%s", err, got)
 	}
 }
