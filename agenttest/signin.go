@@ -116,12 +116,16 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 		return fail(StepNavigate, fmt.Errorf("the task URL %s answered %d: the task was refused (used, revoked, expired, or its redirect URL's domain is not the instance's)", task.RedactedURL(), resp.Status()))
 	}
 
-	err = p.Page.WaitForURL(func(u string) bool { return sameOriginAndPath(u, redirect) }, playwright.PageWaitForURLOptions{
+	err = p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) }, playwright.PageWaitForURLOptions{
 		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
 		WaitUntil: playwright.WaitUntilStateCommit,
 	})
 	if err != nil {
-		return fail(StepRedirect, fmt.Errorf("the page settled on %s, want %s: %w", redact.URL(p.Page.URL()), withoutQuery(redirect), err))
+		at := p.Page.URL()
+		if sameOriginAndPath(at, redirect) && hasHandshake(at) {
+			return fail(StepRedirect, fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters)", redact.URL(at)))
+		}
+		return fail(StepRedirect, fmt.Errorf("the page settled on %s, want %s: %w", redact.URL(at), withoutQuery(redirect), err))
 	}
 	// The browser reached the redirect URL, so the ticket was spent.
 	task.markUsed()
@@ -134,6 +138,7 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 		return fail(StepCookie, err)
 	}
 	p.SessionID = claims.SessionID
+	task.keepSession() // the page revokes it (or keeps it: KeepSession)
 	if claims.Subject != wantUser {
 		return fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", claims.Subject, wantUser))
 	}
@@ -231,7 +236,18 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 	if err != nil {
 		return nil, t.fail(p)(StepCreate, err)
 	}
-	return &Task{Task: task, client: p.client}, nil
+	return &Task{Task: task, client: p.client, user: p.taskUser(t)}, nil
+}
+
+// taskUser resolves the user a task signs in, for its cleanup.
+func (p *Page) taskUser(t target) func(context.Context) (string, error) {
+	c, s := p.client, p.suite
+	return func(ctx context.Context) (string, error) {
+		if t.userID != "" {
+			return t.userID, nil
+		}
+		return s.lookupUser(ctx, c, t.identifier)
+	}
 }
 
 // resolveRedirect joins a path to the app URL, or checks a full URL.
@@ -271,6 +287,33 @@ func sameOriginAndPath(raw string, want *url.URL) bool {
 		path = "/"
 	}
 	return u.Scheme == want.Scheme && u.Host == want.Host && path == want.Path
+}
+
+// handshakeParams are the query parameters Clerk's Frontend API adds to
+// the redirect URL in development; the app's middleware removes them.
+var handshakeParams = []string{"__clerk_handshake", "__clerk_db_jwt", "__clerk_handshake_nonce"}
+
+// hasHandshake reports whether raw still carries Clerk's handshake
+// parameters.
+func hasHandshake(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	q := u.Query()
+	for _, name := range handshakeParams {
+		if q.Has(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// settled reports whether the page is on the redirect URL with Clerk's
+// handshake resolved: the app's origin and path, without Clerk's
+// parameters.
+func settled(raw string, want *url.URL) bool {
+	return sameOriginAndPath(raw, want) && !hasHandshake(raw)
 }
 
 // withoutQuery shows a URL's origin and path.

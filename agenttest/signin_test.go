@@ -106,6 +106,12 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 	otherHost := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(otherHost.Close)
 	otherURL := strings.Replace(otherHost.URL, "127.0.0.1", "127.0.0.2", 1)
+	// An app without Clerk middleware: it serves the page but never
+	// resolves the handshake the Frontend API sends it.
+	noMiddleware := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<header>Welcome, whoever</header>")
+	}))
+	t.Cleanup(noMiddleware.Close)
 
 	cases := []struct {
 		name string
@@ -118,6 +124,7 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 		{"no user", nil, StepConfig, "AGENTTEST_USER_ID"},
 		{"zero timeout", []Option{AsUser(fixtureAda), WithTimeout(0)}, StepConfig, "WithTimeout(0s): give a positive duration"},
 		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "answered 422"},
+		{"app without Clerk middleware", []Option{AsUser(fixtureAda), RedirectTo(noMiddleware.URL + "/dashboard"), WithTimeout(2 * time.Second)}, StepRedirect, "did not resolve Clerk's handshake"},
 		{"custom check", []Option{AsUser(fixtureAda), WithCheck(func(p *Page) error {
 			return fixtureExpect().Locator(p.Locator("header")).ToContainText("Goodbye", fixtureShortWait())
 		})}, StepCheck, "Goodbye"},
@@ -327,6 +334,8 @@ func TestResolveRedirect(t *testing.T) {
 	}
 	want, _ := url.Parse("http://127.0.0.1:3000/dashboard")
 	assert.True(t, sameOriginAndPath("http://127.0.0.1:3000/dashboard?__clerk_db_jwt=x#y", want))
+	assert.True(t, settled("http://127.0.0.1:3000/dashboard?tab=2#y", want))
+	assert.False(t, settled("http://127.0.0.1:3000/dashboard?__clerk_handshake=x&__clerk_db_jwt=y", want), "the handshake is not resolved yet")
 	assert.False(t, sameOriginAndPath("http://127.0.0.1:3000/sign-in?redirect=/dashboard", want))
 	assert.False(t, sameOriginAndPath("http://127.0.0.1:3001/dashboard", want))
 }

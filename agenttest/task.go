@@ -17,10 +17,14 @@ type Task struct {
 	*agenttask.Task
 
 	client *agenttask.Client
+	// user resolves whom the task signs in (a user id given, or the
+	// identifier looked up), to find the session it created.
+	user func(context.Context) (string, error)
 
-	mu       sync.Mutex
-	used     bool
-	released bool
+	mu          sync.Mutex
+	used        bool // the browser reached the redirect: the ticket is spent
+	sessionKept bool // the session is the page's to revoke, or to keep (KeepSession)
+	released    bool
 }
 
 // CreateTask creates an Agent Task for the user and redirect the options
@@ -62,23 +66,64 @@ func (t *Task) markUsed() {
 	t.mu.Unlock()
 }
 
-// Release revokes the task unless it is known to be used. A task Clerk
-// says is no longer pending (used, revoked, expired) is what cleanup
-// wants, so that is no error. It is safe to call twice and on nil.
+// keepSession records that the session this task created is the page's
+// to revoke (or to keep, under KeepSession), not the task's.
+func (t *Task) keepSession() {
+	t.mu.Lock()
+	t.sessionKept = true
+	t.mu.Unlock()
+}
+
+// Release leaves nothing of the task behind. A task still pending is
+// revoked. A task whose ticket was spent (Clerk says it is no longer
+// pending, or the browser reached its redirect) may have created a
+// session that nobody learnt of, because the sign-in failed after the
+// visit, or a test opened the URL itself: Release finds the active
+// sessions of the user whose actor is this task and revokes them, unless
+// a page owns that session. It is safe to call twice and on nil.
 func (t *Task) Release(ctx context.Context) error {
 	if t == nil || t.Task == nil {
 		return nil
 	}
 	t.mu.Lock()
-	skip := t.used || t.released || t.client == nil
+	skip := t.released || t.client == nil
+	used, kept := t.used, t.sessionKept
 	t.released = true
 	t.mu.Unlock()
 	if skip {
 		return nil
 	}
-	_, err := t.client.Revoke(ctx, t.ID)
-	if err == nil || errors.Is(err, agenttask.ErrTaskNotPending) {
+	if !used {
+		_, err := t.client.Revoke(ctx, t.ID)
+		switch {
+		case err == nil:
+			return nil // it was pending: no session was made
+		case !errors.Is(err, agenttask.ErrTaskNotPending):
+			return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
+		}
+		// Not pending: used (or expired). Its session may be live.
+	}
+	if kept || t.user == nil {
 		return nil
 	}
-	return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
+	return t.revokeSessions(ctx)
+}
+
+// revokeSessions revokes every active session the task created.
+func (t *Task) revokeSessions(ctx context.Context) error {
+	userID, err := t.user(ctx)
+	if err != nil {
+		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, err)
+	}
+	sessions, err := t.client.TaskSessions(ctx, userID, t.ID)
+	if err != nil {
+		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, err)
+	}
+	var errs []error
+	for _, s := range sessions {
+		if err := revokeSession(ctx, t.client, s.ID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

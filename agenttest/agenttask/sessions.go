@@ -2,6 +2,7 @@ package agenttask
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/session"
@@ -36,4 +37,53 @@ func (c *Client) RevokeSession(ctx context.Context, sessionID string) (*clerk.Se
 		return nil, c.callError(op, rec, err)
 	}
 	return s, nil
+}
+
+// Actor is who acts in a session on the user's behalf: for a session an
+// Agent Task created, {Type: "agent", Subject: "agt_…", TaskID:
+// "agttsk_…"}.
+type Actor struct {
+	Subject string `json:"sub"`
+	Type    string `json:"type"`
+	TaskID  string `json:"task_id"`
+}
+
+// SessionActor reads a session's actor; nil when it has none.
+func SessionActor(s *clerk.Session) *Actor {
+	if s == nil || len(s.Actor) == 0 || string(s.Actor) == "null" {
+		return nil
+	}
+	var a Actor
+	if json.Unmarshal(s.Actor, &a) != nil {
+		return nil
+	}
+	return &a
+}
+
+// TaskSessions returns the active sessions of the user that the Agent
+// Task taskID created (GET /v1/sessions?user_id=…&status=active, matched
+// on the session's actor.task_id). Cleanup uses it to revoke the session
+// of a task whose ticket was spent when the sign-in failed before the
+// session was known.
+func (c *Client) TaskSessions(ctx context.Context, userID, taskID string) ([]*clerk.Session, error) {
+	op, err := idOp("list sessions of user", "user", userID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := idOp(op, "task", taskID); err != nil {
+		return nil, err
+	}
+	ctx, rec := withCallRecord(ctx)
+	active := "active"
+	list, err := (&session.Client{Backend: c.Backend}).List(ctx, &session.ListParams{UserID: &userID, Status: &active})
+	if err != nil {
+		return nil, c.callError(op, rec, err)
+	}
+	var out []*clerk.Session
+	for _, s := range list.Sessions {
+		if a := SessionActor(s); a != nil && a.TaskID == taskID {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
