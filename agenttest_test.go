@@ -17,52 +17,83 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// readmeExampleMarker precedes the code block the test runs.
-const readmeExampleMarker = "<!-- agenttest_test.go compiles and runs the next block"
+// The markers that precede the code blocks the tests run.
+const (
+	readmeExampleMarker = "<!-- agenttest_test.go compiles and runs the next block against the emulator. -->"
+	readmeYourAppMarker = "<!-- agenttest_test.go compiles and runs the next block against the emulator, with the demo app standing in for yours. -->"
+)
 
 // readmeGoBlock is a fenced Go block.
 var readmeGoBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
 
-func TestReadmeExampleRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a test binary with a browser")
-	}
+// readmeBlock returns the Go block after marker in README.md.
+func readmeBlock(t *testing.T, marker string) string {
+	t.Helper()
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	_, after, found := strings.Cut(string(readme), readmeExampleMarker)
-	require.True(t, found, "README.md lost its marked example")
+	_, after, found := strings.Cut(string(readme), marker)
+	require.True(t, found, "README.md lost its marked example %q", marker)
 	block := readmeGoBlock.FindStringSubmatch(after)
 	require.NotNil(t, block, "no ```go block after the marker")
-	require.Contains(t, block[1], "agenttest.SignIn(t", "the example is the quick start")
+	return block[1]
+}
 
-	// The example goes in a package of this module (a folder starting with
-	// "_" is left out of ./...), so it builds against this checkout.
+// runReadmeBlock runs a README block as the test file of a package of
+// this module (a folder starting with "_" is left out of ./...), so it
+// builds against this checkout, with env added to a process environment
+// cleared of Clerk and agenttest variables. It returns the output.
+func runReadmeBlock(t *testing.T, block string, env map[string]string) string {
+	t.Helper()
 	dir, err := os.MkdirTemp(".", "_readme_")
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "readme_test.go"), []byte(block[1]), 0o644))
-
-	stack := demoapp.RunStackT(t, demoapp.StackOptions{})
-	emu := stack.Emulator
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "readme_test.go"), []byte(block), 0o644))
 
 	args := []string{"test", "-count=1", "-v"}
 	if readmeRaceEnabled() {
 		args = append(args, "-race") // reuse the build cache of the outer run
 	}
 	cmd := exec.CommandContext(t.Context(), "go", append(args, "./"+filepath.Base(dir)+"/")...)
-	cmd.Env = os.Environ()
-	for name, value := range stack.Env() { // the variables a user's .env.local would hold
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	for name, value := range env { // the variables a user's .env.local would hold
 		cmd.Env = append(cmd.Env, name+"="+value)
 	}
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the README example failed:\n%s", out)
-	require.Contains(t, string(out), "--- PASS: TestDashboard")
-	require.NotContains(t, string(out), emu.SecretKey())
+	return string(out)
+}
+
+func TestReadmeExampleRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary with a browser")
+	}
+	block := readmeBlock(t, readmeExampleMarker)
+	require.Contains(t, block, "agenttest.SignIn(t", "the example is the quick start")
+	stack := demoapp.RunStackT(t, demoapp.StackOptions{})
+	emu := stack.Emulator
+	out := runReadmeBlock(t, block, stack.Env())
+	require.Contains(t, out, "--- PASS: TestDashboard")
+	require.NotContains(t, out, emu.SecretKey())
 
 	// It really signed in, and cleaned up after itself.
 	require.Len(t, emu.Tasks(clerkemu.TaskAccepted), 1)
 	require.Empty(t, emu.Tasks(clerkemu.TaskPending))
 	require.Empty(t, emu.Sessions(clerkemu.SessionActive))
+}
+
+// The "Your app, hermetic" TestMain starts its own emulator and app.
+func TestReadmeYourAppExampleRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary with a browser")
+	}
+	block := readmeBlock(t, readmeYourAppMarker)
+	require.Contains(t, block, "clerkemu.Start(", "the example starts the emulator")
+	out := runReadmeBlock(t, block, nil)
+	require.Contains(t, out, "--- PASS: TestSignedInAgainstTheEmulator")
 }
 
 // readmeRaceEnabled reports whether this test binary was built with

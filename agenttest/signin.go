@@ -137,8 +137,6 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	if err != nil {
 		return fail(StepCookie, err)
 	}
-	p.SessionID = claims.SessionID
-	task.keepSession() // the page revokes it (or keeps it: KeepSession)
 	if claims.Subject != wantUser {
 		return fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", claims.Subject, wantUser))
 	}
@@ -148,6 +146,10 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	case claims.Actor.TaskID != task.ID:
 		return fail(StepWrongSession, fmt.Errorf("the session token is from agent task %s, want %s: the app holds another sign-in", claims.Actor.TaskID, task.ID))
 	}
+	// The session is this task's: the page revokes it (or keeps it, under
+	// KeepSession). Until here the task's cleanup looks it up itself.
+	p.SessionID = claims.SessionID
+	task.keepSession()
 	p.UserID = claims.Subject
 	for _, check := range o.checks {
 		if err := check(p); err != nil {

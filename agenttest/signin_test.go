@@ -155,12 +155,7 @@ func TestSignInRefusesAWrongUser(t *testing.T) {
 	s := fixtureStart(t)
 	// A page on the same host that replaces the session cookie with a
 	// token for someone else: the fixture must notice.
-	forged := fixtureForgedToken(t, "user_someone_else")
-	impostor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: "__session", Value: forged, Path: "/"})
-		io.WriteString(w, "<header>Welcome, impostor</header>")
-	}))
-	t.Cleanup(impostor.Close)
+	impostor := fixtureImpostor(t, fixtureForgedToken(t, "user_someone_else"))
 
 	p, err := Open(fixtureCtx(t), s.opts()...)
 	t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
@@ -184,11 +179,7 @@ func TestSignInRefusesASessionNotFromTheTask(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			forged := fixtureForgedToken(t, fixtureAda, act)
-			impostor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				http.SetCookie(w, &http.Cookie{Name: "__session", Value: forged, Path: "/"})
-				io.WriteString(w, "<header>Welcome, Ada</header>")
-			}))
-			t.Cleanup(impostor.Close)
+			impostor := fixtureImpostor(t, forged)
 			p, err := Open(fixtureCtx(t), s.opts()...)
 			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 			require.NoError(t, err)
@@ -197,6 +188,11 @@ func TestSignInRefusesASessionNotFromTheTask(t *testing.T) {
 			require.ErrorAs(t, err, &sie)
 			assert.Equal(t, StepWrongSession, sie.Step, "%v", err)
 			assert.NotContains(t, err.Error(), forged)
+			// The session the task really created is found and revoked.
+			require.NoError(t, p.Release(fixtureCleanupCtx(t)))
+			for _, sess := range s.emu.Sessions(clerkemu.SessionActive) {
+				assert.NotEqual(t, p.Task.ID, sess.Actor.TaskID, "the task's session outlived the page")
+			}
 		})
 	}
 }
@@ -388,6 +384,22 @@ func fixtureForgedToken(t *testing.T, sub string, extra ...map[string]any) strin
 	token, err := jwt.Signed(signer).Claims(claims).CompactSerialize()
 	require.NoError(t, err)
 	return token
+}
+
+// fixtureImpostor is an app on the emulator's host that resolves Clerk's
+// handshake by setting its own session cookie, forged, instead of the
+// handshake's: the fixture must notice whose session it holds.
+func fixtureImpostor(t *testing.T, forged string) *httptest.Server {
+	impostor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("__clerk_handshake") {
+			http.SetCookie(w, &http.Cookie{Name: "__session", Value: forged, Path: "/"})
+			http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		io.WriteString(w, "<header>Welcome, impostor</header>")
+	}))
+	t.Cleanup(impostor.Close)
+	return impostor
 }
 
 // fixtureWithTimeout returns a copy of the page's handle with a shorter
