@@ -9,12 +9,12 @@ require (
 	github.com/playwright-community/playwright-go v0.5200.1
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
+	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/time v0.16.0
 )
 
 require (
 	github.com/deckarep/golang-set/v2 v2.7.0 // indirect
 	github.com/go-stack/stack v1.8.1 // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.19.0 // indirect
 )

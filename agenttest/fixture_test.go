@@ -34,7 +34,15 @@ type fixtureStack struct {
 // fixtureStart starts a stack for one test; both servers stop with it.
 func fixtureStart(tb testing.TB) *fixtureStack {
 	tb.Helper()
-	st := demoapp.RunStackT(tb, demoapp.StackOptions{Emulator: clerkemu.Options{RateLimit: clerkemu.RateLimit{Disabled: true}}})
+	return fixtureStartWith(tb, clerkemu.Options{})
+}
+
+// fixtureStartWith is fixtureStart with the emulator's options (its rate
+// limit is always off).
+func fixtureStartWith(tb testing.TB, emuOpts clerkemu.Options) *fixtureStack {
+	tb.Helper()
+	emuOpts.RateLimit = clerkemu.RateLimit{Disabled: true}
+	st := demoapp.RunStackT(tb, demoapp.StackOptions{Emulator: emuOpts})
 	emu, app := st.Emulator, st.App
 	cfg, err := agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{
 		agenttask.VarSecretKey: emu.SecretKey(),

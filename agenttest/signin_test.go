@@ -474,3 +474,20 @@ func fixtureUnzipText(t *testing.T, path string) []byte {
 	}
 	return all
 }
+
+// With bot protection on, the Frontend API refuses an automated browser
+// without a Testing Token: the fixture gets one and adds it to every
+// Frontend API request, the task URL's included, which is still fetched
+// exactly once.
+func TestSignInPassesBotProtectionWithATestingToken(t *testing.T) {
+	t.Parallel()
+	s := fixtureStartWith(t, clerkemu.Options{BotProtection: true})
+	page := SignIn(t, s.opts(AsUser(fixtureAda))...)
+	require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Ada"))
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteAcceptTask), "the task URL is fetched exactly once")
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteTestingTokens), "one Testing Token for the test")
+
+	// A second page of the same client reuses the token.
+	SignIn(t, s.opts(AsUser(fixtureGrace))...)
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteTestingTokens), "the token is fetched once per client")
+}

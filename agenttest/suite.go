@@ -21,13 +21,21 @@ type suite struct {
 	client     *agenttask.Client
 	clientErr  error
 
-	// users maps API URL + identifier to the user id (see [AsIdentifier]).
-	users sync.Map
+	// users maps a client (an instance: real Clerk serves every instance
+	// from one API URL, so the URL alone does not name one) and an
+	// identifier to the user id (see [AsIdentifier]).
+	users sync.Map // userKey -> string
 
-	// token is the Testing Token the suite's contexts send to the
-	// Frontend API, replaced shortly before it expires.
+	// tokens are the Testing Tokens the suite's contexts send to each
+	// instance's Frontend API, replaced shortly before they expire.
 	tokenMu sync.Mutex
-	token   *agenttask.TestingToken
+	tokens  map[*agenttask.Client]*agenttask.TestingToken
+}
+
+// userKey names an identifier of one instance.
+type userKey struct {
+	client     *agenttask.Client
+	identifier string
 }
 
 // newSuite returns a suite over env.
@@ -59,10 +67,10 @@ func (s *suite) publishableKey() string {
 	return strings.TrimSpace(v)
 }
 
-// lookupUser resolves an identifier to a user id, once per Clerk
-// instance (API URL) and suite.
+// lookupUser resolves an identifier to a user id, once per client and
+// suite.
 func (s *suite) lookupUser(ctx context.Context, c *agenttask.Client, identifier string) (string, error) {
-	key := c.APIURL() + "\x00" + identifier
+	key := userKey{c, identifier}
 	if id, ok := s.users.Load(key); ok {
 		return id.(string), nil
 	}

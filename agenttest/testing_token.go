@@ -22,23 +22,26 @@ const testingTokenParam = "__clerk_testing_token"
 // while.
 const testingTokenMargin = 2 * time.Minute
 
-// testingToken returns the suite's Testing Token: CLERK_TESTING_TOKEN
-// when set, else one created through c, once per suite and again shortly
-// before it expires.
+// testingToken returns the Testing Token for c's instance:
+// CLERK_TESTING_TOKEN when set, else one created through c, once per
+// client and suite and again shortly before it expires.
 func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agenttask.TestingToken, error) {
 	if v, ok := s.env.Lookup(agenttask.VarTestingToken); ok && strings.TrimSpace(v) != "" {
 		return agenttask.NewTestingToken(strings.TrimSpace(v), time.Time{}), nil
 	}
 	s.tokenMu.Lock()
 	defer s.tokenMu.Unlock()
-	if t := s.token; t != nil && (t.ExpiresAt.IsZero() || time.Until(t.ExpiresAt) > testingTokenMargin) {
+	if t := s.tokens[c]; t != nil && (t.ExpiresAt.IsZero() || time.Until(t.ExpiresAt) > testingTokenMargin) {
 		return t, nil
 	}
 	t, err := c.CreateTestingToken(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.token = t
+	if s.tokens == nil {
+		s.tokens = map[*agenttask.Client]*agenttask.TestingToken{}
+	}
+	s.tokens[c] = t
 	return t, nil
 }
 

@@ -73,10 +73,11 @@ func NewClient(cfg Config) (*Client, error) {
 		base = http.DefaultTransport
 	}
 	hc.Transport = &retryTransport{
-		base:    base,
-		policy:  cfg.RetryPolicy.withDefaults(),
-		limiter: limiter,
-		logger:  logger,
+		userAgent: userAgent(),
+		base:      base,
+		policy:    cfg.RetryPolicy.withDefaults(),
+		limiter:   limiter,
+		logger:    logger,
 	}
 	key := cfg.SecretKey
 	return &Client{

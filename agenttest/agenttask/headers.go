@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
-	"sync"
 )
 
 // apiVersion is the Clerk-API-Version every request sends. Agent Tasks
@@ -21,7 +20,7 @@ const modulePath = "github.com/agenttest/agenttest"
 
 // userAgent names agenttest (and its version when the binary knows it)
 // and the SDK under it, so Clerk's logs tell its requests apart.
-var userAgent = sync.OnceValue(func() string {
+func userAgent() string {
 	v := "devel"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Path == modulePath && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
@@ -34,16 +33,16 @@ var userAgent = sync.OnceValue(func() string {
 		}
 	}
 	return "agenttest/" + v + " clerk-sdk-go/" + sdkVersion
-})
+}
 
 // withClerkHeaders returns a copy of req as Clerk expects it: the API
 // version that has Agent Tasks, agenttest's User-Agent, and no body
 // where clerk-sdk-go would send a JSON null for a call without
 // parameters (a revoke: @clerk/backend sends none).
-func withClerkHeaders(req *http.Request) (*http.Request, error) {
+func withClerkHeaders(req *http.Request, ua string) (*http.Request, error) {
 	r := req.Clone(req.Context())
 	r.Header.Set("Clerk-API-Version", apiVersion)
-	r.Header.Set("User-Agent", userAgent())
+	r.Header.Set("User-Agent", ua)
 	if r.GetBody == nil || r.ContentLength > int64(len("null")) {
 		return r, nil // clerk-sdk-go leaves ContentLength 0 (unknown)
 	}

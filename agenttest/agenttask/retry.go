@@ -276,10 +276,11 @@ func withCallRecord(ctx context.Context) (context.Context, *callRecord) {
 // retryTransport is the http.RoundTripper under the clerk.Backend that
 // waits on the limiter before every attempt and retries per policy.
 type retryTransport struct {
-	base    http.RoundTripper
-	policy  RetryPolicy // withDefaults applied
-	limiter *rate.Limiter
-	logger  *slog.Logger
+	userAgent string
+	base      http.RoundTripper
+	policy    RetryPolicy // withDefaults applied
+	limiter   *rate.Limiter
+	logger    *slog.Logger
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -290,7 +291,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		rec = &callRecord{}
 	}
 	secret := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
-	req, err := withClerkHeaders(req)
+	req, err := withClerkHeaders(req, t.userAgent)
 	if err != nil {
 		return nil, err
 	}
