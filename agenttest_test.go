@@ -54,14 +54,7 @@ func runReadmeBlock(t *testing.T, block string, env map[string]string) string {
 		args = append(args, "-race") // reuse the build cache of the outer run
 	}
 	cmd := exec.CommandContext(t.Context(), "go", append(args, "./"+filepath.Base(dir)+"/")...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for name, value := range env { // the variables a user's .env.local would hold
-		cmd.Env = append(cmd.Env, name+"="+value)
-	}
+	cmd.Env = childEnv(env)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the README example failed:\n%s", out)
 	return string(out)
@@ -109,4 +102,41 @@ func readmeRaceEnabled() bool {
 		}
 	}
 	return false
+}
+
+// "Outside tests" is true: a plain program (no go test, no
+// agenttest.Main) launches its own browser, signs a page in and leaves
+// nothing behind.
+func TestOutsideTestsProgram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a program with a browser")
+	}
+	stack := demoapp.RunStackT(t, demoapp.StackOptions{})
+	args := []string{"run"}
+	if readmeRaceEnabled() {
+		args = append(args, "-race")
+	}
+	cmd := exec.CommandContext(t.Context(), "go", append(args, "./agenttest/testdata/outside")...)
+	cmd.Env = childEnv(stack.Env())
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the program failed:\n%s", out)
+	require.Contains(t, string(out), "Welcome, Ada as user_2ada0000000000000000000001")
+	require.NotContains(t, string(out), stack.Emulator.SecretKey())
+	require.Empty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "Release revoked the session")
+	require.Empty(t, stack.Emulator.Tasks(clerkemu.TaskPending))
+}
+
+// childEnv is the process environment cleared of Clerk and agenttest
+// variables, plus env: the variables a user's .env.local would hold.
+func childEnv(env map[string]string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
+			out = append(out, kv)
+		}
+	}
+	for name, value := range env {
+		out = append(out, name+"="+value)
+	}
+	return out
 }

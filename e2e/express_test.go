@@ -55,7 +55,7 @@ func expressConfig(t *testing.T) (map[string]string, time.Duration) {
 			env[v.Name] = v.Value
 		}
 		var skew time.Duration
-		if lead := embedded.emu.Now().Sub(time.Now()); lead > 0 {
+		if lead := time.Until(embedded.emu.Now()); lead > 0 {
 			skew = lead + 5*time.Second // @clerk/backend's default tolerance on top
 		}
 		return env, skew
