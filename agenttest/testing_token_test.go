@@ -1,0 +1,79 @@
+package agenttest
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// The suite creates a Testing Token once per client and replaces it when
+// less than testingTokenMargin is left; CLERK_TESTING_TOKEN wins over
+// creating one.
+func TestSuiteTestingTokenIsCachedAndRenewed(t *testing.T) {
+	t.Parallel()
+	var created atomic.Int32
+	ttl := atomic.Int64{}
+	ttl.Store(int64(time.Hour / time.Second))
+	bapi := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/testing_tokens" || r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		n := created.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"object":"testing_token","token":"1700000000-tok%d","expires_at":%d}`, n, time.Now().Unix()+ttl.Load())
+	}))
+	t.Cleanup(bapi.Close)
+	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_0123456789abcdef", APIURL: bapi.URL, HTTPClient: bapi.Client(), Limiter: rate.NewLimiter(rate.Inf, 0)})
+	require.NoError(t, err)
+
+	s := newSuite(agenttask.EnvFromMap(nil))
+	first, err := s.testingToken(fixtureCtx(t), c)
+	require.NoError(t, err)
+	again, err := s.testingToken(fixtureCtx(t), c)
+	require.NoError(t, err)
+	assert.Equal(t, first.Value(), again.Value())
+	assert.EqualValues(t, 1, created.Load(), "one token per client while it is fresh")
+	assert.NotContains(t, fmt.Sprint(first), first.Value(), "a token prints redacted")
+
+	// A token about to expire is replaced.
+	ttl.Store(int64(testingTokenMargin/time.Second) - 10)
+	s = newSuite(agenttask.EnvFromMap(nil))
+	short, err := s.testingToken(fixtureCtx(t), c)
+	require.NoError(t, err)
+	renewed, err := s.testingToken(fixtureCtx(t), c)
+	require.NoError(t, err)
+	assert.NotEqual(t, short.Value(), renewed.Value())
+	assert.EqualValues(t, 3, created.Load())
+
+	// CLERK_TESTING_TOKEN: no request at all.
+	s = newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarTestingToken: " given-token "}))
+	given, err := s.testingToken(fixtureCtx(t), c)
+	require.NoError(t, err)
+	assert.Equal(t, "given-token", given.Value())
+	assert.EqualValues(t, 3, created.Load())
+}
+
+// The Frontend API host comes out of a publishable key as Clerk's SDKs
+// read it: the emulator's key names its Frontend API.
+func TestFrontendAPIFromPublishableKey(t *testing.T) {
+	t.Parallel()
+	emu := clerkemu.RunT(t, clerkemu.Options{})
+	fapi, err := url.Parse(emu.FrontendURL())
+	require.NoError(t, err)
+	assert.Equal(t, fapi.Host, frontendAPIFromPublishableKey(emu.PublishableKey()))
+	assert.Equal(t, "clerk.example.com", frontendAPIFromPublishableKey("pk_live_Y2xlcmsuZXhhbXBsZS5jb20k"))
+	for _, bad := range []string{"", "sk_test_abc", "pk_test_", "pk_test_!!!", "pk_test_Y2xlcmsuZXhhbXBsZS5jb20"} {
+		assert.Empty(t, frontendAPIFromPublishableKey(bad), bad)
+	}
+}
