@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"testing"
+	"time"
 )
 
 // SignIn gives the test a page signed in as a Clerk user: it opens a
@@ -23,7 +24,9 @@ import (
 func SignIn(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
 	p := NewPage(tb, opts...)
-	err := p.SignIn(tb.Context(), WithTaskDescription(description(tb, p.opts)))
+	ctx, cancel := signInContext(tb)
+	defer cancel()
+	err := p.SignIn(ctx, WithTaskDescription(description(tb, p.opts)))
 	if p.Task != nil {
 		// Recorded on failure too: the id is what Clerk's logs know it by.
 		tb.Attr("agenttest.task_id", p.Task.ID)
@@ -57,7 +60,9 @@ func NewPage(tb testing.TB, opts ...Option) *Page {
 func NewTask(tb testing.TB, opts ...Option) *Task {
 	tb.Helper()
 	opts = append(opts[:len(opts):len(opts)], WithTaskDescription(description(tb, newOptions(opts))))
-	task, err := CreateTask(tb.Context(), opts...)
+	ctx, cancel := signInContext(tb)
+	defer cancel()
+	task, err := CreateTask(ctx, opts...)
 	tb.Cleanup(func() {
 		ctx, cancel := cleanupContext(tb)
 		defer cancel()
@@ -70,6 +75,19 @@ func NewTask(tb testing.TB, opts ...Option) *Task {
 	}
 	tb.Attr("agenttest.task_id", task.ID)
 	return task
+}
+
+// signInContext bounds a sign-in by the test's deadline (the binary's
+// -timeout) less a reserve, so that a slow sign-in fails the test while
+// there is still time to save its artifacts and revoke what it made.
+func signInContext(tb testing.TB) (context.Context, context.CancelFunc) {
+	if d, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
+		if dl, ok := d.Deadline(); ok {
+			reserve := min(cleanupTimeout, time.Until(dl)/5)
+			return context.WithDeadline(tb.Context(), dl.Add(-reserve))
+		}
+	}
+	return context.WithCancel(tb.Context())
 }
 
 // cleanupPage is the cleanup SignIn and NewPage register.

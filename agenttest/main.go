@@ -31,6 +31,10 @@ func RunTests(m *testing.M) (code int) {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	stopSignals := r.watchSignals()
+	defer stopSignals()
+	stopWatchdog := r.watchTimeout(binaryTimeout())
+	defer stopWatchdog()
 	defer func() {
 		if err := r.end(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -46,7 +50,8 @@ func RunTests(m *testing.M) (code int) {
 // share and the browser, launched on first use and closed when the run
 // ends.
 type testRun struct {
-	suite *suite
+	suite    *suite
+	inflight inflight
 
 	mu         sync.Mutex
 	launched   bool // launch attempted; its result is kept

@@ -52,8 +52,12 @@ func RedirectTo(pathOrURL string) Option {
 	return func(o *options) { o.redirect = pathOrURL }
 }
 
-// WithSessionMaxDuration caps the life of the session the task creates
-// (Clerk's default is 30 minutes).
+// WithSessionMaxDuration caps the life of the session the task creates:
+// at most [MaxSessionLifetime]. The default is what a test needs: the
+// time left before the sign-in's deadline (the test binary's -timeout
+// for SignIn) plus two minutes, between 2 and 30 minutes; 10 minutes
+// without a deadline. A session the cleanup could not revoke (the
+// process was killed) ends by itself that soon.
 func WithSessionMaxDuration(d time.Duration) Option {
 	return func(o *options) { o.sessionMax = d }
 }
@@ -123,6 +127,31 @@ func newOptions(opts []Option) options {
 		opt(&o)
 	}
 	return o
+}
+
+// Session lifetimes: the bound of WithSessionMaxDuration, and the
+// default's limits.
+const (
+	// MaxSessionLifetime is the longest session a sign-in may ask for:
+	// a leaked test session should not outlive a working day.
+	MaxSessionLifetime    = 2 * time.Hour
+	minDefaultLifetime    = 2 * time.Minute
+	maxDefaultLifetime    = 30 * time.Minute
+	noDeadlineLifetime    = 10 * time.Minute
+	sessionLifetimeMargin = 2 * time.Minute
+)
+
+// sessionLifetime is the session lifetime to ask for: the option, else
+// the time left before ctx's deadline plus a margin, within limits.
+func (o options) sessionLifetime(ctx context.Context) time.Duration {
+	if o.sessionMax != 0 {
+		return o.sessionMax
+	}
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return noDeadlineLifetime
+	}
+	return min(max(time.Until(dl)+sessionLifetimeMargin, minDefaultLifetime), maxDefaultLifetime)
 }
 
 // cleanupTimeout bounds a test's whole cleanup (artifacts, revokes).

@@ -39,6 +39,8 @@ type Page struct {
 	console consoleLog
 	secrets redact.Set // what no error or artifact of the page may show
 
+	untrack func() // forgets the session in the run's in-flight set
+
 	mu       sync.Mutex
 	tasks    []*Task // tasks this page created, in order
 	tracing  bool
@@ -159,6 +161,9 @@ func (p *Page) Release(ctx context.Context) error {
 		if err := revokeSession(ctx, p.client, p.SessionID); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if p.untrack != nil {
+		p.untrack()
 	}
 	return errors.Join(errs...)
 }

@@ -67,6 +67,9 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 		return err
 	}
 	fail := tg.fail(p)
+	if err := runStarting(); err != nil {
+		return fail(StepConfig, err)
+	}
 	wantUser := tg.userID
 	if wantUser == "" {
 		lctx, cancel := o.stepContext(ctx)
@@ -150,6 +153,7 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	// KeepSession). Until here the task's cleanup looks it up itself.
 	p.SessionID = claims.SessionID
 	task.keepSession()
+	p.trackSession()
 	p.UserID = claims.Subject
 	for _, check := range o.checks {
 		if err := check(p); err != nil {
@@ -194,6 +198,9 @@ func (p *Page) resolveTarget(o options) (target, error) {
 	if o.timeout <= 0 {
 		return t, fail(StepConfig, fmt.Errorf("agenttest.WithTimeout(%v): give a positive duration, e.g. 30*time.Second", o.timeout))
 	}
+	if o.sessionMax < 0 || o.sessionMax > MaxSessionLifetime {
+		return t, fail(StepConfig, fmt.Errorf("agenttest.WithSessionMaxDuration(%v): give a duration up to %v (a leaked session lives that long), or leave it to the default", o.sessionMax, MaxSessionLifetime))
+	}
 	env := p.suite.env
 	if p.client == nil {
 		p.client = o.client
@@ -225,6 +232,7 @@ func (p *Page) resolveTarget(o options) (target, error) {
 // create creates the task; its owner (the page, or CreateTask's
 // caller) releases it.
 func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
+	lifetime := o.sessionLifetime(ctx) // from the sign-in's deadline, not the step's
 	ctx, cancel := o.stepContext(ctx)
 	defer cancel()
 	task, err := p.client.Create(ctx, agenttask.CreateParams{
@@ -233,12 +241,17 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 		AgentName:          o.agentName,
 		TaskDescription:    o.description,
 		RedirectURL:        t.redirect.String(),
-		SessionMaxDuration: o.sessionMax,
+		SessionMaxDuration: lifetime,
 	})
 	if err != nil {
 		return nil, t.fail(p)(StepCreate, err)
 	}
-	return &Task{Task: task, client: p.client, user: p.taskUser(t)}, nil
+	owned := &Task{Task: task, client: p.client, user: p.taskUser(t)}
+	if err := trackTask(owned); err != nil {
+		// The run is ending: give the task back at once.
+		return nil, errors.Join(t.fail(p)(StepCreate, err), owned.Release(context.WithoutCancel(ctx)))
+	}
+	return owned, nil
 }
 
 // taskUser resolves the user a task signs in, for its cleanup.

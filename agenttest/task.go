@@ -16,7 +16,8 @@ import (
 type Task struct {
 	*agenttask.Task
 
-	client *agenttask.Client
+	client  *agenttask.Client
+	untrack func() // forgets the task in the run's in-flight set
 	// user resolves whom the task signs in (a user id given, or the
 	// identifier looked up), to find the session it created.
 	user func(context.Context) (string, error)
@@ -38,6 +39,9 @@ func CreateTask(ctx context.Context, opts ...Option) (*Task, error) {
 		return nil, err
 	}
 	p := &Page{suite: s, opts: newOptions(opts), appURL: s.appURL()}
+	if err := runStarting(); err != nil {
+		return nil, err
+	}
 	tg, err := p.resolveTarget(p.opts)
 	if err != nil {
 		return nil, err
@@ -92,6 +96,9 @@ func (t *Task) Release(ctx context.Context) error {
 	t.mu.Unlock()
 	if skip {
 		return nil
+	}
+	if t.untrack != nil {
+		defer t.untrack()
 	}
 	if !used {
 		_, err := t.client.Revoke(ctx, t.ID)

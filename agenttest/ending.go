@@ -1,0 +1,96 @@
+package agenttest
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Bounds of an early end: how long revoking what is in flight may take,
+// and how long before the binary's -timeout the watchdog acts.
+const (
+	emergencyRevokeTimeout = 5 * time.Second
+	maxTimeoutMargin       = 10 * time.Second
+)
+
+// timeoutMargin is how long before the -timeout panic the watchdog
+// revokes what is in flight: a tenth of the timeout, at most 10 s.
+func timeoutMargin(timeout time.Duration) time.Duration {
+	return min(timeout/10, maxTimeoutMargin)
+}
+
+// binaryTimeout is the test binary's -timeout (0: none), which m.Run
+// turns into a panic that runs no cleanup.
+func binaryTimeout() time.Duration {
+	if !flag.Parsed() {
+		flag.Parse() // what m.Run would do first
+	}
+	f := flag.Lookup("test.timeout")
+	if f == nil {
+		return 0
+	}
+	d, _ := time.ParseDuration(f.Value.String())
+	return d
+}
+
+// endEarly revokes what is in flight, bounded, and says why on stderr.
+func (r *testRun) endEarly(why string) {
+	ctx, cancel := context.WithTimeout(context.Background(), emergencyRevokeTimeout)
+	defer cancel()
+	fmt.Fprintf(os.Stderr, "agenttest: %s: revoking every task and session in flight\n", why)
+	if err := r.inflight.revokeAll(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "agenttest: %s: %v\n", why, err)
+	}
+}
+
+// watchTimeout arms the watchdog that revokes what is in flight shortly
+// before the binary's -timeout panic, since Go runs no cleanup then. It
+// returns the function that disarms it.
+func (r *testRun) watchTimeout(timeout time.Duration) (stop func()) {
+	if timeout <= 0 {
+		return func() {}
+	}
+	t := time.AfterFunc(timeout-timeoutMargin(timeout), func() {
+		r.endEarly(fmt.Sprintf("the test binary's -timeout %s is about to pass", timeout))
+	})
+	return func() { t.Stop() }
+}
+
+// watchSignals makes SIGINT and SIGTERM revoke what is in flight, then
+// end the binary as the signal would have (the default action, so the
+// exit status is the usual one). It returns the function that stops
+// watching and waits for the watcher to end.
+func (r *testRun) watchSignals() (stop func()) {
+	ch := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		defer close(ended)
+		select {
+		case sig := <-ch:
+			r.endEarly("received " + sig.String())
+			signal.Reset(sig)
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				_ = p.Signal(sig)
+			}
+			// The default action ends the process; should it not,
+			// exit as a shell reports a signal: 128 + its number.
+			time.Sleep(time.Second)
+			if s, ok := sig.(syscall.Signal); ok {
+				os.Exit(128 + int(s))
+			}
+			os.Exit(1)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+		<-ended
+	}
+}

@@ -1,0 +1,151 @@
+package agenttest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/agenttest/agenttest/fixtures/demoapp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// endingChildEnv makes the test binary run TestEndingChild: it signs two
+// pages in and holds a pending task, says so, then waits to be ended.
+const endingChildEnv = "AGENTTEST_ENDING_CHILD"
+
+// A run ended by SIGINT, SIGTERM or its own -timeout (whose panic runs no
+// cleanup) revokes every task and session in flight before it goes, and
+// leaves no browser process behind.
+func TestEndingRevokesWhatIsInFlight(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc and sends signals")
+	}
+	if os.Getenv(endingChildEnv) != "" {
+		t.Skip("this is the child")
+	}
+	for _, mode := range []string{"SIGINT", "SIGTERM", "timeout"} {
+		t.Run(mode, func(t *testing.T) {
+			stack := demoapp.RunStackT(t, demoapp.StackOptions{Emulator: clerkemu.Options{RateLimit: clerkemu.RateLimit{Disabled: true}}})
+			args := []string{"-test.run=^TestEndingChild$", "-test.count=1", "-test.v"}
+			if mode == "timeout" {
+				args = append(args, "-test.timeout=20s")
+			}
+			cmd := exec.Command(os.Args[0], args...)
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			for name, value := range stack.Env() {
+				cmd.Env = append(cmd.Env, name+"="+value)
+			}
+			cmd.Env = append(cmd.Env, endingChildEnv+"="+mode, "AGENTTEST_ARTIFACTS_DIR="+t.TempDir())
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			cmd.Stderr = cmd.Stdout
+			require.NoError(t, cmd.Start())
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+			ready := make(chan []int, 1)
+			lines := make(chan []string, 1)
+			go func() {
+				var transcript []string
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					line := sc.Text()
+					transcript = append(transcript, line)
+					if rest, ok := strings.CutPrefix(line, "ending-ready:"); ok {
+						var pids []int
+						for f := range strings.FieldsSeq(rest) {
+							if pid, err := strconv.Atoi(f); err == nil {
+								pids = append(pids, pid)
+							}
+						}
+						ready <- pids
+					}
+				}
+				lines <- transcript
+			}()
+			var pids []int
+			select {
+			case pids = <-ready:
+			case transcript := <-lines:
+				t.Fatalf("the child ended before signing in:\n%s", strings.Join(transcript, "\n"))
+			case <-time.After(90 * time.Second):
+				t.Fatal("the child did not sign in within 90 s")
+			}
+			require.NotEmpty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "the child holds sessions")
+			require.NotEmpty(t, stack.Emulator.Tasks(clerkemu.TaskPending), "the child holds a pending task")
+			switch mode {
+			case "SIGINT":
+				require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+			case "SIGTERM":
+				require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+			}
+			err = cmd.Wait()
+			transcript := strings.Join(<-lines, "\n")
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, transcript)
+			ws := exit.Sys().(syscall.WaitStatus)
+			switch mode {
+			case "timeout":
+				assert.Contains(t, transcript, "panic: test timed out", "the binary's own timeout ended it")
+				assert.Contains(t, transcript, "-timeout 20s is about to pass")
+			default:
+				assert.True(t, ws.Signaled(), "the child ends by its signal, as without agenttest: %v\n%s", ws, transcript)
+				assert.Contains(t, transcript, "received ")
+			}
+			assert.Empty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "sessions left active:\n%s", transcript)
+			assert.Empty(t, stack.Emulator.Tasks(clerkemu.TaskPending), "tasks left pending:\n%s", transcript)
+			require.NoError(t, waitGone(pids, 20*time.Second))
+		})
+	}
+}
+
+// waitGone waits, polling /proc within limit, until none of pids is alive.
+func waitGone(pids []int, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var alive []int
+		for _, pid := range pids {
+			if lifecycleAlive(pid) {
+				alive = append(alive, pid)
+			}
+		}
+		if len(alive) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("processes of the child outlived it: " + strings.Join(lifecycleDescribe(alive), ", "))
+		case <-tick.C:
+		}
+	}
+}
+
+// TestEndingChild is the child of TestEndingRevokesWhatIsInFlight.
+func TestEndingChild(t *testing.T) {
+	if os.Getenv(endingChildEnv) == "" {
+		t.Skip("runs only as the child of TestEndingRevokesWhatIsInFlight")
+	}
+	a := SignIn(t, RedirectTo("/dashboard"))
+	b := SignIn(t, RedirectTo("/dashboard"))
+	NewTask(t, RedirectTo("/dashboard"))
+	fmt.Printf("signed in: %s, %s\n", a.SessionID, b.SessionID)
+	fmt.Printf("ending-ready: %s\n", strings.Trim(fmt.Sprint(lifecycleDescendants(os.Getpid())), "[]"))
+	<-t.Context().Done() // until a signal or the timeout ends the binary
+}

@@ -1,0 +1,143 @@
+package agenttest
+
+import (
+	"maps"
+
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+)
+
+// inflight is what a run's tests hold right now: the sessions their
+// pages signed in with and the tasks not yet released. When the run must end early
+// (a signal, the binary's -timeout about to panic) it revokes them all
+// through the Backend API, without the browser, which may be stuck.
+type inflight struct {
+	mu       sync.Mutex
+	sessions map[string]*agenttask.Client // session id -> the client to revoke it with
+	tasks    map[*Task]struct{}
+	ending   bool // set by revokeAll: no new work may start
+}
+
+// errRunEnding refuses new sign-ins once the run is being torn down.
+var errRunEnding = errors.New("agenttest: the test binary is ending (a signal, or its -timeout is about to pass): no new sign-in")
+
+// start refuses new work once the run is ending.
+func (f *inflight) start() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ending {
+		return errRunEnding
+	}
+	return nil
+}
+
+// addSession tracks a session a page signed in with (and will revoke).
+func (f *inflight) addSession(id string, c *agenttask.Client) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sessions == nil {
+		f.sessions = map[string]*agenttask.Client{}
+	}
+	f.sessions[id] = c
+}
+
+// addTask tracks t until it is released.
+func (f *inflight) addTask(t *Task) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ending {
+		return errRunEnding
+	}
+	if f.tasks == nil {
+		f.tasks = map[*Task]struct{}{}
+	}
+	f.tasks[t] = struct{}{}
+	return nil
+}
+
+// removeSession and removeTask forget what was released.
+func (f *inflight) removeSession(id string) {
+	f.mu.Lock()
+	delete(f.sessions, id)
+	f.mu.Unlock()
+}
+
+func (f *inflight) removeTask(t *Task) {
+	f.mu.Lock()
+	delete(f.tasks, t)
+	f.mu.Unlock()
+}
+
+// revokeAll refuses new work and revokes, in parallel and within ctx,
+// every session a live page signed in with and every live task (a
+// pending one is revoked; a spent one has its session looked up and
+// revoked). It returns what could not be revoked.
+func (f *inflight) revokeAll(ctx context.Context) error {
+	f.mu.Lock()
+	f.ending = true
+	sessions := maps.Clone(f.sessions)
+	var tasks []*Task
+	for t := range f.tasks {
+		tasks = append(tasks, t)
+	}
+	f.mu.Unlock()
+
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	collect := func(err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	for id, c := range sessions {
+		wg.Go(func() { collect(revokeSession(ctx, c, id)) })
+	}
+	for _, t := range tasks {
+		wg.Go(func() { collect(t.Release(ctx)) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// trackTask registers t with the run, if there is one, so that an early
+// end revokes it; Release forgets it.
+func trackTask(t *Task) error {
+	r, err := currentRun()
+	if err != nil {
+		return nil // a plain program: nothing ends it early
+	}
+	if err := r.inflight.addTask(t); err != nil {
+		return err
+	}
+	t.untrack = func() { r.inflight.removeTask(t) }
+	return nil
+}
+
+// trackSession registers the page's session with the run, if there is
+// one; Release forgets it.
+func (p *Page) trackSession() {
+	r, err := currentRun()
+	if err != nil || p.opts.keepSession {
+		return
+	}
+	id := p.SessionID
+	r.inflight.addSession(id, p.client)
+	p.untrack = func() { r.inflight.removeSession(id) }
+}
+
+// runStarting refuses a new sign-in once the run is ending.
+func runStarting() error {
+	r, err := currentRun()
+	if err != nil {
+		return nil
+	}
+	return r.inflight.start()
+}
