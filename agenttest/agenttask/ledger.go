@@ -15,9 +15,6 @@ import (
 	"time"
 )
 
-// VarLedgerDir names the directory holding the ledgers; see [LedgerDir].
-const VarLedgerDir = "AGENTTEST_LEDGER_DIR"
-
 // ledgerVersion is the "v" of a ledger's first line.
 const ledgerVersion = 1
 
