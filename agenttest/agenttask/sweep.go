@@ -106,7 +106,7 @@ type SweepReport struct {
 //
 // Several sweeps and runs may go on at once: each file is swept by the
 // one process that holds its lock. The error joins every failure, each
-// naming its ledger file; the report is complete either way.
+// naming its ledger file, on one line; the report is complete either way.
 func Sweep(ctx context.Context, client *Client, dir string, opts SweepOptions) (SweepReport, error) {
 	rep := SweepReport{DryRun: opts.DryRun}
 	if client == nil {
@@ -175,8 +175,25 @@ func Sweep(ctx context.Context, client *Client, dir string, opts SweepOptions) (
 		}
 		s.sweep(ctx, f)
 	}
-	return rep, errors.Join(s.errs...)
+	if len(s.errs) == 0 {
+		return rep, nil
+	}
+	return rep, sweepErrors(s.errs)
 }
+
+// sweepErrors are a sweep's failures: one line, "; " between them, each
+// matchable with errors.Is and errors.As.
+type sweepErrors []error
+
+func (e sweepErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e sweepErrors) Unwrap() []error { return e }
 
 // sweeper holds what one Sweep learned across ledgers.
 type sweeper struct {

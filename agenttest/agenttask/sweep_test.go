@@ -357,3 +357,13 @@ func TestSweepResumesAfterAFailure(t *testing.T) {
 	}
 	sweepTestCount(t, emu, "after the second sweep", 0, 0)
 }
+
+// A sweep's failures read as one line and match errors.Is each.
+func TestSweepErrorsAreOneLine(t *testing.T) {
+	t.Parallel()
+	a, b := errors.New("first"), errors.New("second")
+	err := error(sweepErrors{a, b})
+	if err.Error() != "first; second" || !errors.Is(err, a) || !errors.Is(err, b) {
+		t.Errorf("%q, Is: %t %t", err, errors.Is(err, a), errors.Is(err, b))
+	}
+}

@@ -50,11 +50,7 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 	fmt.Fprintln(stdout, sweepSummary(rep, verb))
 	if err != nil {
 		// run prints one line: the failures, each naming its ledger.
-		var msgs []string
-		for _, line := range strings.Split(err.Error(), "\n") {
-			msgs = append(msgs, oneLine(line))
-		}
-		return fmt.Errorf("%d error(s), %d ledger(s) kept for the next sweep: %s", rep.Errors, len(rep.Kept), strings.Join(msgs, "; "))
+		return fmt.Errorf("%d error(s), %d ledger(s) kept for the next sweep: %s", rep.Errors, len(rep.Kept), strings.ReplaceAll(err.Error(), "agenttest: sweep ", "sweep "))
 	}
 	return nil
 }
