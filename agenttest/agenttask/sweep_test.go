@@ -367,3 +367,71 @@ func TestSweepErrorsAreOneLine(t *testing.T) {
 		t.Errorf("%q, Is: %t %t", err, errors.Is(err, a), errors.Is(err, b))
 	}
 }
+
+// With no agent id recorded, the agent of a create with no task is
+// learnt from the actor.sub of the sessions the ledger's tasks created.
+func TestSweepLearnsTheAgentFromTheTasksSessions(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	c := clientTestClient(t, emu)
+	ctx := clientTestCtx(t)
+	dir := t.TempDir()
+	known, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledgerTestVisit(t, known.URL())
+	unrecorded, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledgerTestVisit(t, unrecorded.URL())
+	sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
+		if err := l.Task(&Task{ID: known.ID}, clientTestAdaID); err != nil { // no agent id
+			return err
+		}
+		return l.Creating(clientTestAdaID)
+	})
+	rep, err := Sweep(ctx, c, dir, SweepOptions{})
+	if err != nil || rep.SessionsRevoked != 2 || rep.Removed != 1 {
+		t.Fatalf("sweep: %+v, %v; want both sessions revoked", rep, err)
+	}
+	sweepTestCount(t, emu, "after the sweep", 0, 0)
+}
+
+// A ledger file left by a run killed inside OpenLedger (before its
+// rename) is removed once its lock is free, and left while it is held.
+func TestSweepRemovesStaleSetupFiles(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	c := clientTestClient(t, emu)
+	dir := t.TempDir()
+	idir := filepath.Join(dir, c.instance)
+	if err := os.MkdirAll(idir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale, held := filepath.Join(idir, ".1-aa.tmp"), filepath.Join(idir, ".2-bb.tmp")
+	for _, p := range []string{stale, held} {
+		if err := os.WriteFile(p, []byte(`{"op":"open","v":1}`+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.OpenFile(held, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if ok, err := tryLock(f); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	rep, err := Sweep(clientTestCtx(t), c, dir, SweepOptions{})
+	if err != nil || rep.Files != 0 || rep.Live != 0 {
+		t.Fatalf("sweep: %+v, %v", rep, err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale setup file is still there: %v", err)
+	}
+	if _, err := os.Stat(held); err != nil {
+		t.Errorf("the held setup file was removed: %v", err)
+	}
+}
