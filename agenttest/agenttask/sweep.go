@@ -348,7 +348,11 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 			}
 		}
 		if len(unknown) > 0 {
-			s.fail(name, fmt.Errorf("%s announced %d create(s) with no task recorded, and has %d active agent session(s) of agents no ledger knows: %s: revoke them if they are this project's (agenttest sweep --all-agent-sessions)", u, st.creating[u], len(unknown), strings.Join(unknown, ", ")))
+			shown := unknown
+			if len(shown) > 3 {
+				shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(unknown)-3))
+			}
+			s.fail(name, fmt.Errorf("%s announced %d create(s) with no task recorded, and has %d active agent session(s) of agents no ledger knows: %s: revoke them if they are this project's (agenttest sweep --all-agent-sessions)", u, st.creating[u], len(unknown), strings.Join(shown, ", ")))
 			continue
 		}
 		usersDone[u] = true
