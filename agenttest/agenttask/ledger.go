@@ -1,6 +1,8 @@
 package agenttask
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -390,4 +393,125 @@ func ledgerID(op, what, id string) error {
 		return err
 	}
 	return nil
+}
+
+// ledgerState is what a ledger's lines say is open.
+type ledgerState struct {
+	tasks     map[string]*ledgerTask // open tasks
+	taskOrd   []string
+	sessions  map[string]*ledgerSession // open sessions
+	sessOrd   []string
+	creating  map[string]int  // per user: creates with no outcome
+	allTasks  map[string]bool // every task recorded
+	agents    map[string]bool // every agent recorded
+	malformed int             // lines that are not entries (a torn write)
+}
+
+type ledgerTask struct{ user, agent string }
+
+type ledgerSession struct{ task, user string }
+
+// parseLedger replays a ledger's lines. Lines that do not parse (a
+// write cut short by a kill) are counted and skipped.
+func parseLedger(data []byte) *ledgerState {
+	st := &ledgerState{
+		tasks:    map[string]*ledgerTask{},
+		sessions: map[string]*ledgerSession{},
+		creating: map[string]int{},
+		allTasks: map[string]bool{},
+		agents:   map[string]bool{},
+	}
+	resolve := func(u string) {
+		if st.creating[u] > 1 {
+			st.creating[u]--
+		} else {
+			delete(st.creating, u)
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var e ledgerEntry
+		if json.Unmarshal(line, &e) != nil || !ledgerEntryValid(e) {
+			st.malformed++
+			continue
+		}
+		switch e.Op {
+		case ledgerOpCreating:
+			st.creating[e.User]++
+		case ledgerOpCreateFailed:
+			resolve(e.User)
+		case ledgerOpTask:
+			if st.tasks[e.ID] == nil {
+				st.taskOrd = append(st.taskOrd, e.ID)
+			}
+			st.tasks[e.ID] = &ledgerTask{user: e.User, agent: e.Agent}
+			st.allTasks[e.ID] = true
+			if e.Agent != "" {
+				st.agents[e.Agent] = true
+			}
+			resolve(e.User)
+		case ledgerOpSession:
+			if st.sessions[e.ID] == nil {
+				st.sessOrd = append(st.sessOrd, e.ID)
+			}
+			st.sessions[e.ID] = &ledgerSession{task: e.Task, user: e.User}
+			delete(st.tasks, e.Task)
+		case ledgerOpClosed:
+			if e.ID != "" {
+				delete(st.tasks, e.ID)
+				delete(st.sessions, e.ID)
+			} else {
+				delete(st.creating, e.User)
+			}
+		}
+	}
+	return st
+}
+
+// ledgerEntryValid checks an entry read back has the ids its op needs,
+// each shaped like a Clerk id: a sweep sends nothing else to Clerk.
+func ledgerEntryValid(e ledgerEntry) bool {
+	ok := func(ids ...string) bool {
+		for _, id := range ids {
+			if ledgerID("read", "", id) != nil {
+				return false
+			}
+		}
+		return true
+	}
+	switch e.Op {
+	case ledgerOpOpen:
+		return true
+	case ledgerOpCreating, ledgerOpCreateFailed:
+		return ok(e.User)
+	case ledgerOpTask:
+		return ok(e.ID, e.User) && (e.Agent == "" || ok(e.Agent))
+	case ledgerOpSession:
+		return ok(e.ID, e.Task, e.User)
+	case ledgerOpClosed:
+		return (e.ID != "" && ok(e.ID)) || (e.ID == "" && ok(e.User))
+	}
+	return false
+}
+
+func (st *ledgerState) openTasks() []string {
+	return slices.DeleteFunc(slices.Clone(st.taskOrd), func(id string) bool { return st.tasks[id] == nil })
+}
+
+func (st *ledgerState) openSessions() []string {
+	return slices.DeleteFunc(slices.Clone(st.sessOrd), func(id string) bool { return st.sessions[id] == nil })
+}
+
+// open counts what is still open.
+func (st *ledgerState) open() int {
+	n := len(st.tasks) + len(st.sessions)
+	for _, c := range st.creating {
+		n += c
+	}
+	return n
 }

@@ -1,7 +1,6 @@
 package agenttask
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -264,22 +263,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		needSessions[u] = true
 	}
 
-	active := map[string][]*clerk.Session{}
-	listed := map[string]bool{}
-	for _, u := range sortedKeys(needSessions) {
-		list, err := s.client.activeSessions(ctx, u)
-		if err != nil {
-			s.fail(name, err)
-			continue
-		}
-		listed[u] = true
-		active[u] = list
-		for _, sess := range list {
-			if a := SessionActor(sess); a != nil && a.Type == "agent" && a.Subject != "" && s.allTasks[a.TaskID] {
-				s.agents[a.Subject] = true
-			}
-		}
-	}
+	active, listed := s.listActive(ctx, name, needSessions)
 
 	// A live run records a task before its URL is visited, so every
 	// session listed above whose task is a live run's is in a ledger by
@@ -402,9 +386,38 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		}
 	}
 
-	if s.opts.DryRun {
-		return
+	if !s.opts.DryRun {
+		s.finish(f, closedIDs, closedUsers, errsBefore)
 	}
+}
+
+// listActive lists the active sessions of users; listed says whose
+// listing succeeded. It learns this project's agents from the sessions
+// of tasks any ledger recorded.
+func (s *sweeper) listActive(ctx context.Context, name string, users map[string]bool) (active map[string][]*clerk.Session, listed map[string]bool) {
+	active, listed = map[string][]*clerk.Session{}, map[string]bool{}
+	for _, u := range sortedKeys(users) {
+		list, err := s.client.activeSessions(ctx, u)
+		if err != nil {
+			s.fail(name, err)
+			continue
+		}
+		listed[u] = true
+		active[u] = list
+		for _, sess := range list {
+			if a := SessionActor(sess); a != nil && a.Type == "agent" && a.Subject != "" && s.allTasks[a.TaskID] {
+				s.agents[a.Subject] = true
+			}
+		}
+	}
+	return active, listed
+}
+
+// finish appends the closings to a dead run's ledger and deletes it when
+// nothing in it is open and nothing failed (errsBefore is the error
+// count before this ledger), or keeps it.
+func (s *sweeper) finish(f *sweepFile, closedIDs, closedUsers []string, errsBefore int) {
+	name, st := filepath.Base(f.path), f.state
 	// Record what is done, so a sweep cut short resumes where it stopped.
 	slices.Sort(closedIDs)
 	closedIDs = slices.Compact(closedIDs)
@@ -537,127 +550,6 @@ func (f *sweepFile) record(ids, users []string, now int64) error {
 	}
 	f.torn = false
 	return f.file.Sync()
-}
-
-// ledgerState is what a ledger's lines say is open.
-type ledgerState struct {
-	tasks     map[string]*ledgerTask // open tasks
-	taskOrd   []string
-	sessions  map[string]*ledgerSession // open sessions
-	sessOrd   []string
-	creating  map[string]int  // per user: creates with no outcome
-	allTasks  map[string]bool // every task recorded
-	agents    map[string]bool // every agent recorded
-	malformed int             // lines that are not entries (a torn write)
-}
-
-type ledgerTask struct{ user, agent string }
-
-type ledgerSession struct{ task, user string }
-
-// parseLedger replays a ledger's lines. Lines that do not parse (a
-// write cut short by a kill) are counted and skipped.
-func parseLedger(data []byte) *ledgerState {
-	st := &ledgerState{
-		tasks:    map[string]*ledgerTask{},
-		sessions: map[string]*ledgerSession{},
-		creating: map[string]int{},
-		allTasks: map[string]bool{},
-		agents:   map[string]bool{},
-	}
-	resolve := func(u string) {
-		if st.creating[u] > 1 {
-			st.creating[u]--
-		} else {
-			delete(st.creating, u)
-		}
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var e ledgerEntry
-		if json.Unmarshal(line, &e) != nil || !ledgerEntryValid(e) {
-			st.malformed++
-			continue
-		}
-		switch e.Op {
-		case ledgerOpCreating:
-			st.creating[e.User]++
-		case ledgerOpCreateFailed:
-			resolve(e.User)
-		case ledgerOpTask:
-			if st.tasks[e.ID] == nil {
-				st.taskOrd = append(st.taskOrd, e.ID)
-			}
-			st.tasks[e.ID] = &ledgerTask{user: e.User, agent: e.Agent}
-			st.allTasks[e.ID] = true
-			if e.Agent != "" {
-				st.agents[e.Agent] = true
-			}
-			resolve(e.User)
-		case ledgerOpSession:
-			if st.sessions[e.ID] == nil {
-				st.sessOrd = append(st.sessOrd, e.ID)
-			}
-			st.sessions[e.ID] = &ledgerSession{task: e.Task, user: e.User}
-			delete(st.tasks, e.Task)
-		case ledgerOpClosed:
-			if e.ID != "" {
-				delete(st.tasks, e.ID)
-				delete(st.sessions, e.ID)
-			} else {
-				delete(st.creating, e.User)
-			}
-		}
-	}
-	return st
-}
-
-// ledgerEntryValid checks an entry read back has the ids its op needs,
-// each shaped like a Clerk id: a sweep sends nothing else to Clerk.
-func ledgerEntryValid(e ledgerEntry) bool {
-	ok := func(ids ...string) bool {
-		for _, id := range ids {
-			if ledgerID("read", "", id) != nil {
-				return false
-			}
-		}
-		return true
-	}
-	switch e.Op {
-	case ledgerOpOpen:
-		return true
-	case ledgerOpCreating, ledgerOpCreateFailed:
-		return ok(e.User)
-	case ledgerOpTask:
-		return ok(e.ID, e.User) && (e.Agent == "" || ok(e.Agent))
-	case ledgerOpSession:
-		return ok(e.ID, e.Task, e.User)
-	case ledgerOpClosed:
-		return (e.ID != "" && ok(e.ID)) || (e.ID == "" && ok(e.User))
-	}
-	return false
-}
-
-func (st *ledgerState) openTasks() []string {
-	return slices.DeleteFunc(slices.Clone(st.taskOrd), func(id string) bool { return st.tasks[id] == nil })
-}
-
-func (st *ledgerState) openSessions() []string {
-	return slices.DeleteFunc(slices.Clone(st.sessOrd), func(id string) bool { return st.sessions[id] == nil })
-}
-
-// open counts what is still open.
-func (st *ledgerState) open() int {
-	n := len(st.tasks) + len(st.sessions)
-	for _, c := range st.creating {
-		n += c
-	}
-	return n
 }
 
 // activeSessionsPage and activeSessionsMaxPages bound the listing of one
