@@ -43,6 +43,7 @@ type Client struct {
 	apiURL     string
 	production bool
 	scrub      func(string) string // removes the secret key from text
+	instance   string              // names the instance's ledgers; see instanceID
 }
 
 // NewClient validates cfg and returns a Client for its instance. The
@@ -87,6 +88,7 @@ func NewClient(cfg Config) (*Client, error) {
 		},
 		apiURL:     apiURL,
 		production: cfg.Production(),
+		instance:   instanceID(apiURL, key),
 		scrub: func(s string) string {
 			return strings.ReplaceAll(s, key, redact.Placeholder)
 		},

@@ -13,6 +13,7 @@ const (
 	VarUserID          = "AGENTTEST_USER_ID"
 	VarUserIdentifier  = "AGENTTEST_USER_IDENTIFIER"
 	VarArtifactsDir    = "AGENTTEST_ARTIFACTS_DIR"
+	VarLedgerDir       = "AGENTTEST_LEDGER_DIR"
 	VarBrowser         = "AGENTTEST_BROWSER"
 	VarBrowserPath     = "AGENTTEST_BROWSER_PATH"
 	VarHeaded          = "AGENTTEST_HEADED"
@@ -52,6 +53,7 @@ func Variables() []Variable {
 		{VarHeaded, "0", "1 shows the browser window", false},
 		{VarSlowMo, "0", "milliseconds to wait between browser actions", false},
 		{VarArtifactsDir, "test-results", "where failed tests' artifacts go (under go test -artifacts: t.ArtifactDir())", false},
+		{VarLedgerDir, "<user cache>/agenttest/ledgers", "where runs record what they create, one directory per Clerk instance, for agenttest sweep", false},
 		{VarDriverPath, "~/.cache/ms-playwright-go/<version>", "the Playwright driver's directory", false},
 		{VarNodePath, "<driver>/node", "the Node.js that runs the driver", false},
 		{VarBrowsersPath, "<user cache>/ms-playwright", "where Playwright keeps its own browsers", false},

@@ -10,6 +10,7 @@
 //	agenttest demo [--listen-host HOST] [--users FILE]
 //	agenttest create (--user-id ID | --identifier X) --redirect-url URL [flags]
 //	agenttest revoke TASK_ID
+//	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -79,6 +80,11 @@ func commands() []command {
 		summary: "revoke a pending Agent Task so its URL can no longer sign in",
 		usage:   "revoke TASK_ID",
 		run:     runRevoke,
+	}, {
+		name:    "sweep",
+		summary: "revoke the tasks and sessions that killed runs left, from their ledgers",
+		usage:   "sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]",
+		run:     runSweep,
 	}}
 }
 

@@ -1,0 +1,605 @@
+package agenttask
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/session"
+)
+
+// SweepOptions configures [Sweep]. The zero value revokes.
+type SweepOptions struct {
+	// DryRun finds what a sweep would revoke without revoking anything
+	// or changing any file: it only reads ledgers and lists sessions.
+	// Open tasks are reported as to be revoked, since only a revoke tells
+	// whether a task is still pending.
+	DryRun bool
+	// AllAgentSessions widens what a sweep revokes for a create a dead
+	// run announced but whose task it never recorded (a run killed
+	// during the create request): every active session of that user
+	// whose actor is an agent, instead of only those of this project's
+	// agents (the agent ids recorded in the instance's ledgers, and the
+	// actor.sub of sessions their tasks created). Without it, agent
+	// sessions of unknown agents are left alone and the ledger is kept,
+	// with an error that names them.
+	AllAgentSessions bool
+}
+
+// SweepItem is one task or session a sweep revoked (or, in a dry run,
+// would revoke).
+type SweepItem struct {
+	// Kind is "task" or "session".
+	Kind string
+	// ID is the task's (agttsk_…) or session's (sess_…) id.
+	ID string
+	// UserID is the user it signs in.
+	UserID string
+	// TaskID is, for a session, the Agent Task that created it.
+	TaskID string
+	// Ledger is the ledger file it was found through.
+	Ledger string
+}
+
+// String describes the item on one line: "session sess_… (user user_…,
+// task agttsk_…)".
+func (it SweepItem) String() string {
+	s := it.Kind + " " + it.ID + " (user " + it.UserID
+	if it.TaskID != "" {
+		s += ", task " + it.TaskID
+	}
+	return s + ")"
+}
+
+// SweepReport tells what a [Sweep] found and did.
+type SweepReport struct {
+	// DryRun is SweepOptions.DryRun: Revoked and the counts are what
+	// would have been revoked.
+	DryRun bool
+	// Files is how many ledgers of dead runs were swept.
+	Files int
+	// Live is how many ledgers belong to runs still alive (their lock is
+	// held): left alone.
+	Live int
+	// Removed is how many swept ledgers were deleted, everything in them
+	// being closed.
+	Removed int
+	// Kept lists the swept ledgers kept because something in them is
+	// still open; Errors says why.
+	Kept []string
+	// TasksRevoked and SessionsRevoked count the revocations (a task
+	// already used or expired, or a session already ended, is closed
+	// without counting).
+	TasksRevoked, SessionsRevoked int
+	// Revoked lists every revocation, in order.
+	Revoked []SweepItem
+	// Errors counts the failures; Sweep's error joins them.
+	Errors int
+}
+
+// Sweep revokes what dead runs left in client's Clerk instance, as their
+// ledgers under dir ([LedgerDir]; see [Ledger]) record it. A ledger
+// whose lock is held belongs to a live run and is left alone; for each
+// other one, Sweep:
+//
+//   - revokes every open task (one already used, revoked or expired is
+//     closed once the session it created, found by actor.task_id among
+//     the user's active sessions, is revoked);
+//   - revokes every open recorded session that is still active;
+//   - for a create announced with no task recorded after it, revokes the
+//     user's active sessions whose actor is one of this project's agents
+//     (see [SweepOptions.AllAgentSessions]), except sessions of tasks a
+//     live run recorded;
+//   - appends a "closed" line for each thing done, and deletes the file
+//     once nothing in it is open, or keeps it and reports why.
+//
+// Several sweeps and runs may go on at once: each file is swept by the
+// one process that holds its lock. The error joins every failure, each
+// naming its ledger file, on one line; the report is complete either way.
+func Sweep(ctx context.Context, client *Client, dir string, opts SweepOptions) (SweepReport, error) {
+	rep := SweepReport{DryRun: opts.DryRun}
+	if client == nil {
+		return rep, errors.New("agenttest: sweep: the client is nil")
+	}
+	if dir == "" {
+		return rep, errors.New("agenttest: sweep: the ledger directory is empty: pass LedgerDir's")
+	}
+	idir := filepath.Join(dir, client.instance)
+	entries, err := os.ReadDir(idir)
+	if errors.Is(err, os.ErrNotExist) {
+		return rep, nil
+	}
+	if err != nil {
+		return rep, fmt.Errorf("agenttest: sweep: %w", err)
+	}
+	s := &sweeper{
+		client: client, opts: opts, rep: &rep, dir: idir, now: time.Now,
+		liveTasks: map[string]bool{}, allTasks: map[string]bool{}, agents: map[string]bool{}, dead: map[string]bool{},
+	}
+	var dead []*sweepFile
+	defer func() {
+		for _, f := range dead {
+			f.file.Close()
+		}
+	}()
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() {
+			continue
+		}
+		stale := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
+		if !stale && (strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ledgerExt)) {
+			continue
+		}
+		f, live, err := openSweepFile(filepath.Join(idir, name))
+		switch {
+		case err != nil:
+			s.fail(name, err)
+		case f == nil:
+			// gone, or removed by its run as we opened it
+		case stale:
+			// A run killed inside OpenLedger: nothing but the first line.
+			if !live && !opts.DryRun {
+				os.Remove(f.path)
+			}
+			f.file.Close()
+		case live:
+			rep.Live++
+			for id := range f.state.allTasks {
+				s.liveTasks[id] = true
+			}
+			s.learn(f.state)
+			f.file.Close()
+		default:
+			dead = append(dead, f)
+			s.dead[f.path] = true
+			s.learn(f.state)
+		}
+	}
+	for _, f := range dead {
+		if err := ctx.Err(); err != nil {
+			s.fail(filepath.Base(f.path), err)
+			rep.Kept = append(rep.Kept, f.path)
+			continue
+		}
+		s.sweep(ctx, f)
+	}
+	if len(s.errs) == 0 {
+		return rep, nil
+	}
+	return rep, sweepErrors(s.errs)
+}
+
+// sweepErrors are a sweep's failures: one line, "; " between them, each
+// matchable with errors.Is and errors.As.
+type sweepErrors []error
+
+func (e sweepErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e sweepErrors) Unwrap() []error { return e }
+
+// sweeper holds what one Sweep learned across ledgers.
+type sweeper struct {
+	client    *Client
+	opts      SweepOptions
+	rep       *SweepReport
+	errs      []error
+	dir       string // the instance's ledgers
+	now       func() time.Time
+	dead      map[string]bool // ledgers whose lock this sweep holds
+	liveTasks map[string]bool // tasks recorded by live runs: never touched
+	allTasks  map[string]bool // every task recorded in any ledger
+	agents    map[string]bool // this project's agents, as ledgers know them
+}
+
+// learn adds what a ledger knows about this project's tasks and agents.
+func (s *sweeper) learn(st *ledgerState) {
+	for id := range st.allTasks {
+		s.allTasks[id] = true
+	}
+	for a := range st.agents {
+		s.agents[a] = true
+	}
+}
+
+// fail records a failure about the ledger named name.
+func (s *sweeper) fail(name string, err error) {
+	s.rep.Errors++
+	s.errs = append(s.errs, fmt.Errorf("agenttest: sweep %s: %w", name, unprefixed{err}))
+}
+
+// sweep sweeps one dead run's ledger, whose lock is held.
+func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
+	s.rep.Files++
+	name := filepath.Base(f.path)
+	st := f.state
+	var closedIDs []string
+	var closedUsers []string
+	errsBefore := s.rep.Errors
+
+	// Tasks first: once revoked, no session can come of them.
+	needSessions := map[string]bool{} // users whose active sessions are listed
+	var spent []string                // tasks that were not pending (or, dry, unknown)
+	for _, id := range st.openTasks() {
+		t := st.tasks[id]
+		if s.opts.DryRun {
+			s.revoked(SweepItem{Kind: "task", ID: id, UserID: t.user, Ledger: f.path})
+			spent = append(spent, id)
+			needSessions[t.user] = true
+			continue
+		}
+		_, err := s.client.Revoke(ctx, id)
+		switch {
+		case err == nil:
+			s.revoked(SweepItem{Kind: "task", ID: id, UserID: t.user, Ledger: f.path})
+			closedIDs = append(closedIDs, id)
+		case errors.Is(err, ErrTaskNotPending):
+			spent = append(spent, id)
+			needSessions[t.user] = true
+		default:
+			s.fail(name, err)
+		}
+	}
+	for _, id := range st.openSessions() {
+		needSessions[st.sessions[id].user] = true
+	}
+	for u := range st.creating {
+		needSessions[u] = true
+	}
+
+	active, listed := s.listActive(ctx, name, needSessions)
+
+	// A live run records a task before its URL is visited, so every
+	// session listed above whose task is a live run's is in a ledger by
+	// now: read them again before choosing sessions by agent.
+	if len(st.creating) > 0 {
+		s.refreshLive()
+	}
+
+	// Decide which sessions to revoke, each once.
+	type want struct {
+		sess *clerk.Session
+		task string
+	}
+	var wants []want
+	wanted := map[string]bool{}
+	add := func(sess *clerk.Session, task string) {
+		if !wanted[sess.ID] {
+			wanted[sess.ID] = true
+			wants = append(wants, want{sess, task})
+		}
+	}
+	for _, id := range st.openSessions() {
+		rec := st.sessions[id]
+		if !listed[rec.user] {
+			continue
+		}
+		found := false
+		for _, sess := range active[rec.user] {
+			if sess.ID == id {
+				add(sess, rec.task)
+				found = true
+			}
+		}
+		if !found {
+			closedIDs = append(closedIDs, id) // no longer active: nothing to do
+		}
+	}
+	spentDone := map[string]bool{}
+	for _, id := range spent {
+		u := st.tasks[id].user
+		if !listed[u] {
+			continue
+		}
+		spentDone[id] = true
+		for _, sess := range active[u] {
+			if a := SessionActor(sess); a != nil && a.TaskID == id {
+				add(sess, id)
+			}
+		}
+	}
+	usersDone := map[string]bool{}
+	for _, u := range sortedKeys(st.creating) {
+		if !listed[u] {
+			continue
+		}
+		var unknown []string
+		for _, sess := range active[u] {
+			a := SessionActor(sess)
+			if a == nil || a.Type != "agent" || s.liveTasks[a.TaskID] {
+				continue
+			}
+			if s.opts.AllAgentSessions || s.agents[a.Subject] {
+				add(sess, a.TaskID)
+			} else if !wanted[sess.ID] {
+				unknown = append(unknown, sess.ID+" (agent "+a.Subject+")")
+			}
+		}
+		if len(unknown) > 0 {
+			shown := unknown
+			if len(shown) > 3 {
+				shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(unknown)-3))
+			}
+			s.fail(name, fmt.Errorf("%s announced %d create(s) with no task recorded, and has %d active agent session(s) of agents no ledger knows: %s: revoke them if they are this project's (agenttest sweep --all-agent-sessions)", u, st.creating[u], len(unknown), strings.Join(shown, ", ")))
+			continue
+		}
+		usersDone[u] = true
+	}
+
+	// Revoke.
+	failedSess := map[string]bool{}
+	for _, w := range wants {
+		item := SweepItem{Kind: "session", ID: w.sess.ID, UserID: w.sess.UserID, TaskID: w.task, Ledger: f.path}
+		if s.opts.DryRun {
+			s.revoked(item)
+			continue
+		}
+		_, err := s.client.RevokeSession(ctx, w.sess.ID)
+		var apiErr *APIError
+		switch {
+		case err == nil:
+			s.revoked(item)
+		case errors.As(err, &apiErr) && (apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusGone):
+			// ended meanwhile: done
+		default:
+			s.fail(name, err)
+			failedSess[w.sess.ID] = true
+			if w.task != "" {
+				failedSess[w.task] = true
+			}
+			continue
+		}
+		if st.sessions[w.sess.ID] != nil {
+			closedIDs = append(closedIDs, w.sess.ID)
+		}
+	}
+	for id := range spentDone {
+		if !failedSess[id] {
+			closedIDs = append(closedIDs, id)
+		}
+	}
+	for _, u := range sortedKeys(usersDone) {
+		failed := false
+		for _, w := range wants {
+			if w.sess.UserID == u && failedSess[w.sess.ID] {
+				failed = true
+			}
+		}
+		if !failed {
+			closedUsers = append(closedUsers, u)
+		}
+	}
+
+	if !s.opts.DryRun {
+		s.finish(f, closedIDs, closedUsers, errsBefore)
+	}
+}
+
+// listActive lists the active sessions of users; listed says whose
+// listing succeeded. It learns this project's agents from the sessions
+// of tasks any ledger recorded.
+func (s *sweeper) listActive(ctx context.Context, name string, users map[string]bool) (active map[string][]*clerk.Session, listed map[string]bool) {
+	active, listed = map[string][]*clerk.Session{}, map[string]bool{}
+	for _, u := range sortedKeys(users) {
+		list, err := s.client.activeSessions(ctx, u)
+		if err != nil {
+			s.fail(name, err)
+			continue
+		}
+		listed[u] = true
+		active[u] = list
+		for _, sess := range list {
+			if a := SessionActor(sess); a != nil && a.Type == "agent" && a.Subject != "" && s.allTasks[a.TaskID] {
+				s.agents[a.Subject] = true
+			}
+		}
+	}
+	return active, listed
+}
+
+// finish appends the closings to a dead run's ledger and deletes it when
+// nothing in it is open and nothing failed (errsBefore is the error
+// count before this ledger), or keeps it.
+func (s *sweeper) finish(f *sweepFile, closedIDs, closedUsers []string, errsBefore int) {
+	name, st := filepath.Base(f.path), f.state
+	// Record what is done, so a sweep cut short resumes where it stopped.
+	slices.Sort(closedIDs)
+	closedIDs = slices.Compact(closedIDs)
+	if err := f.record(closedIDs, closedUsers, s.now().UnixMilli()); err != nil {
+		s.fail(name, err)
+		s.rep.Kept = append(s.rep.Kept, f.path)
+		return
+	}
+	for _, id := range closedIDs {
+		delete(st.tasks, id)
+		delete(st.sessions, id)
+	}
+	for _, u := range closedUsers {
+		delete(st.creating, u)
+	}
+	if st.open() > 0 || s.rep.Errors > errsBefore {
+		s.rep.Kept = append(s.rep.Kept, f.path)
+		if s.rep.Errors == errsBefore {
+			s.fail(name, fmt.Errorf("%d entries still open", st.open()))
+		}
+		return
+	}
+	if err := os.Remove(f.path); err != nil {
+		s.fail(name, err)
+		s.rep.Kept = append(s.rep.Kept, f.path)
+		return
+	}
+	s.rep.Removed++
+}
+
+// refreshLive adds the tasks of every ledger this sweep does not hold
+// (live runs', and any that appeared since) to the protected tasks.
+func (s *sweeper) refreshLive() {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		path := filepath.Join(s.dir, e.Name())
+		if s.dead[path] || !strings.HasSuffix(e.Name(), ledgerExt) {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // removed by its run: its sessions are its own business
+		}
+		for id := range parseLedger(data).allTasks {
+			s.liveTasks[id] = true
+		}
+	}
+}
+
+// revoked counts a revocation.
+func (s *sweeper) revoked(it SweepItem) {
+	s.rep.Revoked = append(s.rep.Revoked, it)
+	if it.Kind == "task" {
+		s.rep.TasksRevoked++
+	} else {
+		s.rep.SessionsRevoked++
+	}
+}
+
+// sweepFile is a ledger opened by a sweep: with its lock held when its
+// run is dead.
+type sweepFile struct {
+	path  string
+	file  *os.File
+	state *ledgerState
+	torn  bool // the last line has no newline (a write cut short)
+}
+
+// openSweepFile opens and reads a ledger and tries its lock: live
+// reports a lock held elsewhere. A nil file with a nil error means the
+// file is gone (its run removed it).
+func openSweepFile(path string) (f *sweepFile, live bool, err error) {
+	file, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := tryLock(file)
+	if err != nil {
+		file.Close()
+		return nil, false, err
+	}
+	if ok {
+		// The lock is ours: check the file was not removed (by its run,
+		// as it closed) between our open and our lock.
+		a, aerr := file.Stat()
+		b, berr := os.Stat(path)
+		if aerr != nil || berr != nil || !os.SameFile(a, b) {
+			file.Close()
+			return nil, false, nil
+		}
+	}
+	data, err := io.ReadAll(io.NewSectionReader(file, 0, 1<<40))
+	if err != nil {
+		file.Close()
+		return nil, false, err
+	}
+	return &sweepFile{
+		path:  path,
+		file:  file,
+		state: parseLedger(data),
+		torn:  len(data) > 0 && data[len(data)-1] != '\n',
+	}, !ok, nil
+}
+
+// record appends the closings a sweep did and syncs.
+func (f *sweepFile) record(ids, users []string, now int64) error {
+	if len(ids) == 0 && len(users) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	if f.torn {
+		buf.WriteByte('\n') // end the torn line: it stays unreadable, ours do not
+	}
+	for _, id := range ids {
+		line, _ := json.Marshal(ledgerEntry{Op: ledgerOpClosed, ID: id, At: now})
+		buf.Write(append(line, '\n'))
+	}
+	for _, u := range users {
+		line, _ := json.Marshal(ledgerEntry{Op: ledgerOpClosed, User: u, At: now})
+		buf.Write(append(line, '\n'))
+	}
+	if _, err := f.file.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	f.torn = false
+	return f.file.Sync()
+}
+
+// activeSessionsPage and activeSessionsMaxPages bound the listing of one
+// user's active sessions (Clerk's largest page, 500; 20 pages).
+const (
+	activeSessionsPage     = 500
+	activeSessionsMaxPages = 20
+)
+
+// activeSessions lists every active session of the user, page by page
+// (GET /v1/sessions?user_id=…&status=active&limit=500&offset=…).
+func (c *Client) activeSessions(ctx context.Context, userID string) ([]*clerk.Session, error) {
+	op, err := idOp("list active sessions of user", "user", userID)
+	if err != nil {
+		return nil, err
+	}
+	active := "active"
+	var out []*clerk.Session
+	for page := 0; page < activeSessionsMaxPages; page++ {
+		limit, offset := int64(activeSessionsPage), int64(page*activeSessionsPage)
+		pctx, rec := withCallRecord(ctx)
+		list, err := (&session.Client{Backend: c.Backend}).List(pctx, &session.ListParams{
+			ListParams: clerk.ListParams{Limit: &limit, Offset: &offset},
+			UserID:     &userID,
+			Status:     &active,
+		})
+		if err != nil {
+			return nil, c.callError(op, rec, err)
+		}
+		out = append(out, list.Sessions...)
+		if len(list.Sessions) < activeSessionsPage || int64(len(out)) >= list.TotalCount {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("agenttest: %s: more than %d active sessions", op, activeSessionsPage*activeSessionsMaxPages)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// unprefixed shows an error without the "agenttest: " its own message
+// starts with, for wrapping under another prefix.
+type unprefixed struct{ err error }
+
+func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "agenttest: ") }
+func (u unprefixed) Unwrap() error { return u.err }
