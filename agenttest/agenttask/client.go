@@ -58,7 +58,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	limiter := cfg.Limiter
 	if limiter == nil {
-		limiter = sharedLimiter(cfg.SecretKey)
+		limiter = sharedLimiter(cfg)
 	}
 	logger := cfg.Logger
 	if logger == nil {

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"golang.org/x/time/rate"
 )
 
 // clientTestMaxInWindow drives l greedily on a virtual clock for three
@@ -63,21 +65,50 @@ func TestNewLimiterStaysUnderTheLimitInAnyWindow(t *testing.T) {
 	}
 }
 
-func TestSharedLimiterPerSecretKey(t *testing.T) {
+func TestSharedLimiterPerSecretKeyAndShare(t *testing.T) {
 	t.Parallel()
-	a1, a2 := sharedLimiter("sk_test_sharedA"), sharedLimiter("sk_test_sharedA")
-	b := sharedLimiter("sk_test_sharedB")
-	live := sharedLimiter("sk_live_sharedC")
-	if a1 != a2 || a1 == b {
-		t.Errorf("one limiter per key: %p %p %p", a1, a2, b)
+	const keyA, keyB, keyC = "sk_test_sharedAsharedAsharedA", "sk_test_sharedBsharedBsharedB", "sk_live_sharedCsharedCsharedC"
+	a1, a2 := sharedLimiter(Config{SecretKey: keyA}), sharedLimiter(Config{SecretKey: keyA, RateShare: 0.5})
+	b := sharedLimiter(Config{SecretKey: keyB})
+	live := sharedLimiter(Config{SecretKey: keyC})
+	whole := sharedLimiter(Config{SecretKey: keyA, RateShare: 1})
+	if a1 != a2 || a1 == b || a1 == whole {
+		t.Errorf("one limiter per key and share: %p %p %p %p", a1, a2, b, whole)
 	}
-	if a1.Burst() != 9 || live.Burst() != 90 {
-		t.Errorf("bursts %d and %d, want 9 (sk_test_) and 90 (sk_live_)", a1.Burst(), live.Burst())
+	// Default shares: half of 100 per 10 s (45 after the margin: burst
+	// 4, 4.1/s), a fifth of 1000 (180: burst 18, 16.2/s).
+	for _, c := range []struct {
+		name  string
+		l     *rate.Limiter
+		burst int
+		rate  float64
+	}{{"sk_test_ default", a1, 4, 4.1}, {"sk_live_ default", live, 18, 16.2}, {"sk_test_ share 1", whole, 9, 8.1}} {
+		if c.l.Burst() != c.burst || math.Abs(float64(c.l.Limit())-c.rate) > 0.01 {
+			t.Errorf("%s: burst %d, %.2f/s; want %d, %.1f/s", c.name, c.l.Burst(), float64(c.l.Limit()), c.burst, c.rate)
+		}
 	}
 	limiterRegistry.mu.Lock()
 	defer limiterRegistry.mu.Unlock()
-	if limiterRegistry.m[sha256.Sum256([]byte("sk_test_sharedA"))] != a1 {
-		t.Errorf("the registry is not keyed by the key's SHA-256")
+	if limiterRegistry.m[limiterKey{sha256.Sum256([]byte(keyA)), 0.5}] != a1 {
+		t.Errorf("the registry is not keyed by the key's SHA-256 and the share")
+	}
+}
+
+func TestShareLimiter(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		share float64
+		most  int // the most admitted in any 10 s window
+	}{{1, 90}, {0.5, 45}, {0.25, 22}, {0.05, 4}} {
+		l := ShareLimiter(100, 10*time.Second, c.share)
+		if got := clientTestMaxInWindow(l, 10*time.Second); got > c.most || got < c.most*8/10 {
+			t.Errorf("ShareLimiter(100, 10s, %g) admitted %d in a window, want at most %d and not much less", c.share, got, c.most)
+		}
+	}
+	for _, bad := range []float64{0, -0.5, 1.5, math.NaN()} {
+		if err := ShareLimiter(100, 10*time.Second, bad).Wait(context.Background()); err == nil {
+			t.Errorf("ShareLimiter with share %g admits requests", bad)
+		}
 	}
 }
 

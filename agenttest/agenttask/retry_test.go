@@ -125,13 +125,19 @@ func TestRetryBackoffSchedule(t *testing.T) {
 		t.Errorf("backoff(200) = %s, want the cap", got)
 	}
 	j := RetryPolicy{}.withDefaults()
-	for n := range 8 {
-		base := min(time.Second<<n, 30*time.Second)
-		for range 50 {
-			if got := j.backoff(n); got < base || got > min(base+500*time.Millisecond, 30*time.Second) {
-				t.Fatalf("backoff(%d) with jitter = %s, want within [%s, %s+0.5s] capped at 30s", n, got, base, base)
-			}
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		got := j.jitter()
+		if got < 0 || got > 500*time.Millisecond {
+			t.Fatalf("jitter() = %s, want within [0, 0.5s]", got)
 		}
+		seen[got] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("jitter() drew %d distinct values in 200 draws", len(seen))
+	}
+	if got := p.jitter(); got != 0 {
+		t.Errorf("jitter() with MaxJitter -1 = %s, want 0", got)
 	}
 	d := RetryPolicy{}.withDefaults()
 	if d.MaxRetries != 5 || d.BaseDelay != time.Second || d.MaxDelay != 30*time.Second || d.MaxJitter != 500*time.Millisecond || d.AttemptTimeout != 10*time.Second {
@@ -182,6 +188,42 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	}
 	if got := clock.waits(); len(got) != 2 || got[0] != 7*time.Second || got[1] != 7*time.Second {
 		t.Errorf("waits %v, want [7s 7s] (Retry-After over the 1s, 2s backoff)", got)
+	}
+}
+
+// TestRetryAfterIsNotDoubledPast: five 429s with "Retry-After: 2" then
+// a 200, under a 15 s deadline, with the default jitter. The waits are
+// the hint plus at most 0.5 s each (about 11 s in all); doubling past the
+// hint (2, 2, 4, 8, 16 s) would stop at the fourth retry.
+func TestRetryAfterIsNotDoubledPast(t *testing.T) {
+	t.Parallel()
+	s := newClientTestServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n <= 5 {
+			w.Header().Set("Retry-After", "2")
+			clientTestWriteJSON(w, http.StatusTooManyRequests, string(clientTestGolden(t, "error_rate_limited.json")))
+			return
+		}
+		clientTestWriteJSON(w, http.StatusOK, clientTestCreated)
+	})
+	clock := newClientTestClock()
+	policy := clock.policy()
+	policy.MaxJitter = 0 // the default, 500 ms
+	ctx, cancel := context.WithDeadline(clientTestCtx(t), clock.Now().Add(15*time.Second))
+	defer cancel()
+	if _, err := s.client(t, withPolicy(policy)).Create(ctx, clientTestCreate); err != nil {
+		t.Fatalf("five 429s with Retry-After: 2 under a 15 s deadline: %v", err)
+	}
+	waits := clock.waits()
+	if len(waits) != 5 {
+		t.Fatalf("waits %v, want 5", waits)
+	}
+	for i, w := range waits {
+		if w < 2*time.Second || w > 2500*time.Millisecond {
+			t.Errorf("wait %d = %s, want the 2s hint plus at most 0.5s of jitter", i+1, w)
+		}
+	}
+	if n := s.requests.Load(); n != 6 {
+		t.Errorf("%d requests, want 6", n)
 	}
 }
 
