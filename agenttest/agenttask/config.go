@@ -71,7 +71,9 @@ type Config struct {
 	RateShare float64
 	// Logger receives, at debug level, the retries the client makes
 	// (method, path, attempt, status or error, wait) and why it stops
-	// retrying. Nothing secret is logged. Nil discards.
+	// retrying; at warn level, a create that succeeded after an attempt
+	// whose answer was lost, which may have left a duplicate task (see
+	// [Client.Create]). Nothing secret is logged. Nil discards.
 	Logger *slog.Logger `json:"-"`
 }
 
@@ -95,31 +97,31 @@ func ConfigFromEnv(env Env) (Config, error) {
 	key, _ := env.Lookup(VarSecretKey)
 	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL}
 	if err := validateSecretKey(cfg.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(VarSecretKey), err))
+		errs = append(errs, fmt.Errorf("%s %w", env.describe(VarSecretKey), err))
 	}
 	if raw, ok := env.Lookup(VarAPIURL); ok && strings.TrimSpace(raw) != "" {
 		u, err := normalizeAPIURL(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(VarAPIURL), err))
+			errs = append(errs, fmt.Errorf("%s %w", env.describe(VarAPIURL), err))
 		}
 		cfg.APIURL = u
 	}
 	if raw, ok := env.Lookup(VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
 		allow, err := strconv.ParseBool(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), quoteValue(raw)))
+			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), quoteValue(raw)))
 		}
 		cfg.AllowProduction = allow
 	}
 	if raw, ok := env.Lookup(VarRateShare); ok && strings.TrimSpace(raw) != "" {
 		share, err := parseRateShare(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s is %s: %w", env.describe(VarRateShare), quoteValue(raw), err))
+			errs = append(errs, fmt.Errorf("%s is %s: %w", env.describe(VarRateShare), quoteValue(raw), err))
 		}
 		cfg.RateShare = share
 	}
 	if len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
+		return Config{}, fmt.Errorf("agenttest: config: %w", joinErrors(errs))
 	}
 	if err := cfg.checkProduction(); err != nil {
 		return Config{}, err
@@ -135,18 +137,18 @@ func ConfigFromEnv(env Env) (Config, error) {
 func (c Config) Validate() error {
 	var errs []error
 	if err := validateSecretKey(c.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.SecretKey) %w", VarSecretKey, err))
+		errs = append(errs, fmt.Errorf("%s (Config.SecretKey) %w", VarSecretKey, err))
 	}
 	if c.RateShare != 0 && !(c.RateShare > 0 && c.RateShare <= 1) {
-		errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.RateShare) is %v: %w", VarRateShare, c.RateShare, errRateShare))
+		errs = append(errs, fmt.Errorf("%s (Config.RateShare) is %v: %w", VarRateShare, c.RateShare, errRateShare))
 	}
 	if c.APIURL != "" {
 		if _, err := normalizeAPIURL(c.APIURL); err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", VarAPIURL, err))
+			errs = append(errs, fmt.Errorf("%s (Config.APIURL) %w", VarAPIURL, err))
 		}
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return fmt.Errorf("agenttest: config: %w", joinErrors(errs))
 	}
 	return c.checkProduction()
 }

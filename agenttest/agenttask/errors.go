@@ -288,3 +288,29 @@ func notPlain(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
 		r == '_' || r == '.' || r == '@' || r == '+' || r == '-')
 }
+
+// joinErrors is errors.Join on one line: the messages joined by "; ".
+// It returns nil for no errors and the error itself for one.
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return joinedError(errs)
+}
+
+// joinedError is several errors reported at once, on one line.
+type joinedError []error
+
+func (e joinedError) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns the errors, for errors.Is and errors.As.
+func (e joinedError) Unwrap() []error { return e }

@@ -281,6 +281,37 @@ type callRecord struct {
 	body     []byte // first errorBodyLimit bytes of an error answer
 	bodyErr  error  // reading that body failed
 	note     string // why retrying stopped early, if it did
+	lost     []lostAnswer
+}
+
+// lostAnswer is an attempt of a POST whose request may have reached
+// Clerk and been carried out, but whose answer never came back: it timed
+// out, the connection broke after the request was sent, or a server or
+// proxy answered 500, 502 or 504. A create attempt like this may have
+// created a task nobody learns the id or URL of.
+type lostAnswer struct {
+	attempt int    // from 1
+	why     string // the outcome, as logged
+}
+
+// answerLost reports an outcome after which the request may have been
+// carried out: not a refusal (connection refused, DNS, 408, 429, 503 say
+// it was not) and not an answer.
+func answerLost(in retryInput) bool {
+	if in.err != nil {
+		if errors.Is(in.err, syscall.ECONNREFUSED) {
+			return false
+		}
+		if dns := (*net.DNSError)(nil); errors.As(in.err, &dns) {
+			return false
+		}
+		return retryableError(in.err)
+	}
+	switch in.status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 type callRecordKey struct{}
@@ -327,6 +358,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.attempt(req, attempt, rec)
 		rec.attempts = attempt + 1
 		if ctx.Err() != nil {
+			if err != nil && req.Method == http.MethodPost {
+				rec.lost = append(rec.lost, lostAnswer{attempt: attempt + 1, why: "the caller's context ended while waiting for the answer"})
+			}
 			return resp, err // the caller gave up; never retry
 		}
 		in := retryInput{attempt: attempt, maxRetries: maxRetries, err: err, maxDelay: t.policy.MaxDelay, now: t.policy.Now()}
@@ -343,6 +377,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		why := d.why
 		if err != nil {
 			why = redact.Text(err.Error(), secret)
+		}
+		if req.Method == http.MethodPost && answerLost(in) {
+			rec.lost = append(rec.lost, lostAnswer{attempt: attempt + 1, why: why})
 		}
 		if !d.retry {
 			if d.stop == "" {
