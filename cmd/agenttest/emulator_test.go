@@ -249,3 +249,26 @@ func TestBoundAddr(t *testing.T) {
 		}
 	}
 }
+
+// Values from the command line show in messages on one line, quoted and
+// cut.
+func TestEmulatorQuotesAndCutsArguments(t *testing.T) {
+	long := strings.Repeat("é", 50_000)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--listen", "127.0.0.1:0\nINJECTED"}, 2, `agenttest emulator: --listen "127.0.0.1:0\nINJECTED" is not a host:port`},
+		{[]string{"--frontend-listen", long}, 2, `agenttest emulator: --frontend-listen "` + strings.Repeat("é", 80) + `"… (100000 bytes) is not a host:port`},
+		{[]string{"--users", "/nonexistent/users\nINJECTED.json"}, 1, `agenttest emulator: users file "/nonexistent/users\nINJECTED.json": not a file name`},
+		{[]string{"--users", "/nonexistent/" + long}, 1, `agenttest emulator: users file "/nonexistent/` + strings.Repeat("é", 67) + `"… (100013 bytes): not a file name`},
+		{[]string{"--users", "/nonexistent/" + long[:2000]}, 1, `agenttest emulator: users file "/nonexistent/` + strings.Repeat("é", 67) + `"… (2013 bytes) not found`},
+	} {
+		code, stdout, stderr := runCLI(t, append([]string{"emulator"}, c.args...)...)
+		first, _, _ := strings.Cut(stderr, "\n")
+		if code != c.code || stdout != "" || !strings.HasPrefix(first, c.want) || len(first) > 600 {
+			t.Errorf("emulator %.60q: exit %d, first stderr line %.300q; want %d and a line starting %.300q", c.args, code, first, c.code, c.want)
+		}
+	}
+}
