@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,6 +45,7 @@ type Client struct {
 	production bool
 	scrub      func(string) string // removes the secret key from text
 	instance   string              // names the instance's ledgers; see instanceID
+	logger     *slog.Logger
 }
 
 // NewClient validates cfg and returns a Client for its instance. The
@@ -59,7 +61,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	limiter := cfg.Limiter
 	if limiter == nil {
-		limiter = sharedLimiter(cfg.SecretKey)
+		limiter = sharedLimiter(cfg)
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -92,6 +94,7 @@ func NewClient(cfg Config) (*Client, error) {
 		scrub: func(s string) string {
 			return strings.ReplaceAll(s, key, redact.Placeholder)
 		},
+		logger: logger,
 	}, nil
 }
 
@@ -169,12 +172,16 @@ type createTaskOnBehalfOf struct {
 	Identifier string `json:"identifier,omitempty"`
 }
 
-// subject names whom the task is for, in operation names.
+// subject names whom the task is for, in operation names: one line,
+// cut (see errValue).
 func (p CreateParams) subject() string {
 	if p.UserID != "" {
-		return p.UserID
+		return errValue(p.UserID)
 	}
-	return p.Identifier
+	if p.Identifier != "" {
+		return errValue(p.Identifier)
+	}
+	return ""
 }
 
 // request validates p and builds the request body; production says
@@ -189,13 +196,17 @@ func (p CreateParams) request(production bool) (*createTaskRequest, error) {
 		errs = append(errs, errors.New("both CreateParams.UserID and CreateParams.Identifier are set: set exactly one"))
 	case userID != "" && userID != p.UserID, identifier != "" && identifier != p.Identifier:
 		errs = append(errs, errors.New("the user id or identifier has surrounding white space: remove it"))
+	case userID != "" && !isClerkID(userID):
+		errs = append(errs, fmt.Errorf("CreateParams.UserID is not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as CreateParams.Identifier", maxIDLength))
+	case len(identifier) > maxIdentifierLength:
+		errs = append(errs, fmt.Errorf("CreateParams.Identifier is longer than any email address, phone number or username (%d bytes, at most %d)", len(identifier), maxIdentifierLength))
 	}
 	perms := p.Permissions
 	if perms == "" {
 		perms = allPermissions
 	}
 	if perms != allPermissions {
-		errs = append(errs, fmt.Errorf("CreateParams.Permissions is %q: Clerk accepts only %q; leave it empty", p.Permissions, allPermissions))
+		errs = append(errs, fmt.Errorf("CreateParams.Permissions is %s: Clerk accepts only %q; leave it empty", quoteValue(p.Permissions), allPermissions))
 	}
 	if err := validateRedirectURL(p.RedirectURL, production); err != nil {
 		errs = append(errs, err)
@@ -211,7 +222,7 @@ func (p CreateParams) request(production bool) (*createTaskRequest, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, joinErrors(errs)
 	}
 	r := &createTaskRequest{
 		OnBehalfOf:         createTaskOnBehalfOf{UserID: userID, Identifier: identifier},
@@ -236,24 +247,34 @@ func validateRedirectURL(raw string, production bool) error {
 		return errors.New("CreateParams.RedirectURL is empty: set the absolute URL of the page to land on, e.g. http://localhost:3000/")
 	}
 	u, err := url.Parse(raw)
+	shown := quoteValue(redact.URL(raw))
 	switch {
 	case err != nil:
-		return fmt.Errorf("CreateParams.RedirectURL %s is not a URL: set an absolute http(s) URL", redact.URL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s is not a URL: set an absolute http(s) URL", quoteValue(redact.Text(raw)))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("CreateParams.RedirectURL %s is not an absolute http(s) URL: include the scheme and host, e.g. http://localhost:3000/", redact.URL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s is not an absolute http(s) URL: include the scheme and host, e.g. http://localhost:3000/", shown)
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("CreateParams.RedirectURL %s has no host: include it, e.g. http://localhost:3000/", redact.URL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s has no host: include it, e.g. http://localhost:3000/", shown)
 	case u.Scheme == "http" && production:
-		return fmt.Errorf("CreateParams.RedirectURL %s uses http with a production key: production instances redirect to https only", redact.URL(raw))
+		return fmt.Errorf("CreateParams.RedirectURL %s uses http with a production key: production instances redirect to https only", shown)
 	}
 	return nil
 }
 
 // Create creates an Agent Task and returns it with its URL. Parameters
 // are checked first: an invalid CreateParams fails without any request.
-// Failed calls are retried per the client's [RetryPolicy] (see there for
-// the duplicate-task trade-off). A Clerk error is an [*APIError];
-// errors.Is(err, ErrUserNotFound) tells a missing user.
+// Failed calls are retried per the client's [RetryPolicy]. A Clerk error
+// is an [*APIError]; errors.Is(err, ErrUserNotFound) tells a missing
+// user.
+//
+// A retried create may leave a duplicate: when an attempt's answer was
+// lost (it timed out, the connection broke after the request went out,
+// a proxy answered 500, 502 or 504), Clerk may have created that task
+// anyway, and nobody will ever learn its id or URL. It grants nothing,
+// stays pending and Clerk expires it, but it shows as one pending task
+// more than the caller created. Create says so: in [Task.Warning] and a
+// warning to Config.Logger when a later attempt succeeded, in the error
+// when none did.
 //
 // Whoever holds the URL can sign in as the user until it is used,
 // revoked or expired: visit it once, and Revoke a task you did not use.
@@ -268,18 +289,75 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 	}
 	req := clerk.NewAPIRequest(http.MethodPost, agentTasksPath)
 	req.SetParams(body)
-	raw, err := c.call(ctx, op, req)
+	raw, rec, err := c.callRecorded(ctx, op, req)
 	if err != nil {
 		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
 			apiErr.is = append(apiErr.is, ErrUserNotFound)
 		}
-		return nil, err
+		return nil, withNote(err, duplicateNote(rec.lost))
 	}
 	task, err := decodeTaskResponse(raw.body, true)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+		// The task was created: the answer is unreadable, not lost.
+		err = fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+		return nil, withNote(err, duplicateNote(append(rec.lost, lostAnswer{attempt: rec.attempts, why: "unreadable answer"})))
+	}
+	if note := duplicateNote(rec.lost); note != "" {
+		task.Warning = note
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "agenttest: "+op+": "+note,
+			slog.String("task_id", task.ID), slog.Int("attempts", rec.attempts))
 	}
 	return task, nil
+}
+
+// duplicateNote says which create attempts may have left a task nobody
+// holds; "" when none.
+func duplicateNote(lost []lostAnswer) string {
+	switch len(lost) {
+	case 0:
+		return ""
+	case 1:
+		which := "attempt " + strconv.Itoa(lost[0].attempt)
+		if lost[0].attempt == 1 {
+			which = "the first attempt"
+		}
+		return "no answer to " + which + " (" + lost[0].why + "): " + which + " may have created a task nobody holds; Clerk expires it"
+	}
+	nums := make([]string, len(lost))
+	whys := make([]string, len(lost))
+	for i, l := range lost {
+		nums[i], whys[i] = strconv.Itoa(l.attempt), l.why
+	}
+	return "no answer to attempts " + strings.Join(nums, ", ") + " (" + strings.Join(whys, "; ") + "): each may have created a task nobody holds; Clerk expires them"
+}
+
+// withNote adds note to err's message in parentheses, keeping err's
+// type for errors.As when it is one of ours.
+func withNote(err error, note string) error {
+	if note == "" {
+		return err
+	}
+	var apiErr *APIError
+	var stop *retryStopError
+	var callErr *clientCallError
+	switch {
+	case errors.As(err, &apiErr):
+		if apiErr.note != "" {
+			apiErr.note += "; "
+		}
+		apiErr.note += note
+		return err
+	case errors.As(err, &stop):
+		stop.note += "; " + note // one parenthesis: "(gave up after …; no answer to …)"
+		return err
+	case errors.As(err, &callErr):
+		if callErr.note != "" {
+			callErr.note += "; "
+		}
+		callErr.note += note
+		return err
+	}
+	return fmt.Errorf("%w (%s)", err, note)
 }
 
 // Revoke revokes a pending Agent Task so its URL can no longer sign
@@ -323,25 +401,51 @@ func idOp(op, what, id string) (string, error) {
 	case strings.Contains(id, "://"):
 		return "", fmt.Errorf("agenttest: %s: the %s id is a URL (not shown: it may be a sign-in credential): pass the id Clerk returned, not a URL", op, what)
 	}
+	if !isClerkID(id) {
+		return "", fmt.Errorf("agenttest: %s: the %s id (%d characters, not shown) is not a Clerk id: pass the id Clerk returned (at most %d letters, digits, '_' and '-')", op, what, utf8.RuneCountInString(id), maxIDLength)
+	}
+	return op + " " + errValue(id), nil
+}
+
+// Bounds of what a caller may pass: Clerk ids are about 30 characters;
+// an email address has at most 320.
+const (
+	maxIDLength         = 128
+	maxIdentifierLength = 512
+)
+
+// isClerkID reports whether id could be a Clerk id: 1 to maxIDLength
+// letters, digits, '_' and '-'.
+func isClerkID(id string) bool {
+	if id == "" || len(id) > maxIDLength {
+		return false
+	}
 	for _, r := range id {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return "", fmt.Errorf("agenttest: %s: the %s id (%d characters, not shown) is not a Clerk id: pass the id Clerk returned (letters, digits, '_' and '-' only)", op, what, utf8.RuneCountInString(id))
+			return false
 		}
 	}
-	return op + " " + id, nil
+	return true
 }
 
 // call sends req through the Backend and returns the raw 2xx answer, or
 // the failure as an error prefixed with op: an [*APIError] for an
 // answer, the transport's error otherwise.
 func (c *Client) call(ctx context.Context, op string, req *clerk.APIRequest) (*clientRawResponse, error) {
+	raw, _, err := c.callRecorded(ctx, op, req)
+	return raw, err
+}
+
+// callRecorded is call that also returns what the transport recorded
+// about the attempts.
+func (c *Client) callRecorded(ctx context.Context, op string, req *clerk.APIRequest) (*clientRawResponse, *callRecord, error) {
 	ctx, rec := withCallRecord(ctx)
 	raw := &clientRawResponse{}
 	err := c.Backend.Call(ctx, req, raw)
 	if err == nil {
-		return raw, nil
+		return raw, rec, nil
 	}
-	return nil, c.callError(op, rec, err)
+	return nil, rec, c.callError(op, rec, err)
 }
 
 // callError turns a Backend error into ours; see [Client.call].
@@ -376,10 +480,15 @@ type clientCallError struct {
 	op    string
 	err   error
 	scrub func(string) string
+	note  string // added in parentheses, if any
 }
 
 func (e *clientCallError) Error() string {
-	return "agenttest: " + e.op + ": " + e.scrub(e.err.Error())
+	s := "agenttest: " + e.op + ": " + errorOneLine(e.scrub(e.err.Error()))
+	if e.note != "" {
+		s += " (" + e.note + ")"
+	}
+	return s
 }
 
 func (e *clientCallError) Unwrap() error { return e.err }

@@ -406,7 +406,7 @@ func TestClientAPIErrors(t *testing.T) {
 	}
 
 	// A wrong key: 401.
-	bad, err := clientTestNew(Config{SecretKey: "sk_test_wrongwrongwrong", APIURL: emu.APIURL()}, withHTTP(clientTestHTTP(t)), withLimiter(nil))
+	bad, err := clientTestNew(Config{SecretKey: "sk_test_wrongwrongwrongwrong", APIURL: emu.APIURL()}, withHTTP(clientTestHTTP(t)), withLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"golang.org/x/time/rate"
@@ -50,14 +51,29 @@ type Config struct {
 	RetryPolicy RetryPolicy `json:"-"`
 	// Limiter is the client-side rate limiter every attempt (retries
 	// included) waits on. Nil means the limiter shared by every Client of
-	// the same secret key in the process, which keeps under Clerk's limit
-	// (sk_test_: 100 requests per 10 s, sk_live_: 1000) with a margin;
-	// see [NewLimiter]. To turn client-side limiting off, pass
+	// the same secret key and RateShare in the process, which keeps this
+	// process under its share of Clerk's limit (sk_test_: 100 requests
+	// per 10 s, sk_live_: 1000) with a margin; see [NewLimiter] and
+	// [ShareLimiter]. To turn client-side limiting off, pass
 	// rate.NewLimiter(rate.Inf, 0).
 	Limiter *rate.Limiter `json:"-"`
+	// RateShare is AGENTTEST_RATE_SHARE: the fraction of Clerk's
+	// per-instance limit this process may use, more than 0 and at most
+	// 1. The rest is left to the app under test, which calls the same
+	// instance with the same key and shares its budget without sharing
+	// this limiter. 0 means the default: 0.5 for an sk_test_ key (the
+	// suite gets 45 requests per 10 s after the limiter's margin, the app
+	// 50), 0.2 for an sk_live_ key (a production instance also serves
+	// real users). The share is per process: go test runs packages in
+	// parallel, each its own process with its own limiter, so lower it
+	// (or run go test -p 1) when several packages sign in at once.
+	// Ignored when Limiter is set.
+	RateShare float64
 	// Logger receives, at debug level, the retries the client makes
 	// (method, path, attempt, status or error, wait) and why it stops
-	// retrying. Nothing secret is logged. Nil discards.
+	// retrying; at warn level, a create that succeeded after an attempt
+	// whose answer was lost, which may have left a duplicate task (see
+	// [Client.Create]). Nothing secret is logged. Nil discards.
 	Logger *slog.Logger `json:"-"`
 }
 
@@ -70,8 +86,9 @@ func LoadConfig() (Config, error) {
 	return ConfigFromEnv(env)
 }
 
-// ConfigFromEnv reads CLERK_SECRET_KEY, CLERK_API_URL and
-// AGENTTEST_ALLOW_PRODUCTION from env, trims surrounding white space,
+// ConfigFromEnv reads CLERK_SECRET_KEY, CLERK_API_URL,
+// AGENTTEST_ALLOW_PRODUCTION and AGENTTEST_RATE_SHARE from env, trims
+// surrounding white space,
 // normalizes the URL and validates the result. Errors name the variable,
 // where its value came from, and what to do; never its value when that
 // may be a secret.
@@ -80,24 +97,31 @@ func ConfigFromEnv(env Env) (Config, error) {
 	key, _ := env.Lookup(VarSecretKey)
 	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL}
 	if err := validateSecretKey(cfg.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(VarSecretKey), err))
+		errs = append(errs, fmt.Errorf("%s %w", env.describe(VarSecretKey), err))
 	}
 	if raw, ok := env.Lookup(VarAPIURL); ok && strings.TrimSpace(raw) != "" {
 		u, err := normalizeAPIURL(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s %w", env.describe(VarAPIURL), err))
+			errs = append(errs, fmt.Errorf("%s %w", env.describe(VarAPIURL), err))
 		}
 		cfg.APIURL = u
 	}
 	if raw, ok := env.Lookup(VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
 		allow, err := strconv.ParseBool(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s is %q: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), raw))
+			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), quoteValue(raw)))
 		}
 		cfg.AllowProduction = allow
 	}
+	if raw, ok := env.Lookup(VarRateShare); ok && strings.TrimSpace(raw) != "" {
+		share, err := parseRateShare(strings.TrimSpace(raw))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s is %s: %w", env.describe(VarRateShare), quoteValue(raw), err))
+		}
+		cfg.RateShare = share
+	}
 	if len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
+		return Config{}, fmt.Errorf("agenttest: config: %w", joinErrors(errs))
 	}
 	if err := cfg.checkProduction(); err != nil {
 		return Config{}, err
@@ -107,20 +131,24 @@ func ConfigFromEnv(env Env) (Config, error) {
 
 // Validate checks a Config however it was built: the secret key is
 // present and shaped like one, the API URL is an absolute http(s) URL
-// (an empty one means DefaultAPIURL), and a production key comes with
-// AllowProduction. It reports every problem found.
+// (an empty one means DefaultAPIURL), RateShare is 0 or in (0, 1], and
+// a production key comes with AllowProduction. It reports every problem
+// found.
 func (c Config) Validate() error {
 	var errs []error
 	if err := validateSecretKey(c.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.SecretKey) %w", VarSecretKey, err))
+		errs = append(errs, fmt.Errorf("%s (Config.SecretKey) %w", VarSecretKey, err))
+	}
+	if c.RateShare != 0 && !(c.RateShare > 0 && c.RateShare <= 1) {
+		errs = append(errs, fmt.Errorf("%s (Config.RateShare) is %v: %w", VarRateShare, c.RateShare, errRateShare))
 	}
 	if c.APIURL != "" {
 		if _, err := normalizeAPIURL(c.APIURL); err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", VarAPIURL, err))
+			errs = append(errs, fmt.Errorf("%s (Config.APIURL) %w", VarAPIURL, err))
 		}
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return fmt.Errorf("agenttest: config: %w", joinErrors(errs))
 	}
 	return c.checkProduction()
 }
@@ -151,9 +179,18 @@ func (c Config) apiURL() (string, error) {
 	return u, nil
 }
 
-// validateSecretKey checks the shape of a secret key. Its error starts
-// mid-sentence ("is empty: …") after the variable's name, and never
-// quotes the key.
+// The length of a secret key's body, after sk_test_ or sk_live_: real
+// keys have a few dozen letters and digits; anything outside these
+// bounds is a placeholder, a truncation or not a key at all.
+const (
+	minSecretKeyBody = 16
+	maxSecretKeyBody = 128
+)
+
+// validateSecretKey checks the shape of a secret key: sk_test_ or
+// sk_live_, then minSecretKeyBody to maxSecretKeyBody letters, digits
+// and underscores. Its error starts mid-sentence ("is empty: …") after
+// the variable's name, and never quotes the key.
 func validateSecretKey(key string) error {
 	const where = "copy the secret key from the Clerk Dashboard (Configure → API keys) into the environment or into .env.local at the module root"
 	switch {
@@ -164,14 +201,53 @@ func validateSecretKey(key string) error {
 	case !strings.HasPrefix(key, testKeyPrefix) && !strings.HasPrefix(key, liveKeyPrefix):
 		return fmt.Errorf("does not look like a Clerk secret key (sk_test_… or sk_live_…): %s", where)
 	case len(key) == len(testKeyPrefix):
-		return fmt.Errorf("is only the prefix %s: %s", key, where)
+		return fmt.Errorf("is only the prefix %s: %s", key[:len(testKeyPrefix)], where)
 	}
-	for _, r := range key {
-		if r <= ' ' || r == 0x7f || r > 0x7e {
+	body := key[len(testKeyPrefix):]
+	for _, r := range body {
+		switch {
+		case r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r):
 			return fmt.Errorf("contains white space or control characters: %s", where)
+		case !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'):
+			return fmt.Errorf("contains characters a Clerk secret key never has (only letters, digits and _ follow %s): %s", key[:len(testKeyPrefix)], where)
 		}
 	}
+	switch {
+	case len(body) < minSecretKeyBody:
+		return fmt.Errorf("is too short for a Clerk secret key (%d characters after %s, want at least %d): %s", len(body), key[:len(testKeyPrefix)], minSecretKeyBody, where)
+	case len(body) > maxSecretKeyBody:
+		return fmt.Errorf("is too long for a Clerk secret key (%d characters after %s, want at most %d): %s", len(body), key[:len(testKeyPrefix)], maxSecretKeyBody, where)
+	}
 	return nil
+}
+
+// errRateShare says what a rate share may be.
+var errRateShare = errors.New("set a fraction of Clerk's rate limit above 0 and at most 1, such as 0.5 or 50%, or unset it for the default")
+
+// parseRateShare reads AGENTTEST_RATE_SHARE: a fraction (0.5) or a
+// percentage (50%), above 0 and at most 1.
+func parseRateShare(raw string) (float64, error) {
+	scale := 1.0
+	if p, ok := strings.CutSuffix(raw, "%"); ok {
+		raw, scale = strings.TrimSpace(p), 100
+	}
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil || !(v/scale > 0 && v/scale <= 1) {
+		return 0, errRateShare
+	}
+	return v / scale, nil
+}
+
+// rateShare is the share of Clerk's limit this configuration's limiter
+// keeps to: RateShare, or the default for the kind of key.
+func (c Config) rateShare() float64 {
+	switch {
+	case c.RateShare > 0:
+		return c.RateShare
+	case c.Production():
+		return defaultLiveRateShare
+	}
+	return defaultTestRateShare
 }
 
 // normalizeAPIURL checks an API URL and returns it ending in /v1 without
@@ -182,17 +258,18 @@ func normalizeAPIURL(raw string) (string, error) {
 	const want = "set it to Clerk's Backend API URL such as " + DefaultAPIURL + ", or unset it"
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("is not a URL (%s): %s", redact.URL(raw), want)
+		return "", fmt.Errorf("is not a URL (%s): %s", quoteValue(redact.Text(raw)), want)
 	}
+	shown := quoteValue(redact.URL(raw))
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("%s is not an absolute http(s) URL: %s", redact.URL(raw), want)
+		return "", fmt.Errorf("%s is not an absolute http(s) URL: %s", shown, want)
 	case u.Host == "":
-		return "", fmt.Errorf("%s has no host: %s", redact.URL(raw), want)
+		return "", fmt.Errorf("%s has no host: %s", shown, want)
 	case u.User != nil:
-		return "", fmt.Errorf("%s carries user information, which would leak with every request: %s", redact.URL(raw), want)
+		return "", fmt.Errorf("%s carries user information, which would leak with every request: %s", shown, want)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", fmt.Errorf("%s has a query or fragment: %s", redact.URL(raw), want)
+		return "", fmt.Errorf("%s has a query or fragment: %s", shown, want)
 	}
 	p := strings.TrimRight(u.Path, "/")
 	if !strings.HasSuffix(p, "/v1") {
@@ -202,14 +279,19 @@ func normalizeAPIURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// String shows the configuration with the secret key redact.Placeholder.
+// String shows the configuration with the secret key redact.Placeholder;
+// RateShare is shown only when set.
 func (c Config) String() string {
-	return fmt.Sprintf("agenttask.Config{SecretKey: %s, APIURL: %s, AllowProduction: %t}", redact.SecretKey(c.SecretKey), redact.URL(c.APIURL), c.AllowProduction)
+	share := ""
+	if c.RateShare != 0 {
+		share = fmt.Sprintf(", RateShare: %g", c.RateShare)
+	}
+	return fmt.Sprintf("agenttask.Config{SecretKey: %s, APIURL: %s, AllowProduction: %t%s}", redact.SecretKey(c.SecretKey), redact.URL(c.APIURL), c.AllowProduction, share)
 }
 
 // GoString is what %#v prints: Go syntax, secret key redact.Placeholder.
 func (c Config) GoString() string {
-	return fmt.Sprintf("agenttask.Config{SecretKey:%q, APIURL:%q, AllowProduction:%t}", redact.SecretKey(c.SecretKey), redact.URL(c.APIURL), c.AllowProduction)
+	return fmt.Sprintf("agenttask.Config{SecretKey:%q, APIURL:%q, AllowProduction:%t, RateShare:%g}", redact.SecretKey(c.SecretKey), redact.URL(c.APIURL), c.AllowProduction, c.RateShare)
 }
 
 // Format makes every fmt verb print [Config.String] (or
@@ -224,5 +306,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("secret_key", redact.SecretKey(c.SecretKey)),
 		slog.String("api_url", redact.URL(c.APIURL)),
 		slog.Bool("allow_production", c.AllowProduction),
+		slog.Float64("rate_share", c.RateShare),
 	)
 }

@@ -32,13 +32,20 @@
 // id.
 //
 // Every request, retries included, waits on a client-side rate limiter
-// shared by every Client of the same secret key in the process (Clerk
-// limits per instance: 100 requests per 10 s for development keys, 1000
-// for production; see [NewLimiter]) and is retried on 408, 429, 5xx
-// gateway errors and dropped connections with exponential backoff that
-// honours Retry-After and never waits past the context's deadline
-// ([RetryPolicy]). A create whose answer was lost may therefore leave a
-// duplicate pending task that nobody holds the URL of; Clerk expires it.
+// shared by every Client of the same secret key in the process, which
+// keeps the process to its share of Clerk's per-instance limit (100
+// requests per 10 s for development keys, 1000 for production; half by
+// default, the rest left to the app under test: Config.RateShare,
+// AGENTTEST_RATE_SHARE, [ShareLimiter]). Failed requests are retried on
+// 408, 429, 5xx gateway errors and dropped connections with exponential
+// backoff, or after the server's Retry-After when it sends one, never
+// past the context's deadline ([RetryPolicy]). A create whose answer was
+// lost may therefore leave a duplicate pending task that nobody holds
+// the URL of; Clerk expires it, and Create names it ([Task.Warning]).
+//
+// Errors show a caller's ids, identifiers, URLs and environment values
+// on one line, quoted when they are not plain, at most 80 characters of
+// each.
 //
 // # Secrets
 //

@@ -247,3 +247,70 @@ func errorOneLine(s string) string {
 	}
 	return b.String()
 }
+
+// errorValueLimit is how many characters of a caller-given value (an id,
+// an identifier, a URL, an environment value) an error message shows.
+const errorValueLimit = 80
+
+// errValue shows a caller-given id or identifier in an error message,
+// on one line and bounded: a value made only of letters, digits and
+// "_.@+-", of at most errorValueLimit characters, as it is (user_123,
+// ada@example.com); anything else as [quoteValue] shows it.
+func errValue(s string) string {
+	if s != "" && len(s) <= errorValueLimit && strings.IndexFunc(s, notPlain) < 0 {
+		return s
+	}
+	return quoteValue(s)
+}
+
+// quoteValue shows a caller-given value (an environment value, a URL)
+// in an error message on one line and bounded: in Go's quoted form
+// (newlines, control and invisible characters escaped, invalid UTF-8
+// as \x bytes), its first errorValueLimit characters cut on a character
+// boundary and followed by "…" and the value's length in bytes:
+// "abc\ndef"… (100000 bytes). Pass a value that may hold a credential
+// through redact first.
+func quoteValue(s string) string {
+	i, n := 0, 0
+	for i < len(s) && n < errorValueLimit {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	if i == len(s) {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:i]) + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// notPlain reports a character that makes errValue quote a value.
+func notPlain(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		r == '_' || r == '.' || r == '@' || r == '+' || r == '-')
+}
+
+// joinErrors is errors.Join on one line: the messages joined by "; ".
+// It returns nil for no errors and the error itself for one.
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return joinedError(errs)
+}
+
+// joinedError is several errors reported at once, on one line.
+type joinedError []error
+
+func (e joinedError) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns the errors, for errors.Is and errors.As.
+func (e joinedError) Unwrap() []error { return e }

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
 
@@ -152,4 +154,99 @@ func FuzzDecodeErrorBody(f *testing.F) {
 			t.Errorf("does not unwrap to the status")
 		}
 	})
+}
+
+func TestErrValueAndQuoteValue(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("ab", 50_000)
+	for in, want := range map[string]string{
+		"user_123":                       "user_123",
+		"ada@example.com":                "ada@example.com",
+		"+15555550101":                   "+15555550101",
+		"":                               `""`,
+		"user_1\nINJECTED":               `"user_1\nINJECTED"`,
+		"a\r\x1b[31mred\u202e":           `"a\r\x1b[31mred\u202e"`,
+		"bad\xffutf8":                    `"bad\xffutf8"`,
+		strings.Repeat("x", 80):          strings.Repeat("x", 80),
+		strings.Repeat("x", 81):          `"` + strings.Repeat("x", 80) + `"… (81 bytes)`,
+		long:                             `"` + long[:80] + `"… (100000 bytes)`,
+		strings.Repeat("é", 100):         `"` + strings.Repeat("é", 80) + `"… (200 bytes)`,
+		strings.Repeat("\n", 100):        `"` + strings.Repeat(`\n`, 80) + `"… (100 bytes)`,
+		strings.Repeat("日本", 41):         `"` + strings.Repeat("日本", 40) + `"… (246 bytes)`,
+		"x" + strings.Repeat("\xff", 99): `"x` + strings.Repeat(`\xff`, 79) + `"… (100 bytes)`,
+	} {
+		if got := errValue(in); got != want {
+			t.Errorf("errValue(%.40q) = %.200s, want %.200s", in, got, want)
+		}
+		if got := errValue(in); strings.ContainsAny(got, "\n\r") || !utf8.ValidString(got) || len(got) > 400 {
+			t.Errorf("errValue(%.40q) = %q: not one valid, short line", in, got)
+		}
+	}
+	if got := quoteValue("yes"); got != `"yes"` {
+		t.Errorf(`quoteValue("yes") = %s, want "yes" quoted`, got)
+	}
+}
+
+// TestCallerValuesInErrorsAreQuotedAndCut: every error that echoes a
+// caller's id, identifier or URL is one line, shows at most 80
+// characters of the value, and is short, whatever the value.
+func TestCallerValuesInErrorsAreQuotedAndCut(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	c := clientTestClient(t, emu)
+	ctx := clientTestCtx(t)
+	huge := strings.Repeat("a", 100_000)
+	multi := "user_1\nagenttest: revoke agent task agttsk_x: 200 OK"
+	cases := map[string]error{
+		"Revoke multi-line":        clientTestErr(c.Revoke(ctx, multi)),
+		"Revoke 100 KB":            clientTestErr(c.Revoke(ctx, huge)),
+		"Revoke 100 KB unicode":    clientTestErr(c.Revoke(ctx, strings.Repeat("é", 50_000))),
+		"User multi-line":          clientTestErr(c.User(ctx, multi)),
+		"User 100 KB":              clientTestErr(c.User(ctx, huge)),
+		"Session 100 KB":           clientTestErr(c.Session(ctx, huge)),
+		"RevokeSession newline":    clientTestErr(c.RevokeSession(ctx, "sess_1\n")),
+		"TaskSessions 100 KB":      clientTestErr(c.TaskSessions(ctx, huge, huge)),
+		"FindUser multi-line":      clientTestErr(c.FindUser(ctx, "ada\nINJECTED")),
+		"FindUser 100 KB":          clientTestErr(c.FindUser(ctx, huge+"@example.com")),
+		"FindUser 100 KB space":    clientTestErr(c.FindUser(ctx, huge+" ")),
+		"Create UserID multi-line": clientTestErr(c.Create(ctx, CreateParams{UserID: multi, RedirectURL: clientTestRedirect})),
+		"Create UserID 100 KB":     clientTestErr(c.Create(ctx, CreateParams{UserID: huge, RedirectURL: clientTestRedirect})),
+		"Create Identifier multi":  clientTestErr(c.Create(ctx, CreateParams{Identifier: "nobody\n@example.com", RedirectURL: clientTestRedirect})),
+		"Create Identifier 100 KB": clientTestErr(c.Create(ctx, CreateParams{Identifier: huge + "@example.com", RedirectURL: clientTestRedirect})),
+		"Create RedirectURL multi": clientTestErr(c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: "http://localhost:3000/\nINJECTED"})),
+		"Create RedirectURL ftp":   clientTestErr(c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: "ftp://localhost/" + huge})),
+		"Create Permissions":       clientTestErr(c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect, Permissions: huge + "\n"})),
+		"Create everything wrong":  clientTestErr(c.Create(ctx, CreateParams{UserID: multi, Permissions: "read\nwrite", RedirectURL: "ftp://x/\n", SessionMaxDuration: -1})),
+	}
+	// An identifier that passes the checks but that Clerk does not know:
+	// the request is made, the error still short.
+	cases["Create unknown identifier"] = clientTestErr(c.Create(ctx, CreateParams{Identifier: strings.Repeat("n", 300) + "@example.com", RedirectURL: clientTestRedirect}))
+	for name, err := range cases {
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\n\r") || !utf8.ValidString(msg) {
+			t.Errorf("%s: not one valid line: %q", name, msg)
+		}
+		if len(msg) > 1000 {
+			t.Errorf("%s: error of %d bytes: %.300q…", name, len(msg), msg)
+		}
+		if strings.Contains(msg, strings.Repeat("a", 81)) || strings.Contains(msg, strings.Repeat("n", 81)) || strings.Contains(msg, strings.Repeat("é", 81)) {
+			t.Errorf("%s: shows more than 80 characters of the value: %.300q", name, msg)
+		}
+		if !strings.HasPrefix(msg, "agenttest: ") {
+			t.Errorf("%s: %q lacks the prefix", name, msg)
+		}
+	}
+	if n := emu.Requests(clerkemu.RouteCreateTask) + emu.Requests(clerkemu.RouteRevokeTask) + emu.Requests(clerkemu.RouteGetUser) + emu.Requests(clerkemu.RouteListUsers); n != 3 {
+		t.Errorf("%d requests, want 3 (the multi-line username looked up, the multi-line and the unknown identifiers' creates): the rest are refused before any request", n)
+	}
+	if want := `agenttest: create agent task for "user_1\nagenttest: revoke agent task agttsk_x: 200 OK": CreateParams.UserID is not a Clerk user id`; !strings.HasPrefix(cases["Create UserID multi-line"].Error(), want) {
+		t.Errorf("error\n %s\nwant it to start\n %s", cases["Create UserID multi-line"], want)
+	}
+	if want := `agenttest: find user "ada\nINJECTED": user not found`; !strings.HasPrefix(cases["FindUser multi-line"].Error(), want) {
+		t.Errorf("error\n %s\nwant it to start\n %s", cases["FindUser multi-line"], want)
+	}
 }

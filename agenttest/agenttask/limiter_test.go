@@ -5,11 +5,15 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"golang.org/x/time/rate"
 )
 
 // clientTestMaxInWindow drives l greedily on a virtual clock for three
@@ -63,21 +67,50 @@ func TestNewLimiterStaysUnderTheLimitInAnyWindow(t *testing.T) {
 	}
 }
 
-func TestSharedLimiterPerSecretKey(t *testing.T) {
+func TestSharedLimiterPerSecretKeyAndShare(t *testing.T) {
 	t.Parallel()
-	a1, a2 := sharedLimiter("sk_test_sharedA"), sharedLimiter("sk_test_sharedA")
-	b := sharedLimiter("sk_test_sharedB")
-	live := sharedLimiter("sk_live_sharedC")
-	if a1 != a2 || a1 == b {
-		t.Errorf("one limiter per key: %p %p %p", a1, a2, b)
+	const keyA, keyB, keyC = "sk_test_sharedAsharedAsharedA", "sk_test_sharedBsharedBsharedB", "sk_live_sharedCsharedCsharedC"
+	a1, a2 := sharedLimiter(Config{SecretKey: keyA}), sharedLimiter(Config{SecretKey: keyA, RateShare: 0.5})
+	b := sharedLimiter(Config{SecretKey: keyB})
+	live := sharedLimiter(Config{SecretKey: keyC})
+	whole := sharedLimiter(Config{SecretKey: keyA, RateShare: 1})
+	if a1 != a2 || a1 == b || a1 == whole {
+		t.Errorf("one limiter per key and share: %p %p %p %p", a1, a2, b, whole)
 	}
-	if a1.Burst() != 9 || live.Burst() != 90 {
-		t.Errorf("bursts %d and %d, want 9 (sk_test_) and 90 (sk_live_)", a1.Burst(), live.Burst())
+	// Default shares: half of 100 per 10 s (45 after the margin: burst
+	// 4, 4.1/s), a fifth of 1000 (180: burst 18, 16.2/s).
+	for _, c := range []struct {
+		name  string
+		l     *rate.Limiter
+		burst int
+		rate  float64
+	}{{"sk_test_ default", a1, 4, 4.1}, {"sk_live_ default", live, 18, 16.2}, {"sk_test_ share 1", whole, 9, 8.1}} {
+		if c.l.Burst() != c.burst || math.Abs(float64(c.l.Limit())-c.rate) > 0.01 {
+			t.Errorf("%s: burst %d, %.2f/s; want %d, %.1f/s", c.name, c.l.Burst(), float64(c.l.Limit()), c.burst, c.rate)
+		}
 	}
 	limiterRegistry.mu.Lock()
 	defer limiterRegistry.mu.Unlock()
-	if limiterRegistry.m[sha256.Sum256([]byte("sk_test_sharedA"))] != a1 {
-		t.Errorf("the registry is not keyed by the key's SHA-256")
+	if limiterRegistry.m[limiterKey{sha256.Sum256([]byte(keyA)), 0.5}] != a1 {
+		t.Errorf("the registry is not keyed by the key's SHA-256 and the share")
+	}
+}
+
+func TestShareLimiter(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		share float64
+		most  int // the most admitted in any 10 s window
+	}{{1, 90}, {0.5, 45}, {0.25, 22}, {0.05, 4}} {
+		l := ShareLimiter(100, 10*time.Second, c.share)
+		if got := clientTestMaxInWindow(l, 10*time.Second); got > c.most || got < c.most*8/10 {
+			t.Errorf("ShareLimiter(100, 10s, %g) admitted %d in a window, want at most %d and not much less", c.share, got, c.most)
+		}
+	}
+	for _, bad := range []float64{0, -0.5, 1.5, math.NaN()} {
+		if err := ShareLimiter(100, 10*time.Second, bad).Wait(context.Background()); err == nil {
+			t.Errorf("ShareLimiter with share %g admits requests", bad)
+		}
 	}
 }
 
@@ -137,5 +170,152 @@ func TestLimiterKeepsParallelClientsUnderTheServerLimit(t *testing.T) {
 	}
 	if n := emu.Requests(clerkemu.RouteCreateTask) + emu.Requests(clerkemu.RouteRevokeTask); n != 2*pairs {
 		t.Errorf("%d requests, want %d (no retries)", n, 2*pairs)
+	}
+}
+
+// TestRateShareLeavesTheAppItsPart is a suite-like load beside the app
+// under test, against an emulator with Clerk's development limit (100
+// requests per 10 s): 30 create + revoke pairs from 8 goroutines, each
+// with its own Client of the key and the default share (no Limiter set,
+// so the process-wide limiter of the key: 45 per 10 s), while an "app"
+// goroutine makes its own Backend API calls (GET /v1/users/{id}) at the
+// other half of the budget, 50 per 10 s, with a limiter of its own
+// since it does not share ours. Neither may get a 429; the suite makes
+// exactly 60 requests (no retries) and the app at least 50, so the load
+// spans more than one 10 s window (about 14 s at 4.1 requests/s).
+//
+// The control runs the same app beside 60 pairs from a suite taking the
+// whole limit (RateShare 1: 90 per 10 s, also about 14 s): there the
+// instance must answer 429s, or this test could not tell.
+func TestRateShareLeavesTheAppItsPart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 14 s of rate-limited traffic")
+	}
+	t.Parallel()
+	t.Run("default share", func(t *testing.T) {
+		t.Parallel()
+		emu, r := clientTestShareLoad(t, 0, 30)
+		if r.errs != nil {
+			t.Errorf("%d of 30 pairs failed:\n%v", r.failed, r.errs)
+		}
+		if r.appErr != nil {
+			t.Errorf("the app's calls: %v", r.appErr)
+		}
+		if r.appLimited != 0 || emu.RateLimited() != 0 {
+			t.Errorf("429s: %d to the app (of %d calls), %d in all", r.appLimited, r.appCalls, emu.RateLimited())
+		}
+		if n := emu.Requests(clerkemu.RouteCreateTask) + emu.Requests(clerkemu.RouteRevokeTask); n != 60 {
+			t.Errorf("the suite made %d requests, want 60 (no retries)", n)
+		}
+		if r.appCalls < 50 {
+			t.Errorf("the app made %d calls, want at least 50 (it ran beside the whole suite)", r.appCalls)
+		}
+		if n := len(emu.Tasks(clerkemu.TaskPending)); n != 0 {
+			t.Errorf("%d tasks left pending", n)
+		}
+		t.Logf("suite: 60 requests; app: %d calls; 429s: %d", r.appCalls, emu.RateLimited())
+	})
+	t.Run("control: the whole limit", func(t *testing.T) {
+		t.Parallel()
+		emu, r := clientTestShareLoad(t, 1, 60)
+		if emu.RateLimited() == 0 {
+			t.Errorf("a suite taking the whole limit beside the app got no 429 (app: %d calls): the load does not test the share", r.appCalls)
+		}
+		t.Logf("suite: %d requests, %d pairs failed; app: %d calls, %d × 429; 429s in all: %d",
+			emu.Requests(clerkemu.RouteCreateTask)+emu.Requests(clerkemu.RouteRevokeTask), r.failed, r.appCalls, r.appLimited, emu.RateLimited())
+	})
+}
+
+// clientTestShareResult is what clientTestShareLoad saw.
+type clientTestShareResult struct {
+	failed               int
+	errs                 error // the pairs' failures, joined
+	appCalls, appLimited int
+	appErr               error
+}
+
+// clientTestShareLoad runs pairs create + revoke pairs from 8
+// goroutines, each with its own Client (RateShare share, no Limiter),
+// beside clientTestAppLoad at 50 requests per 10 s, against an emulator
+// with Clerk's development limit; it returns once the pairs are done.
+func clientTestShareLoad(t *testing.T, share float64, pairs int) (*clerkemu.Emulator, clientTestShareResult) {
+	emu := clientTestEmulator(t, clerkemu.Options{}) // Clerk's limit for sk_test_: 100 per 10 s
+	ctx := clientTestCtx(t)
+	var r clientTestShareResult
+
+	appCtx, stopApp := context.WithCancel(ctx)
+	defer stopApp()
+	appDone := make(chan struct{})
+	go func() {
+		defer close(appDone)
+		r.appCalls, r.appLimited, r.appErr = clientTestAppLoad(appCtx, clientTestHTTP(t), emu, rate.NewLimiter(4.5, 5))
+	}()
+
+	const workers = 8
+	jobs := make(chan int)
+	errs := make(chan error, pairs)
+	var wg sync.WaitGroup
+	for range workers {
+		c := clientTestClient(t, emu, func(c *Config) { c.Limiter, c.RateShare = nil, share }, withPolicy(RetryPolicy{}))
+		wg.Go(func() {
+			for i := range jobs {
+				task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+				if err != nil {
+					errs <- fmt.Errorf("pair %d: %w", i, err)
+					continue
+				}
+				if _, err := c.Revoke(ctx, task.ID); err != nil {
+					errs <- fmt.Errorf("pair %d: %w", i, err)
+				}
+			}
+		})
+	}
+	for i := range pairs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	stopApp()
+	<-appDone
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	r.failed, r.errs = len(all), errors.Join(all...)
+	return emu, r
+}
+
+// clientTestAppLoad stands in for the app under test: it calls GET
+// /v1/users/{id} with the secret key, as fast as its own limiter allows,
+// until ctx is done, and returns how many calls it made and how many
+// got a 429. Any other failure is an error.
+func clientTestAppLoad(ctx context.Context, hc *http.Client, emu *clerkemu.Emulator, l *rate.Limiter) (calls, limited int, err error) {
+	for {
+		if l.Wait(ctx) != nil {
+			return calls, limited, nil
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, emu.APIURL()+"/users/"+clientTestAdaID, nil)
+		if err != nil {
+			return calls, limited, err
+		}
+		req.Header.Set("Authorization", "Bearer "+emu.SecretKey())
+		resp, err := hc.Do(req)
+		if ctx.Err() != nil {
+			return calls, limited, nil
+		}
+		if err != nil {
+			return calls, limited, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		calls++
+		switch resp.StatusCode {
+		case http.StatusOK:
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			return calls, limited, fmt.Errorf("GET /v1/users/%s: status %d", clientTestAdaID, resp.StatusCode)
+		}
 	}
 }

@@ -22,11 +22,15 @@ import (
 // RetryPolicy says how the client retries Backend API requests that
 // failed in a way worth retrying: statuses 408, 429, 500, 502, 503 and
 // 504, and connection errors (refused, reset, closed without an answer,
-// DNS failures, timed out). The wait before retry n (from 0) is BaseDelay × 2^n plus
-// up to MaxJitter, at most MaxDelay, and never shorter than the
-// server's Retry-After. Retrying stops early, returning the last answer
-// and saying why in the error, when the next wait would pass the
-// context's deadline or the server asks to wait longer than MaxDelay.
+// DNS failures, timed out). Without a hint from the server the wait
+// before retry n (from 0) is BaseDelay × 2^n plus up to MaxJitter, at
+// most MaxDelay. An answer with Retry-After is a hint that replaces the
+// doubling: the wait is the hint plus up to MaxJitter, never shorter
+// than the hint and not doubled past it (five 429s with "Retry-After: 2"
+// wait about 2 s each, not 2, 2, 4, 8 and 16 s). Retrying stops early,
+// returning the last answer and saying why in the error, when the next
+// wait would pass the context's deadline or the server asks to wait
+// longer than MaxDelay.
 //
 // The zero value is the default policy, which matches @clerk/testing: 5
 // retries, 1 s base, 30 s cap, 0.5 s jitter, plus a 10 s timeout per
@@ -34,11 +38,13 @@ import (
 //
 // Retrying a POST is not free: when a create request reached Clerk but
 // its answer was lost (the connection dropped, the attempt timed out, a
-// proxy answered 502 or 504), the retry creates a second task, and the
-// first one's id and URL are never learnt. That task
-// stays pending until Clerk expires it; nobody holds its URL, so it
-// grants nothing. We accept this for test sign-ins over failing the
-// test; set MaxRetries to -1 to never retry.
+// proxy answered 500, 502 or 504), the retry creates a second task, and
+// the first one's id and URL are never learnt. That task stays pending
+// until Clerk expires it; nobody holds its URL, so it grants nothing. We
+// accept this for test sign-ins over failing the test, and say so:
+// [Client.Create] logs a warning naming the attempts whose outcome is
+// unknown when a later one succeeds, and adds the same note to its error
+// when none does. Set MaxRetries to -1 to never retry.
 type RetryPolicy struct {
 	// MaxRetries is how many times a request is retried after its first
 	// attempt: 0 means 5, a negative value means never.
@@ -111,16 +117,21 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff is the wait before retry n (from 0), jitter included, capped.
+// backoff is the doubling wait before retry n (from 0), capped at
+// MaxDelay, without jitter.
 func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.MaxDelay
 	if n < 32 && p.BaseDelay <= p.MaxDelay>>n {
-		d = p.BaseDelay << n
+		return p.BaseDelay << n
 	}
-	if p.MaxJitter > 0 {
-		d += rand.N(p.MaxJitter + 1)
+	return p.MaxDelay
+}
+
+// jitter draws the random part of one wait, in [0, MaxJitter].
+func (p RetryPolicy) jitter() time.Duration {
+	if p.MaxJitter <= 0 {
+		return 0
 	}
-	return min(d, p.MaxDelay)
+	return rand.N(p.MaxJitter + 1)
 }
 
 // retrySleep waits d or until ctx is done.
@@ -144,7 +155,8 @@ type retryInput struct {
 	status              int           // the answer's status, 0 for a transport error
 	err                 error         // the transport's error, nil for an answer
 	retryAfter          time.Duration // the answer's Retry-After, 0 when none
-	backoff             time.Duration // the policy's wait before this retry, jitter included
+	backoff             time.Duration // the policy's doubling wait before this retry, capped, no jitter
+	jitter              time.Duration // the random part of the wait, drawn once
 	limiterDelay        time.Duration // how long the limiter would make the retry wait
 	maxDelay            time.Duration // the policy's cap
 	now                 time.Time
@@ -188,7 +200,13 @@ func decideRetry(in retryInput) retryDecision {
 		d.stop = fmt.Sprintf("not retried after %s: the server asked to wait %s, more than the %s cap", retryAttempts(in.attempt+1), in.retryAfter, in.maxDelay)
 		return d
 	}
-	wait := max(in.backoff, in.retryAfter, in.limiterDelay)
+	// A Retry-After hint replaces the doubling backoff: the server said
+	// when to come back, and doubling past that only burns the deadline.
+	wait := min(in.backoff+in.jitter, in.maxDelay)
+	if in.retryAfter > 0 {
+		wait = in.retryAfter + in.jitter
+	}
+	wait = max(wait, in.limiterDelay)
 	if in.hasDeadline && !in.now.Add(wait).Before(in.deadline) {
 		d.stop = fmt.Sprintf("stopped after %s: the next retry in %s would pass the context deadline", retryAttempts(in.attempt+1), wait.Round(time.Millisecond))
 		return d
@@ -263,6 +281,37 @@ type callRecord struct {
 	body     []byte // first errorBodyLimit bytes of an error answer
 	bodyErr  error  // reading that body failed
 	note     string // why retrying stopped early, if it did
+	lost     []lostAnswer
+}
+
+// lostAnswer is an attempt of a POST whose request may have reached
+// Clerk and been carried out, but whose answer never came back: it timed
+// out, the connection broke after the request was sent, or a server or
+// proxy answered 500, 502 or 504. A create attempt like this may have
+// created a task nobody learns the id or URL of.
+type lostAnswer struct {
+	attempt int    // from 1
+	why     string // the outcome, as logged
+}
+
+// answerLost reports an outcome after which the request may have been
+// carried out: not a refusal (connection refused, DNS, 408, 429, 503 say
+// it was not) and not an answer.
+func answerLost(in retryInput) bool {
+	if in.err != nil {
+		if errors.Is(in.err, syscall.ECONNREFUSED) {
+			return false
+		}
+		if dns := (*net.DNSError)(nil); errors.As(in.err, &dns) {
+			return false
+		}
+		return retryableError(in.err)
+	}
+	switch in.status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 type callRecordKey struct{}
@@ -309,6 +358,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.attempt(req, attempt, rec)
 		rec.attempts = attempt + 1
 		if ctx.Err() != nil {
+			if err != nil && req.Method == http.MethodPost {
+				rec.lost = append(rec.lost, lostAnswer{attempt: attempt + 1, why: "the caller's context ended while waiting for the answer"})
+			}
 			return resp, err // the caller gave up; never retry
 		}
 		in := retryInput{attempt: attempt, maxRetries: maxRetries, err: err, maxDelay: t.policy.MaxDelay, now: t.policy.Now()}
@@ -319,12 +371,15 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		in.deadline, in.hasDeadline = ctx.Deadline()
 		if retryable(in) {
 			// Only a retry needs these; the jitter is drawn here.
-			in.backoff, in.limiterDelay = t.policy.backoff(attempt), t.limiterDelay()
+			in.backoff, in.jitter, in.limiterDelay = t.policy.backoff(attempt), t.policy.jitter(), t.limiterDelay()
 		}
 		d := decideRetry(in)
 		why := d.why
 		if err != nil {
 			why = redact.Text(err.Error(), secret)
+		}
+		if req.Method == http.MethodPost && answerLost(in) {
+			rec.lost = append(rec.lost, lostAnswer{attempt: attempt + 1, why: why})
 		}
 		if !d.retry {
 			if d.stop == "" {

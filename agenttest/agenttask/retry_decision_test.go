@@ -34,6 +34,37 @@ func TestDecideRetry(t *testing.T) {
 		{"EOF retried", with(func(in *retryInput) { in.err = io.EOF }), true, time.Second, ""},
 		{"other error final", with(func(in *retryInput) { in.err = io.ErrShortWrite }), false, 0, ""},
 		{"Retry-After wins over a shorter backoff", with(func(in *retryInput) { in.status = 429; in.retryAfter = 3 * time.Second }), true, 3 * time.Second, ""},
+		{"jitter adds to the backoff", with(func(in *retryInput) { in.status = 503; in.jitter = 300 * time.Millisecond }), true, 1300 * time.Millisecond, ""},
+		{"jitter adds to Retry-After", with(func(in *retryInput) {
+			in.status = 429
+			in.retryAfter, in.jitter = 2*time.Second, 400*time.Millisecond
+		}), true, 2400 * time.Millisecond, ""},
+		{"Retry-After is not doubled past: hint 2s at backoff 16s", with(func(in *retryInput) {
+			in.status, in.attempt = 429, 4
+			in.backoff, in.retryAfter, in.jitter = 16*time.Second, 2*time.Second, 100*time.Millisecond
+		}), true, 2100 * time.Millisecond, ""},
+		{"the backoff with jitter stays under the cap", with(func(in *retryInput) {
+			in.status, in.attempt = 503, 4
+			in.backoff, in.jitter = 30*time.Second, 400*time.Millisecond
+		}), true, 30 * time.Second, ""},
+		{"a Retry-After at the cap is waited, plus jitter", with(func(in *retryInput) {
+			in.status = 429
+			in.retryAfter, in.jitter = 30*time.Second, 200*time.Millisecond
+		}), true, 30*time.Second + 200*time.Millisecond, ""},
+		{"the limiter wins over a shorter Retry-After", with(func(in *retryInput) {
+			in.status = 429
+			in.retryAfter, in.limiterDelay = 2*time.Second, 5*time.Second
+		}), true, 5 * time.Second, ""},
+		{"Retry-After plus jitter past the deadline stops", with(func(in *retryInput) {
+			in.status = 429
+			in.retryAfter, in.jitter = 2*time.Second, 500*time.Millisecond
+			in.hasDeadline, in.deadline = true, now.Add(2400*time.Millisecond)
+		}), false, 0, "the next retry in 2.5s would pass the context deadline"},
+		{"Retry-After within the deadline is waited though the backoff would not fit", with(func(in *retryInput) {
+			in.status, in.attempt = 429, 3
+			in.backoff, in.retryAfter = 8*time.Second, 2*time.Second
+			in.hasDeadline, in.deadline = true, now.Add(3*time.Second)
+		}), true, 2 * time.Second, ""},
 		{"the limiter wins when longer", with(func(in *retryInput) { in.status = 503; in.limiterDelay = 4 * time.Second }), true, 4 * time.Second, ""},
 		{"Retry-After past the cap stops", with(func(in *retryInput) { in.status = 429; in.retryAfter = time.Minute }), false, 0, "more than the 30s cap"},
 		{"last retry used", with(func(in *retryInput) { in.status = 503; in.attempt = 5 }), false, 0, "gave up after 6 attempts"},

@@ -125,13 +125,19 @@ func TestRetryBackoffSchedule(t *testing.T) {
 		t.Errorf("backoff(200) = %s, want the cap", got)
 	}
 	j := RetryPolicy{}.withDefaults()
-	for n := range 8 {
-		base := min(time.Second<<n, 30*time.Second)
-		for range 50 {
-			if got := j.backoff(n); got < base || got > min(base+500*time.Millisecond, 30*time.Second) {
-				t.Fatalf("backoff(%d) with jitter = %s, want within [%s, %s+0.5s] capped at 30s", n, got, base, base)
-			}
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		got := j.jitter()
+		if got < 0 || got > 500*time.Millisecond {
+			t.Fatalf("jitter() = %s, want within [0, 0.5s]", got)
 		}
+		seen[got] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("jitter() drew %d distinct values in 200 draws", len(seen))
+	}
+	if got := p.jitter(); got != 0 {
+		t.Errorf("jitter() with MaxJitter -1 = %s, want 0", got)
 	}
 	d := RetryPolicy{}.withDefaults()
 	if d.MaxRetries != 5 || d.BaseDelay != time.Second || d.MaxDelay != 30*time.Second || d.MaxJitter != 500*time.Millisecond || d.AttemptTimeout != 10*time.Second {
@@ -182,6 +188,42 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	}
 	if got := clock.waits(); len(got) != 2 || got[0] != 7*time.Second || got[1] != 7*time.Second {
 		t.Errorf("waits %v, want [7s 7s] (Retry-After over the 1s, 2s backoff)", got)
+	}
+}
+
+// TestRetryAfterIsNotDoubledPast: five 429s with "Retry-After: 2" then
+// a 200, under a 15 s deadline, with the default jitter. The waits are
+// the hint plus at most 0.5 s each (about 11 s in all); doubling past the
+// hint (2, 2, 4, 8, 16 s) would stop at the fourth retry.
+func TestRetryAfterIsNotDoubledPast(t *testing.T) {
+	t.Parallel()
+	s := newClientTestServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n <= 5 {
+			w.Header().Set("Retry-After", "2")
+			clientTestWriteJSON(w, http.StatusTooManyRequests, string(clientTestGolden(t, "error_rate_limited.json")))
+			return
+		}
+		clientTestWriteJSON(w, http.StatusOK, clientTestCreated)
+	})
+	clock := newClientTestClock()
+	policy := clock.policy()
+	policy.MaxJitter = 0 // the default, 500 ms
+	ctx, cancel := context.WithDeadline(clientTestCtx(t), clock.Now().Add(15*time.Second))
+	defer cancel()
+	if _, err := s.client(t, withPolicy(policy)).Create(ctx, clientTestCreate); err != nil {
+		t.Fatalf("five 429s with Retry-After: 2 under a 15 s deadline: %v", err)
+	}
+	waits := clock.waits()
+	if len(waits) != 5 {
+		t.Fatalf("waits %v, want 5", waits)
+	}
+	for i, w := range waits {
+		if w < 2*time.Second || w > 2500*time.Millisecond {
+			t.Errorf("wait %d = %s, want the 2s hint plus at most 0.5s of jitter", i+1, w)
+		}
+	}
+	if n := s.requests.Load(); n != 6 {
+		t.Errorf("%d requests, want 6", n)
 	}
 }
 
@@ -549,8 +591,14 @@ func TestRetryAgainstEmulatorFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := logs.all()
-	if len(lines) != 5 {
-		t.Errorf("%d log lines, want 5 retries:\n%s", len(lines), strings.Join(lines, ""))
+	if len(lines) != 6 {
+		t.Errorf("%d log lines, want 5 retries and the warning about the dropped attempt:\n%s", len(lines), strings.Join(lines, ""))
+	}
+	// The client cannot tell that the drop came before the handler: it
+	// says the fourth attempt may have left a task nobody holds.
+	const dup = "attempt 4 may have created a task nobody holds; Clerk expires it"
+	if !strings.Contains(task.Warning, dup) || !strings.Contains(strings.Join(lines, ""), "level=WARN msg=\"agenttest: create agent task for "+clientTestAdaID+": no answer to attempt 4 (") {
+		t.Errorf("Task.Warning %q and the logs lack the warning %q:\n%s", task.Warning, dup, strings.Join(lines, ""))
 	}
 	all := strings.Join(lines, "")
 	for _, want := range []string{"attempt=1", "status=429", "wait=3s", "retry_after=3s", "status=503", "wait=4s", "status=500"} {
@@ -575,5 +623,144 @@ func TestRetryAgainstEmulatorFaults(t *testing.T) {
 	}
 	if got := len(clock.waits()) - before; got != 1 {
 		t.Errorf("%d waits, want 1 (1 s fits, 2 s does not)", got)
+	}
+}
+
+// clientTestWaitPending polls emu (bounded by ctx) until it holds want
+// pending tasks, and returns how many it holds at the end.
+func clientTestWaitPending(ctx context.Context, emu *clerkemu.Emulator, want int) int {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n := len(emu.Tasks(clerkemu.TaskPending))
+		if n == want {
+			return n
+		}
+		select {
+		case <-ctx.Done():
+			return n
+		case <-tick.C:
+		}
+	}
+}
+
+// TestCreateRetriedAfterAStallNamesTheDuplicate is where "2 pending"
+// after one Create comes from: the first attempt stalls longer than the
+// attempt timeout, the client gives up on it and retries, and the
+// emulator, like Clerk, still carries out the stalled request (its body
+// is unread while it stalls, so the server never notices the client
+// left). The second attempt creates the task the caller gets; the first
+// leaves one nobody holds. Create succeeds and says so, in
+// Task.Warning and in a warning log line.
+func TestCreateRetriedAfterAStallNamesTheDuplicate(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	clock := newClientTestClock()
+	policy := clock.policy()
+	policy.AttemptTimeout = 200 * time.Millisecond
+	var logs clientTestLogs
+	c := clientTestClient(t, emu, withPolicy(policy), withLogger(logs.logger()))
+	ctx := clientTestCtx(t)
+
+	emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Delay: 600 * time.Millisecond})
+	task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := clientTestWaitPending(ctx, emu, 2); n != 2 {
+		t.Fatalf("%d pending tasks after the stalled attempt was carried out, want 2 (the duplicate and %s)", n, task.ID)
+	}
+	const want = "no answer to the first attempt (no response within 200ms: attempt timed out): the first attempt may have created a task nobody holds; Clerk expires it"
+	if task.Warning != want {
+		t.Errorf("Task.Warning\n %q\nwant\n %q", task.Warning, want)
+	}
+	var warn string
+	for _, l := range logs.all() {
+		if strings.Contains(l, "level=WARN") {
+			warn = l
+		}
+	}
+	if !strings.Contains(warn, "agenttest: create agent task for "+clientTestAdaID+": "+want) || !strings.Contains(warn, "task_id="+task.ID) || !strings.Contains(warn, "attempts=2") {
+		t.Errorf("warning log %q, want the note, the task id and 2 attempts", warn)
+	}
+	if _, err := c.Revoke(ctx, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(emu.Tasks(clerkemu.TaskPending)); n != 1 {
+		t.Errorf("%d pending after revoking ours, want the 1 duplicate", n)
+	}
+}
+
+// TestCreateDuplicateNotes: which outcomes count as a possibly created
+// task. 429, 503 and refused connections say the request was not
+// carried out: no note. 500, 502, 504 and timeouts may have been: a
+// note, in the error when no attempt succeeded.
+func TestCreateDuplicateNotes(t *testing.T) {
+	t.Parallel()
+	answer := func(statuses ...int) func(w http.ResponseWriter, r *http.Request, n int) {
+		return func(w http.ResponseWriter, r *http.Request, n int) {
+			if n <= len(statuses) {
+				clientTestWriteJSON(w, statuses[n-1], `{"errors":[{"code":"busy","message":"busy","long_message":"try later"}]}`)
+				return
+			}
+			clientTestWriteJSON(w, http.StatusOK, clientTestCreated)
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		statuses []int
+		warning  string
+	}{
+		{"429 and 503 are refusals", []int{429, 503, 429}, ""},
+		{"a 502", []int{502}, "no answer to the first attempt (502 Bad Gateway): the first attempt may have created a task nobody holds; Clerk expires it"},
+		{"429 then 504", []int{429, 504}, "no answer to attempt 2 (504 Gateway Timeout): attempt 2 may have created a task nobody holds; Clerk expires it"},
+		{"500, 503, 502", []int{500, 503, 502}, "no answer to attempts 1, 3 (500 Internal Server Error; 502 Bad Gateway): each may have created a task nobody holds; Clerk expires them"},
+	} {
+		s := newClientTestServer(t, answer(c.statuses...))
+		clock := newClientTestClock()
+		task, err := s.client(t, withPolicy(clock.policy())).Create(clientTestCtx(t), clientTestCreate)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if task.Warning != c.warning {
+			t.Errorf("%s: Task.Warning\n %q\nwant\n %q", c.name, task.Warning, c.warning)
+		}
+	}
+
+	// No attempt succeeds: the error says each may have left a task.
+	s := newClientTestServer(t, answer(502, 502, 502))
+	clock := newClientTestClock()
+	_, err := s.client(t, withPolicy(RetryPolicy{MaxRetries: 2, MaxJitter: -1, Sleep: clock.Sleep, Now: clock.Now})).Create(clientTestCtx(t), clientTestCreate)
+	const want = "agenttest: create agent task for user_123: 502 busy: try later (gave up after 3 attempts; no answer to attempts 1, 2, 3 (502 Bad Gateway; 502 Bad Gateway; 502 Bad Gateway): each may have created a task nobody holds; Clerk expires them)"
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n %v\nwant\n %s", err, want)
+	}
+	// Revoke is a POST too, but creates nothing: no note.
+	s = newClientTestServer(t, answer(502, 502))
+	clock = newClientTestClock()
+	_, err = s.client(t, withPolicy(RetryPolicy{MaxRetries: 1, MaxJitter: -1, Sleep: clock.Sleep, Now: clock.Now})).Revoke(clientTestCtx(t), "agttsk_1")
+	if err == nil || strings.Contains(err.Error(), "nobody holds") {
+		t.Errorf("revoke error %v, want the 502 without a duplicate note", err)
+	}
+}
+
+// TestCreateStalledUntilGivingUpNamesTheDuplicates: every attempt
+// stalls past the attempt timeout; the error names both attempts as
+// possibly created, on one line.
+func TestCreateStalledUntilGivingUpNamesTheDuplicates(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	clock := newClientTestClock()
+	c := clientTestClient(t, emu, withPolicy(RetryPolicy{MaxRetries: 1, AttemptTimeout: 100 * time.Millisecond, MaxJitter: -1, Sleep: clock.Sleep, Now: clock.Now}))
+	ctx := clientTestCtx(t)
+	emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Times: 2, Delay: 300 * time.Millisecond})
+	_, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	const want = "(gave up after 2 attempts; no answer to attempts 1, 2 (no response within 100ms: attempt timed out; no response within 100ms: attempt timed out): each may have created a task nobody holds; Clerk expires them)"
+	if err == nil || !strings.HasSuffix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error\n %v\nwant one line ending\n %s", err, want)
+	}
+	if n := clientTestWaitPending(ctx, emu, 2); n != 2 {
+		t.Errorf("%d pending tasks, want the 2 the stalled attempts created", n)
 	}
 }

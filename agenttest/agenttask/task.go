@@ -22,6 +22,13 @@ type Task struct {
 	AgentID string
 	// ID is the agent task id (agttsk_…), what Revoke takes.
 	ID string
+	// Warning, set by [Client.Create] only, says that an earlier attempt
+	// of the create got no answer and may have left a duplicate task
+	// nobody holds (pending until Clerk expires it), so a count of
+	// pending tasks may show one more than were created: "no answer to
+	// the first attempt (…): the first attempt may have created a task
+	// nobody holds; Clerk expires it". Empty otherwise.
+	Warning string
 
 	// url returns the URL. It is a closure, not a string, because fmt
 	// can print the unexported fields of a struct holding a Task by

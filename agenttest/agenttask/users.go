@@ -49,9 +49,12 @@ func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
 // phone_number=… or username=…) and returns the first match; nobody
 // gives an error matching [ErrUserNotFound].
 func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, error) {
-	op := "find user " + identifier
+	op := "find user " + errValue(identifier)
 	if strings.TrimSpace(identifier) == "" || strings.TrimSpace(identifier) != identifier {
-		return nil, fmt.Errorf("agenttest: find user %q: the identifier is empty or has surrounding white space: pass a verified email address, phone number or username", identifier)
+		return nil, fmt.Errorf("agenttest: find user %s: the identifier is empty or has surrounding white space: pass a verified email address, phone number or username", quoteValue(identifier))
+	}
+	if len(identifier) > maxIdentifierLength {
+		return nil, fmt.Errorf("agenttest: %s: the identifier is longer than any email address, phone number or username (%d bytes, at most %d)", op, len(identifier), maxIdentifierLength)
 	}
 	q := &usersQuery{values: url.Values{}}
 	switch {

@@ -9,6 +9,7 @@ const (
 	VarPublishableKey  = "CLERK_PUBLISHABLE_KEY"
 	VarTestingToken    = "CLERK_TESTING_TOKEN"
 	VarAllowProduction = "AGENTTEST_ALLOW_PRODUCTION"
+	VarRateShare       = "AGENTTEST_RATE_SHARE"
 	VarAppURL          = "AGENTTEST_APP_URL"
 	VarUserID          = "AGENTTEST_USER_ID"
 	VarUserIdentifier  = "AGENTTEST_USER_IDENTIFIER"
@@ -45,6 +46,7 @@ func Variables() []Variable {
 		{VarPublishableKey, "none", "the instance's publishable key (pk_test_…): names its Frontend API, whose requests get the Testing Token", false},
 		{VarTestingToken, "fetched", "a Testing Token to use instead of asking the Backend API for one", true},
 		{VarAllowProduction, "0", "1 allows an sk_live_ key: Agent Tasks then sign real users in", false},
+		{VarRateShare, "0.5 (sk_live_: 0.2)", "the fraction of Clerk's Backend API rate limit this test process may use (0.5 or 50%); the rest is left to the app under test", false},
 		{VarAppURL, "none", "the app under test: the base of relative Goto and RedirectTo paths", false},
 		{VarUserID, "none", "the user to sign in as (user_…)", false},
 		{VarUserIdentifier, "none", "the user to sign in as, by verified email, phone number or username", false},

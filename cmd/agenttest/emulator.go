@@ -5,7 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
@@ -19,13 +26,29 @@ and a test need, in Clerk's own forms:
   CLERK_FRONTEND_API_URL=http://127.0.0.1:PORT   (issuer of session tokens)
   CLERK_JWKS_URL=http://127.0.0.1:PORT/.well-known/jwks.json
 This is the one place agenttest prints a secret key, on purpose: it is the
-key of the throwaway instance just started. It serves until SIGINT or SIGTERM.`)
+key of the throwaway instance just started. It serves until SIGINT or SIGTERM.
+
+On stderr it says which addresses it really bound. --listen :0 (or 0.0.0.0,
+or any address that is not loopback) binds beyond this machine: it warns,
+since anyone who reaches that port and holds the key or a task URL can sign
+the seeded users in. The URLs above then still name 127.0.0.1, where local
+clients reach it.`)
 	listen := fs.String("listen", "127.0.0.1:0", "Backend API listen `address`")
 	frontend := fs.String("frontend-listen", "", "Frontend API listen `address` (default: the Backend API's host, a free port)")
 	key := fs.String("secret-key", "", "the instance's secret `key`, sk_test_… or sk_live_…; visible to local users in the process list (default: a random sk_test_ key)")
 	usersFile := fs.String("users", "", "JSON array of Clerk users to seed, or \"none\" (default: the seed users built into agenttest)")
 	if err := parseFlags(fs, args, ""); err != nil {
 		return err
+	}
+	for _, f := range []struct{ name, value string }{{"--listen", *listen}, {"--frontend-listen", *frontend}} {
+		if strings.ContainsFunc(f.value, unicode.IsControl) || len(f.value) > 256 {
+			return usagef(fs, "%s %s is not a host:port such as 127.0.0.1:0", f.name, quoteArg(f.value))
+		}
+	}
+	if *key != "" {
+		if err := clerkemu.CheckSecretKey(*key); err != nil {
+			return usagef(fs, "--secret-key: %v: pass sk_test_ (or sk_live_) followed by 16 to 128 letters, digits and _, or leave it out for a random key", err)
+		}
 	}
 	users, err := loadUsers(*usersFile)
 	if err != nil {
@@ -39,6 +62,14 @@ key of the throwaway instance just started. It serves until SIGINT or SIGTERM.`)
 	defer emu.Close()
 	for _, v := range emu.Env() {
 		fmt.Fprintf(stdout, "%s=%s\n", v.Name, v.Value)
+	}
+	backend := boundAddr(*listen, emu.BackendURL())
+	front := boundAddr(*frontend, emu.FrontendURL())
+	fmt.Fprintf(stderr, "agenttest emulator: Backend API bound to %s, Frontend API to %s\n", backend, front)
+	for _, b := range []struct{ api, addr string }{{"Backend API", backend}, {"Frontend API", front}} {
+		if !loopback(ctx, b.addr) {
+			fmt.Fprintf(stderr, "agenttest emulator: warning: the %s is bound to %s, not loopback: anyone who can reach it and holds the secret key or a task URL can sign this instance's users in; use --listen 127.0.0.1:0 (and --frontend-listen) to keep it on this machine\n", b.api, b.addr)
+		}
 	}
 
 	<-ctx.Done()
@@ -57,12 +88,81 @@ func loadUsers(path string) ([]clerkemu.User, error) {
 	case "none":
 		return []clerkemu.User{}, nil
 	}
+	if strings.ContainsFunc(path, unicode.IsControl) || len(path) > 4096 {
+		return nil, fmt.Errorf("users file %s: not a file name: pass --users FILE", quoteArg(path))
+	}
 	users, err := clerkemu.LoadUsers(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("users file %s not found (it is relative to the working directory): pass --users FILE, or leave --users out for the built-in seed users", path)
+		return nil, fmt.Errorf("users file %s not found (it is relative to the working directory): pass --users FILE, or leave --users out for the built-in seed users", quoteArg(path))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load users: %w: fix the file or pass --users FILE", err)
 	}
 	return users, nil
+}
+
+// quoteArg shows a command-line value in a message on one line and
+// bounded: quoted (control characters escaped), at most 80 characters of
+// it, cut on a character boundary and followed by "…" and its length.
+func quoteArg(s string) string {
+	const limit = 80
+	i := 0
+	for n := 0; i < len(s) && n < limit; n++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	if i == len(s) {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:i]) + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// boundAddr is the address a listener asked for requested really bound,
+// given the URL the emulator advertises for it (which carries the port,
+// and the host when requested names none of its own): an empty host binds
+// every interface, "[::]" (IPv4 too), as does an unspecified IP.
+func boundAddr(requested, advertised string) string {
+	u, err := url.Parse(advertised)
+	if err != nil || u.Port() == "" {
+		return advertised
+	}
+	if requested == "" {
+		return u.Host // the default: the advertised host, a free port
+	}
+	host, _, err := net.SplitHostPort(requested)
+	switch {
+	case err != nil:
+		return u.Host
+	case host == "":
+		host = "::"
+	}
+	return net.JoinHostPort(host, u.Port())
+}
+
+// loopback reports whether addr's host reaches this machine only: a
+// loopback IP, "localhost", or a name all of whose addresses are loopback.
+// A name that does not resolve (within a second) counts as not loopback.
+func loopback(ctx context.Context, addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil || len(ips) == 0 {
+		return false
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }

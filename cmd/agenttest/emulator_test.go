@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // emulatorVars are the lines `agenttest emulator` prints, in order.
@@ -124,5 +127,148 @@ func TestEmulatorUsersFile(t *testing.T) {
 	}
 	if _, code := p.stop(t, syscall.SIGINT); code != 0 {
 		t.Errorf("exit status after SIGINT = %d", code)
+	}
+}
+
+// waitStderr polls (bounded by lineWait) until the process's stderr holds
+// want, and returns it.
+func (p *process) waitStderr(t *testing.T, want string) string {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(lineWait)
+	for {
+		if s := p.stderr.String(); strings.Contains(s, want) {
+			return s
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("stderr lacks %q after %s: %q", want, lineWait, p.stderr.String())
+		}
+	}
+}
+
+// TestEmulatorPrintsTheAddressItBound: by default both APIs bind
+// loopback and stderr says so without a warning; --listen :0 binds every
+// interface, which stderr names ([::]:PORT, the port of CLERK_API_URL)
+// and warns about, while the URLs still name 127.0.0.1, where local
+// clients reach it.
+func TestEmulatorPrintsTheAddressItBound(t *testing.T) {
+	port := regexp.MustCompile(`:(\d+)$`)
+	t.Run("default", func(t *testing.T) {
+		p := startProcess(t, "emulator", "--users", "none")
+		env := envLines(t, p.readLines(t, len(emulatorVars)))
+		stderr := p.waitStderr(t, "Frontend API to ")
+		want := fmt.Sprintf("agenttest emulator: Backend API bound to 127.0.0.1:%s, Frontend API to 127.0.0.1:%s\n",
+			port.FindStringSubmatch(env["CLERK_API_URL"])[1], port.FindStringSubmatch(env["CLERK_FRONTEND_API_URL"])[1])
+		if _, code := p.stop(t, syscall.SIGINT); code != 0 {
+			t.Errorf("exit status %d", code)
+		}
+		if stderr != want {
+			t.Errorf("stderr %q, want %q", stderr, want)
+		}
+	})
+	t.Run("every interface", func(t *testing.T) {
+		p := startProcess(t, "emulator", "--users", "none", "--listen", ":0")
+		env := envLines(t, p.readLines(t, len(emulatorVars)))
+		stderr := p.waitStderr(t, "warning")
+		if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(env["CLERK_API_URL"]) {
+			t.Errorf("CLERK_API_URL=%q, want http://127.0.0.1:PORT, where local clients reach it", env["CLERK_API_URL"])
+		}
+		bport := port.FindStringSubmatch(env["CLERK_API_URL"])[1]
+		if want := "Backend API bound to [::]:" + bport + ","; !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+		if want := "agenttest emulator: warning: the Backend API is bound to [::]:" + bport + ", not loopback:"; !strings.Contains(stderr, want) || !strings.Contains(stderr, "--listen 127.0.0.1:0") {
+			t.Errorf("stderr %q lacks the warning %q with the fix", stderr, want)
+		}
+		if strings.Count(stderr, "warning") != 1 {
+			t.Errorf("stderr %q: want one warning (the Frontend API stays on the advertised loopback host)", stderr)
+		}
+		// It really answers on the address the URL names.
+		resp, err := http.Get(env["CLERK_FRONTEND_API_URL"] + "/.well-known/jwks.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("JWKS: %d", resp.StatusCode)
+		}
+		if _, code := p.stop(t, syscall.SIGINT); code != 0 {
+			t.Errorf("exit status %d", code)
+		}
+	})
+}
+
+func TestEmulatorRefusesKeysOfTheWrongShape(t *testing.T) {
+	for key, want := range map[string]string{
+		"sk_test_":                  "the secret key is only the prefix sk_test_",
+		"sk_test_x":                 "the secret key has 1 characters after sk_test_; a Clerk secret key has 16 to 128",
+		"sk_test_S3CR3T S3CR3T1234": "the secret key has a character no Clerk secret key has",
+		"pk_test_S3CR3TS3CR3T1234":  `does not start with "sk_test_" or "sk_live_"`,
+	} {
+		code, stdout, stderr := runCLI(t, "emulator", "--secret-key", key)
+		first, _, _ := strings.Cut(stderr, "\n")
+		if code != 2 || stdout != "" || !strings.HasPrefix(first, "agenttest emulator: --secret-key: ") || !strings.Contains(first, want) {
+			t.Errorf("--secret-key of %d bytes: exit %d, stdout %q, first stderr line %q; want 2 and %q", len(key), code, stdout, first, want)
+		}
+		if strings.Contains(stderr, "S3CR3T") {
+			t.Errorf("--secret-key of %d bytes: stderr shows the key: %q", len(key), first)
+		}
+	}
+	key := "sk_test_" + strings.Repeat("k3y", 12)
+	p := startProcess(t, "emulator", "--users", "none", "--secret-key", key)
+	if env := envLines(t, p.readLines(t, len(emulatorVars))); env["CLERK_SECRET_KEY"] != key {
+		t.Errorf("a key of the right shape is not the instance's")
+	}
+	if _, code := p.stop(t, syscall.SIGINT); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+}
+
+func TestBoundAddr(t *testing.T) {
+	for _, c := range [][3]string{
+		{"127.0.0.1:0", "http://127.0.0.1:4100", "127.0.0.1:4100"},
+		{":0", "http://127.0.0.1:4100", "[::]:4100"},
+		{"0.0.0.0:0", "http://127.0.0.1:4100", "0.0.0.0:4100"},
+		{"[::]:4100", "http://127.0.0.1:4100", "[::]:4100"},
+		{"localhost:0", "http://localhost:4100", "localhost:4100"},
+		{"", "http://127.0.0.1:4101", "127.0.0.1:4101"},
+	} {
+		if got := boundAddr(c[0], c[1]); got != c[2] {
+			t.Errorf("boundAddr(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+	for addr, want := range map[string]bool{
+		"127.0.0.1:1": true, "[::1]:1": true, "localhost:1": true, "app.localhost:1": true,
+		"[::]:1": false, "0.0.0.0:1": false, "192.0.2.1:1": false, "no-such-host.invalid:1": false, "junk": false,
+	} {
+		if got := loopback(t.Context(), addr); got != want {
+			t.Errorf("loopback(%q) = %t, want %t", addr, got, want)
+		}
+	}
+}
+
+// Values from the command line show in messages on one line, quoted and
+// cut.
+func TestEmulatorQuotesAndCutsArguments(t *testing.T) {
+	long := strings.Repeat("é", 50_000)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--listen", "127.0.0.1:0\nINJECTED"}, 2, `agenttest emulator: --listen "127.0.0.1:0\nINJECTED" is not a host:port`},
+		{[]string{"--frontend-listen", long}, 2, `agenttest emulator: --frontend-listen "` + strings.Repeat("é", 80) + `"… (100000 bytes) is not a host:port`},
+		{[]string{"--users", "/nonexistent/users\nINJECTED.json"}, 1, `agenttest emulator: users file "/nonexistent/users\nINJECTED.json": not a file name`},
+		{[]string{"--users", "/nonexistent/" + long}, 1, `agenttest emulator: users file "/nonexistent/` + strings.Repeat("é", 67) + `"… (100013 bytes): not a file name`},
+		{[]string{"--users", "/nonexistent/" + long[:2000]}, 1, `agenttest emulator: users file "/nonexistent/` + strings.Repeat("é", 67) + `"… (2013 bytes) not found`},
+	} {
+		code, stdout, stderr := runCLI(t, append([]string{"emulator"}, c.args...)...)
+		first, _, _ := strings.Cut(stderr, "\n")
+		if code != c.code || stdout != "" || !strings.HasPrefix(first, c.want) || len(first) > 600 {
+			t.Errorf("emulator %.60q: exit %d, first stderr line %.300q; want %d and a line starting %.300q", c.args, code, first, c.code, c.want)
+		}
 	}
 }
