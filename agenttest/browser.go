@@ -97,10 +97,11 @@ func (s browserSettings) launchOptions() playwright.BrowserTypeLaunchOptions {
 // [LaunchBrowser] and closes it. Every page it opens gets a
 // BrowserContext of its own. A Browser is safe for concurrent use.
 type Browser struct {
-	suite    *suite
-	pw       *playwright.Playwright
-	browser  playwright.Browser
-	settings browserSettings
+	suite     *suite
+	ownsSuite bool // LaunchBrowser's: Close closes the suite's ledgers
+	pw        *playwright.Playwright
+	browser   playwright.Browser
+	settings  browserSettings
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,7 +119,11 @@ func LaunchBrowser(ctx context.Context) (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return launchBrowser(ctx, newSuite(env))
+	b, err := launchBrowser(ctx, newSuite(env))
+	if b != nil {
+		b.ownsSuite = true
+	}
+	return b, err
 }
 
 // launchBrowser starts a browser whose pages share s.
@@ -179,6 +184,10 @@ func (b *Browser) Close() error {
 		}
 		if err := b.pw.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: %w", err))
+		}
+		if b.ownsSuite {
+			errs = append(errs, b.suite.closeLedgers())
+			b.suite.closeClient()
 		}
 		b.closeErr = errors.Join(errs...)
 	})

@@ -26,7 +26,8 @@ const endingChildEnv = "AGENTTEST_ENDING_CHILD"
 
 // A run ended by SIGINT, SIGTERM or its own -timeout (whose panic runs no
 // cleanup) revokes every task and session in flight before it goes, and
-// leaves no browser process behind.
+// leaves no browser process behind. One killed with SIGKILL can do
+// nothing; its ledger lets the next run sweep what it left.
 func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc and sends signals")
@@ -34,7 +35,7 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 	if os.Getenv(endingChildEnv) != "" {
 		t.Skip("this is the child")
 	}
-	for _, mode := range []string{"SIGINT", "SIGTERM", "timeout"} {
+	for _, mode := range []string{"SIGINT", "SIGTERM", "timeout", "SIGKILL"} {
 		t.Run(mode, func(t *testing.T) {
 			stack := demoapp.RunStackT(t, demoapp.StackOptions{Emulator: clerkemu.Options{RateLimit: clerkemu.RateLimit{Disabled: true}}})
 			args := []string{"-test.run=^TestEndingChild$", "-test.count=1", "-test.v"}
@@ -50,7 +51,10 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 			for name, value := range stack.Env() {
 				cmd.Env = append(cmd.Env, name+"="+value)
 			}
-			cmd.Env = append(cmd.Env, endingChildEnv+"="+mode, "AGENTTEST_ARTIFACTS_DIR="+t.TempDir())
+			ledgers := t.TempDir()
+			cmd.Env = append(cmd.Env, "AGENTTEST_ARTIFACTS_DIR="+t.TempDir(), "AGENTTEST_LEDGER_DIR="+ledgers)
+			base := cmd.Env
+			cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], endingChildEnv+"="+mode)
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
 			cmd.Stderr = cmd.Stdout
@@ -92,6 +96,8 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 				require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 			case "SIGTERM":
 				require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+			case "SIGKILL":
+				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 			}
 			err = cmd.Wait()
 			transcript := strings.Join(<-lines, "\n")
@@ -102,6 +108,16 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 			case "timeout":
 				assert.Contains(t, transcript, "panic: test timed out", "the binary's own timeout ended it")
 				assert.Contains(t, transcript, "-timeout 20s is about to pass")
+			case "SIGKILL":
+				require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "%v", ws)
+				assert.NotEmpty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "nothing can run on SIGKILL")
+				// The next run of the binary sweeps what the killed one left,
+				// before its first test.
+				next := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
+				next.Env = base
+				out, err := next.CombinedOutput()
+				require.NoError(t, err, "%s", out)
+				assert.Contains(t, string(out), "that killed runs left behind")
 			default:
 				assert.True(t, ws.Signaled(), "the child ends by its signal, as without agenttest: %v\n%s", ws, transcript)
 				assert.Contains(t, transcript, "received ")

@@ -47,7 +47,7 @@ func TestFaultMatrix(t *testing.T) {
 		{"429 storm on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Times: 3, Status: 429, RetryAfter: time.Second}}}, 0, true, ""},
 		{"35 s stall on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, ""},
 		{"JWKS failing in the app", []fault{{clerkemu.RouteJWKS, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepRedirect},
-		{"user lookups failing in the app", []fault{{clerkemu.RouteGetUser, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, true, ""},
+		{"user lookups failing in the app", []fault{{clerkemu.RouteGetUser, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepNavigate},
 		{"Backend API down 5 s", nil, 5 * time.Second, true, ""},
 		{"Backend API down 40 s", nil, 40 * time.Second, false, StepToken},
 	}

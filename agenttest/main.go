@@ -31,6 +31,7 @@ func RunTests(m *testing.M) (code int) {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	r.suite.sweepDeadRuns()
 	stopSignals := r.watchSignals()
 	defer stopSignals()
 	stopWatchdog := r.watchTimeout(binaryTimeout())
@@ -126,5 +127,7 @@ func (r *testRun) end() error {
 	current.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.browser.Close()
+	err := errors.Join(r.browser.Close(), r.suite.closeLedgers())
+	r.suite.closeClient()
+	return err
 }

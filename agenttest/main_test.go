@@ -13,6 +13,21 @@ import (
 // A child process started by TestFixtureProcessesEndWithTheBinary runs
 // only its helper test.
 func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+// testMain keeps the ledgers of the package's tests out of the user's
+// cache directory (children the tests start are given their own).
+func testMain(m *testing.M) int {
+	if os.Getenv("AGENTTEST_LEDGER_DIR") == "" {
+		dir, err := os.MkdirTemp("", "agenttest-ledgers-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		os.Setenv("AGENTTEST_LEDGER_DIR", dir)
+	}
 	code := RunTests(m)
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
@@ -20,5 +35,5 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }

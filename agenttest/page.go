@@ -160,6 +160,8 @@ func (p *Page) Release(ctx context.Context) error {
 	if p.SessionID != "" && !p.opts.keepSession && p.client != nil {
 		if err := revokeSession(ctx, p.client, p.SessionID); err != nil {
 			errs = append(errs, err)
+		} else if p.Task != nil {
+			_ = p.Task.ledger.Closed(p.SessionID)
 		}
 	}
 	if p.untrack != nil {

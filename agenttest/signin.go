@@ -116,7 +116,13 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 		return fail(StepNavigate, fmt.Errorf("open the task URL %s: %w", task.RedactedURL(), err))
 	}
 	if resp != nil && resp.Status() >= 400 {
-		return fail(StepNavigate, fmt.Errorf("the task URL %s answered %d: the task was refused (used, revoked, expired, or its redirect URL's domain is not the instance's)", task.RedactedURL(), resp.Status()))
+		// Which hop answered: Clerk's Frontend API (the task URL refused)
+		// or the app, once Clerk had redirected there.
+		if at := resp.URL(); sameOrigin(at, redirect) {
+			task.markUsed() // the ticket was spent on the way
+			return fail(StepNavigate, fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used): check the app's logs", resp.Status(), redact.URL(at)))
+		}
+		return fail(StepNavigate, fmt.Errorf("Clerk's Frontend API answered %d to the task URL %s: the task was refused (used, revoked, expired, or its redirect URL's domain is not the instance's)", resp.Status(), task.RedactedURL()))
 	}
 
 	err = p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) }, playwright.PageWaitForURLOptions{
@@ -154,6 +160,11 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	p.SessionID = claims.SessionID
 	task.keepSession()
 	p.trackSession()
+	if o.keepSession {
+		_ = task.ledger.Closed(task.ID) // kept on purpose: no sweep revokes it
+	} else {
+		_ = task.ledger.Session(claims.SessionID, task.ID, task.userID)
+	}
 	p.UserID = claims.Subject
 	for _, check := range o.checks {
 		if err := check(p); err != nil {
@@ -235,6 +246,17 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 	lifetime := o.sessionLifetime(ctx) // from the sign-in's deadline, not the step's
 	ctx, cancel := o.stepContext(ctx)
 	defer cancel()
+	// The ledger learns of the task before Clerk does, so a run killed
+	// during the request still leaves a trace for the sweep.
+	user := p.taskUser(t)
+	userID, err := user(ctx)
+	if err != nil {
+		return nil, t.fail(p)(StepConfig, err)
+	}
+	ledger := p.suite.ledger(p.client)
+	if err := ledger.Creating(userID); err != nil {
+		return nil, t.fail(p)(StepCreate, fmt.Errorf("record the task in the ledger: %w", err))
+	}
 	task, err := p.client.Create(ctx, agenttask.CreateParams{
 		UserID:             t.userID,
 		Identifier:         t.identifier,
@@ -244,9 +266,13 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 		SessionMaxDuration: lifetime,
 	})
 	if err != nil {
+		_ = ledger.CreateFailed(userID)
 		return nil, t.fail(p)(StepCreate, err)
 	}
-	owned := &Task{Task: task, client: p.client, user: p.taskUser(t)}
+	owned := &Task{Task: task, client: p.client, user: user, ledger: ledger, userID: userID}
+	if err := ledger.Task(task, userID); err != nil {
+		return nil, errors.Join(t.fail(p)(StepCreate, fmt.Errorf("record the task in the ledger: %w", err)), owned.Release(context.WithoutCancel(ctx)))
+	}
 	if err := trackTask(owned); err != nil {
 		// The run is ending: give the task back at once.
 		return nil, errors.Join(t.fail(p)(StepCreate, err), owned.Release(context.WithoutCancel(ctx)))
@@ -302,6 +328,12 @@ func sameOriginAndPath(raw string, want *url.URL) bool {
 		path = "/"
 	}
 	return u.Scheme == want.Scheme && u.Host == want.Host && path == want.Path
+}
+
+// sameOrigin reports whether raw is on want's scheme and host.
+func sameOrigin(raw string, want *url.URL) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == want.Scheme && u.Host == want.Host
 }
 
 // handshakeParams are the query parameters Clerk's Frontend API adds to

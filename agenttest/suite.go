@@ -30,6 +30,12 @@ type suite struct {
 	// instance's Frontend API, replaced shortly before they expire.
 	tokenMu sync.Mutex
 	tokens  map[*agenttask.Client]*agenttask.TestingToken
+
+	// ledgers record, per client's instance, what the suite creates; see
+	// ledger.go.
+	ledgerMu     sync.Mutex
+	ledgers      map[*agenttask.Client]*agenttask.Ledger
+	ledgerWarned bool
 }
 
 // userKey names an identifier of one instance.

@@ -18,6 +18,10 @@ type Task struct {
 
 	client  *agenttask.Client
 	untrack func() // forgets the task in the run's in-flight set
+	// ledger records the task and what became of it (nil-safe); userID
+	// is whom it signs in.
+	ledger *agenttask.Ledger
+	userID string
 	// user resolves whom the task signs in (a user id given, or the
 	// identifier looked up), to find the session it created.
 	user func(context.Context) (string, error)
@@ -104,6 +108,7 @@ func (t *Task) Release(ctx context.Context) error {
 		_, err := t.client.Revoke(ctx, t.ID)
 		switch {
 		case err == nil:
+			_ = t.ledger.Closed(t.ID)
 			return nil // it was pending: no session was made
 		case !errors.Is(err, agenttask.ErrTaskNotPending):
 			return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
@@ -113,7 +118,11 @@ func (t *Task) Release(ctx context.Context) error {
 	if kept || t.user == nil {
 		return nil
 	}
-	return t.revokeSessions(ctx)
+	if err := t.revokeSessions(ctx); err != nil {
+		return err
+	}
+	_ = t.ledger.Closed(t.ID)
+	return nil
 }
 
 // revokeSessions revokes every active session the task created.
@@ -130,7 +139,9 @@ func (t *Task) revokeSessions(ctx context.Context) error {
 	for _, s := range sessions {
 		if err := revokeSession(ctx, t.client, s.ID); err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		_ = t.ledger.Closed(s.ID)
 	}
 	return errors.Join(errs...)
 }

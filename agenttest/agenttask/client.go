@@ -46,6 +46,7 @@ type Client struct {
 	scrub      func(string) string // removes the secret key from text
 	instance   string              // names the instance's ledgers; see instanceID
 	logger     *slog.Logger
+	http       *http.Client // its transport is the retrying one
 }
 
 // NewClient validates cfg and returns a Client for its instance. The
@@ -95,8 +96,15 @@ func NewClient(cfg Config) (*Client, error) {
 			return strings.ReplaceAll(s, key, redact.Placeholder)
 		},
 		logger: logger,
+		http:   hc,
 	}, nil
 }
+
+// CloseIdleConnections closes the connections the client keeps open
+// between requests (of its own transport, or the one Config.HTTPClient
+// brought, the default transport included), for a caller that is done
+// with it.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // clientBackend wraps clerk-sdk-go's backend only to keep it from being
 // printed: its fields include the secret key.

@@ -138,6 +138,15 @@ func OpenLedger(dir string, cfg Config) (*Ledger, error) {
 	return openLedger(dir, cfg, time.Now)
 }
 
+// OpenLedger is [OpenLedger] for the client's instance, for code that
+// holds a Client rather than its Config.
+func (c *Client) OpenLedger(dir string) (*Ledger, error) {
+	if dir == "" {
+		return nil, errors.New("agenttest: open ledger: the directory is empty: pass LedgerDir's")
+	}
+	return openLedgerIn(filepath.Join(dir, c.instance), time.Now)
+}
+
 // openLedger is OpenLedger with the clock given.
 func openLedger(dir string, cfg Config, now func() time.Time) (*Ledger, error) {
 	if dir == "" {
@@ -147,6 +156,11 @@ func openLedger(dir string, cfg Config, now func() time.Time) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agenttest: open ledger: %w", err)
 	}
+	return openLedgerIn(idir, now)
+}
+
+// openLedgerIn creates the ledger in the instance directory idir.
+func openLedgerIn(idir string, now func() time.Time) (*Ledger, error) {
 	if err := os.MkdirAll(idir, 0o700); err != nil {
 		return nil, fmt.Errorf("agenttest: open ledger: %w", err)
 	}

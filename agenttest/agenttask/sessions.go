@@ -66,21 +66,15 @@ func SessionActor(s *clerk.Session) *Actor {
 // of a task whose ticket was spent when the sign-in failed before the
 // session was known.
 func (c *Client) TaskSessions(ctx context.Context, userID, taskID string) ([]*clerk.Session, error) {
-	op, err := idOp("list sessions of user", "user", userID)
-	if err != nil {
+	if _, err := idOp("list sessions of agent task", "task", taskID); err != nil {
 		return nil, err
 	}
-	if _, err := idOp(op, "task", taskID); err != nil {
-		return nil, err
-	}
-	ctx, rec := withCallRecord(ctx)
-	active := "active"
-	list, err := (&session.Client{Backend: c.Backend}).List(ctx, &session.ListParams{UserID: &userID, Status: &active})
+	all, err := c.activeSessions(ctx, userID)
 	if err != nil {
-		return nil, c.callError(op, rec, err)
+		return nil, err
 	}
 	var out []*clerk.Session
-	for _, s := range list.Sessions {
+	for _, s := range all {
 		if a := SessionActor(s); a != nil && a.TaskID == taskID {
 			out = append(out, s)
 		}

@@ -1,0 +1,90 @@
+package agenttest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+)
+
+// sweepTimeout bounds the sweep of dead runs' ledgers before the first
+// test.
+const sweepTimeout = 30 * time.Second
+
+// ledger returns the suite's ledger for c's instance, opened on first
+// use: the crash-safe record of the tasks and sessions this run creates,
+// which a later run or `agenttest sweep` revokes if this one is killed.
+// It is nil (every record a no-op) when the ledger cannot be opened; the
+// reason is printed once.
+func (s *suite) ledger(c *agenttask.Client) *agenttask.Ledger {
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if l, ok := s.ledgers[c]; ok {
+		return l
+	}
+	if s.ledgers == nil {
+		s.ledgers = map[*agenttask.Client]*agenttask.Ledger{}
+	}
+	dir, err := agenttask.LedgerDir(s.env)
+	var l *agenttask.Ledger
+	if err == nil {
+		l, err = c.OpenLedger(dir)
+	}
+	if err != nil && !s.ledgerWarned {
+		s.ledgerWarned = true
+		fmt.Fprintf(os.Stderr, "agenttest: no ledger, so a killed run's tasks and sessions cannot be swept later: %v (set %s to a writable directory)\n", err, agenttask.VarLedgerDir)
+	}
+	s.ledgers[c] = l
+	return l
+}
+
+// closeLedgers closes every ledger of the suite: each file is removed
+// when everything in it was revoked, kept for a sweep otherwise.
+func (s *suite) closeLedgers() error {
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	var errs []error
+	for _, l := range s.ledgers {
+		if err := l.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.ledgers = nil
+	return errors.Join(errs...)
+}
+
+// closeClient releases the default client's idle connections, if it
+// was built: the run (or the browser of a plain program) is done with
+// it.
+func (s *suite) closeClient() {
+	if c, err := s.defaultClient(); err == nil {
+		c.CloseIdleConnections()
+	}
+}
+
+// sweepDeadRuns revokes what earlier runs of this instance (the default
+// client's) left behind when they were killed, before the first test.
+// Live runs' ledgers are left alone. Without a configured client there
+// is nothing to sweep.
+func (s *suite) sweepDeadRuns() {
+	c, err := s.defaultClient()
+	if err != nil {
+		return
+	}
+	dir, err := agenttask.LedgerDir(s.env)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout)
+	defer cancel()
+	report, err := agenttask.Sweep(ctx, c, dir, agenttask.SweepOptions{})
+	if report.TasksRevoked+report.SessionsRevoked > 0 {
+		fmt.Fprintf(os.Stderr, "agenttest: revoked %d task(s) and %d session(s) that killed runs left behind\n", report.TasksRevoked, report.SessionsRevoked)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "agenttest: sweeping what killed runs left behind: %v (run `agenttest sweep` to retry)\n", err)
+	}
+}
