@@ -9,7 +9,7 @@ FUZZTIME ?= 5m
 TEST_TIMEOUT ?= 20m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test e2e bench bench-ratio fuzz soak
+.PHONY: help setup lint test e2e bench bench-ratio fuzz soak faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 14
@@ -42,3 +42,6 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 
 soak: setup ## RUNS (50) consecutive e2e runs, then -count=COUNT (30) against a standalone emulator + app; not in CI
 	@GO=$(GO) bash .ci/soak.sh
+
+faults: setup ## the fault matrix: sign-ins under 429 storms, 5xx, resets, 3-35 s stalls, app-side failures, the Backend API down; not in CI
+	AGENTTEST_FAULT_MATRIX=1 $(GO) test -race -count=1 -timeout 30m -run '^TestFaultMatrix$$' -v ./agenttest/
