@@ -31,10 +31,10 @@ func TestValueRedactsCredentialParametersOnly(t *testing.T) {
 	t.Parallel()
 	var s Set
 	for in, want := range map[string]string{
-		"http://f.dev/v1/agents/tasks?ticket=tkt_abc&page=2":                   "http://f.dev/v1/agents/tasks?ticket=REDACTED&page=2",
+		"http://f.dev/v1/agents/tasks?ticket=tkt_abc&page=2":                    "http://f.dev/v1/agents/tasks?ticket=REDACTED&page=2",
 		"http://app/dash?__clerk_handshake=" + testJWT + "&__clerk_db_jwt=dvb1": "http://app/dash?__clerk_handshake=REDACTED&__clerk_db_jwt=REDACTED",
-		"http://f.dev/v1/x?__clerk_testing_token=1713877200-c_ab.cd&_v=1":      "http://f.dev/v1/x?__clerk_testing_token=REDACTED&_v=1",
-		"__client_uat=1795950604; __session=tok.en.x; __client=cli_1":          "__client_uat=1795950604; __session=REDACTED; __client=REDACTED",
+		"http://f.dev/v1/x?__clerk_testing_token=1713877200-c_ab.cd&_v=1":       "http://f.dev/v1/x?__clerk_testing_token=REDACTED&_v=1",
+		"__client_uat=1795950604; __session=tok.en.x; __client=cli_1":           "__client_uat=1795950604; __session=REDACTED; __client=REDACTED",
 		"__session_AbCd1234=abc; Path=/; HttpOnly":                              "__session_AbCd1234=REDACTED; Path=/; HttpOnly",
 		"Bearer in header: Authorization: Bearer sk_test_abc":                   "Bearer in header: Authorization: Bearer REDACTED",
 		"navigating to \"http://f.dev/t?ticket=tkt_1\", waiting":                "navigating to \"http://f.dev/t?ticket=REDACTED\", waiting",
