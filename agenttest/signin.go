@@ -238,6 +238,7 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 	if err != nil {
 		return nil, t.fail(p)(StepCreate, err)
 	}
+	p.suite.secrets.AddURL(task.URL()) // every artifact of the run hides it
 	return &Task{Task: task, client: p.client, user: p.taskUser(t)}, nil
 }
 
