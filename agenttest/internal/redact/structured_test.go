@@ -157,3 +157,16 @@ func FuzzJSONLinesStayValidAndRedacted(f *testing.F) {
 		}
 	})
 }
+
+func TestTextRedactsClerkCookiesToo(t *testing.T) {
+	t.Parallel()
+	got := Text("Set-Cookie: __client=cli_secret1; __session_AbCd1234=sess2; __client_uat=17")
+	for _, secret := range []string{"cli_secret1", "sess2"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("Text left %q in %q", secret, got)
+		}
+	}
+	if !strings.Contains(got, "__client_uat=17") {
+		t.Errorf("Text redacted the timestamp: %q", got)
+	}
+}
