@@ -542,3 +542,165 @@ func goCommand(t *testing.T) string {
 	}
 	return p
 }
+
+func TestCleanEnvDriverDirRunsNodeWithoutSecrets(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the driver runs as playwright-go starts it on Windows")
+	}
+	t.Parallel()
+	driver := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(driver, "package"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(driver, "package", "cli.js"), []byte("//"), 0o644))
+	envPath, err := exec.LookPath("env")
+	require.NoError(t, err)
+	// /usr/bin/env stands in for Node.js: it prints the environment the
+	// wrapper gives it.
+	dir, remove, err := cleanEnvDriverDir(driver, envPath)
+	require.NoError(t, err)
+	cli, err := os.ReadFile(filepath.Join(dir, "package", "cli.js"))
+	require.NoError(t, err)
+	assert.Equal(t, "//", string(cli), "the driver package is the real one")
+
+	cmd := exec.Command(filepath.Join(dir, "node"))
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "KEEP_ME=1", "PLAYWRIGHT_BROWSERS_PATH=0", "CLERK_PUBLISHABLE_KEY=pk_test_x",
+		"CLERK_SECRET_KEY=sk_test_x", "CLERK_TESTING_TOKEN=t", "GITHUB_TOKEN=g", "aws_secret_access_key=a",
+		"DB_PASSWORD=p", "OPENAI_API_KEY=o",
+	}
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	var names []string
+	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		name, _, _ := strings.Cut(line, "=")
+		names = append(names, name)
+	}
+	assert.Subset(t, names, []string{"PATH", "KEEP_ME", "PLAYWRIGHT_BROWSERS_PATH"})
+	for _, name := range []string{"CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_TESTING_TOKEN", "GITHUB_TOKEN", "aws_secret_access_key", "DB_PASSWORD", "OPENAI_API_KEY"} {
+		assert.NotContains(t, names, name)
+	}
+
+	// Arguments pass through, quotes and all.
+	out, err = exec.Command(filepath.Join(dir, "node"), "echo", "it's", "$HOME").Output()
+	require.NoError(t, err)
+	assert.Equal(t, "it's $HOME\n", string(out))
+
+	require.NoError(t, remove())
+	assert.NoDirExists(t, dir)
+	assert.DirExists(t, filepath.Join(driver, "package"), "removing the wrapper leaves the driver alone")
+}
+
+func TestCleanEnvDriverDirFailsClosed(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the driver runs as playwright-go starts it on Windows")
+	}
+	t.Parallel()
+	envPath, err := exec.LookPath("env")
+	require.NoError(t, err)
+	dir, remove, err := cleanEnvDriverDir(t.TempDir(), envPath)
+	require.NoError(t, err)
+	defer remove()
+	// Without awk the wrapper cannot list the variables: it must not run
+	// the driver with them.
+	cmd := exec.Command(filepath.Join(dir, "node"))
+	cmd.Env = []string{"PATH=" + t.TempDir(), "CLERK_SECRET_KEY=sk_test_x"}
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.NotContains(t, string(out), "sk_test_x")
+}
+
+func TestRedactTraceEntry(t *testing.T) {
+	t.Parallel()
+	var r redact.Set
+	r.AddURL("http://f.dev/v1/agents/tasks?ticket=tkt_0123456789")
+	png := []byte("\x89PNG\r\n\x1a\nticket=tkt_0123456789")
+	for _, c := range []struct {
+		name, in, want string
+		err            bool
+	}{
+		{"trace.trace", "{\"url\":\"http://f.dev/v1/agents/tasks?ticket=tkt_0123456789\"}\n", "{\"url\":\"http://f.dev/v1/agents/tasks?ticket=REDACTED\"}\n", false},
+		{"trace.network", "{\"a\":\"__session=abc\"}\nnot json tkt_0123456789\n", "{\"a\":\"__session=REDACTED\"}\n", true},
+		{"trace.stacks", `{"files":["/a.go"],"stacks":[[1,[[0,1,2,"x"]]]]}`, `{"files":["/a.go"],"stacks":[[1,[[0,1,2,"x"]]]]}`, false},
+		{"resources/ab.json", `{"jwt":"opaque"}`, `{"jwt":"REDACTED"}`, false},
+		{"resources/ab.json", `not json: tkt_0123456789`, `not json: REDACTED`, false},
+		{"resources/ab.html", `<a href="/x?__clerk_handshake=abc">tkt_0123456789</a>`, `<a href="/x?__clerk_handshake=REDACTED">REDACTED</a>`, false},
+		{"resources/ab.png", string(png), string(png), false},
+		{"resources/ab.bin", "\x00\x01tkt_0123456789", "\x00\x01tkt_0123456789", false},
+	} {
+		got, err := redactTraceEntry(c.name, []byte(c.in), &r)
+		assert.Equal(t, c.err, err != nil, "%s: %v", c.name, err)
+		assert.Equal(t, c.want, string(got), c.name)
+	}
+}
+
+func TestRedactTraceKeepsEveryEntry(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "raw.zip"), filepath.Join(dir, "trace.zip")
+	f, err := os.Create(src)
+	require.NoError(t, err)
+	zw := zip.NewWriter(f)
+	for name, body := range map[string]string{
+		"trace.trace":           "{\"type\":\"before\",\"params\":{\"url\":\"http://f/?ticket=t1\"}}\n",
+		"trace.network":         "{\"type\":\"resource-snapshot\"}\n",
+		"resources/x.jpeg":      "\xff\xd8\xff",
+		"resources/page.html":   "<p>__client=c1</p>",
+		"resources/answer.json": `{"token":"t2"}`,
+	} {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = io.WriteString(w, body)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, f.Close())
+
+	require.NoError(t, redactTrace(src, dst, &redact.Set{}))
+	got := unzipEntries(t, dst)
+	require.Len(t, got, 5)
+	assert.Equal(t, "\xff\xd8\xff", string(got["resources/x.jpeg"]))
+	assert.Equal(t, `{"token":"REDACTED"}`, string(got["resources/answer.json"]))
+	assert.Equal(t, "<p>__client=REDACTED</p>", string(got["resources/page.html"]))
+	assert.Contains(t, string(got["trace.trace"]), "ticket=REDACTED")
+	require.NoError(t, checkTraceParses(dst))
+
+	// A source that is not a zip leaves nothing behind.
+	require.NoError(t, os.WriteFile(src, []byte("not a zip"), 0o644))
+	require.Error(t, redactTrace(src, filepath.Join(dir, "none.zip"), &redact.Set{}))
+	assert.NoFileExists(t, filepath.Join(dir, "none.zip"))
+}
+
+func TestEachPageOfATestGetsItsOwnArtifactsDir(t *testing.T) {
+	t.Parallel()
+	s := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarArtifactsDir: "/arts"}))
+	ft := fixtureNewFakeT(t, "TestTwo/pages")
+	other := fixtureNewFakeT(t, "TestOther")
+	var pages []*Page
+	ft.run(func(tb testing.TB) {
+		for range 3 {
+			p := &Page{suite: s}
+			p.claimArtifactsSlot(tb)
+			pages = append(pages, p)
+		}
+		o := &Page{suite: s}
+		o.claimArtifactsSlot(other)
+		assert.Equal(t, "/arts/TestOther", pageArtifactsDir(other, o), "another test counts its own pages")
+	})
+	assert.Equal(t, "/arts/TestTwo_pages", pageArtifactsDir(ft, pages[0]))
+	assert.Equal(t, "/arts/TestTwo_pages/page-2", pageArtifactsDir(ft, pages[1]))
+	assert.Equal(t, "/arts/TestTwo_pages/page-3", pageArtifactsDir(ft, pages[2]))
+	_, counting := s.pagesOpened.Load(testing.TB(ft))
+	assert.False(t, counting, "the count is dropped when the test ends")
+	assert.Equal(t, "test-results/TestX", pageArtifactsDir(fixtureNewFakeT(t, "TestX"), &Page{}), "a page without a suite")
+}
+
+func TestOpenTaskRefusesWhatItCannotOpen(t *testing.T) {
+	t.Parallel()
+	var p *Page
+	err := p.OpenTask(context.Background(), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "agenttest: open task: no task")
+	task := &Task{Task: &agenttask.Task{ID: "agttsk_1"}}
+	err = (&Page{}).OpenTask(context.Background(), task)
+	require.Error(t, err)
+	assert.Equal(t, "agenttest: open task agttsk_1: the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", err.Error())
+}
