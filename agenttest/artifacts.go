@@ -2,16 +2,22 @@ package agenttest
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"testing"
+	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/playwright-community/playwright-go"
 )
 
@@ -60,9 +66,20 @@ func (c *consoleLog) String() string {
 // SaveArtifacts writes what a person needs to see why a test failed
 // into dir: a screenshot, the Playwright trace (when the page records
 // one, as [SignIn] and [NewPage] do), the page's HTML and its console
-// log. Every task URL, ticket and session token the page knows of is
-// redacted in the text files and inside the trace. It writes what it
-// can and returns the errors of what it could not.
+// log. Nothing in them may sign anyone in: every task URL this run
+// created (by any page or test, see [CreateTask]), every cookie value
+// the page's context holds, and every Clerk credential (ticket,
+// __clerk_handshake, __clerk_db_jwt, __clerk_testing_token, __session,
+// __client, Authorization, session tokens and other JWTs, secret keys)
+// is redacted. The trace is redacted by parsing it: its JSON and JSON
+// lines entries are decoded, their strings rewritten and encoded again,
+// so it still loads in Playwright's trace viewer; its other text entries
+// are scrubbed as text and its images are kept as they are. SaveArtifacts
+// writes what it can and returns the errors of what it could not.
+//
+// A test's pages share its folder: see [WithArtifactsDir] for where it
+// is; the first page the test opened saves into it, the n-th into its
+// subfolder page-n, so two pages of one failing test keep both sets.
 func (p *Page) SaveArtifacts(dir string) error {
 	if p == nil || p.Page == nil {
 		return errors.New("agenttest: save artifacts: the page was not opened")
@@ -80,10 +97,10 @@ func (p *Page) SaveArtifacts(dir string) error {
 	}
 	if html, err := p.Page.Content(); err != nil {
 		errs = append(errs, fmt.Errorf("page html: %w", err))
-	} else if err := os.WriteFile(filepath.Join(dir, artifactHTML), []byte(r(html)), 0o644); err != nil {
+	} else if err := os.WriteFile(filepath.Join(dir, artifactHTML), []byte(r.String(html)), 0o644); err != nil {
 		errs = append(errs, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, artifactConsole), []byte(r(p.console.String())), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, artifactConsole), []byte(r.String(p.console.String())), 0o644); err != nil {
 		errs = append(errs, err)
 	}
 	p.mu.Lock()
@@ -96,14 +113,19 @@ func (p *Page) SaveArtifacts(dir string) error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("agenttest: save artifacts in %s: %s", dir, r(err.Error()))
+		return fmt.Errorf("agenttest: save artifacts in %s: %s", dir, r.String(oneLine(err.Error())))
 	}
 	return nil
 }
 
+// oneLine joins the lines of a message, for an error in one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // saveTrace stops the trace into a temporary file outside the artifacts
 // folder (which CI uploads) and writes its redacted copy to dst.
-func (p *Page) saveTrace(dst string, r func(string) string) error {
+func (p *Page) saveTrace(dst string, r *redact.Set) error {
 	tmp, err := os.CreateTemp("", "agenttest-trace-*.zip")
 	if err != nil {
 		return err
@@ -116,32 +138,95 @@ func (p *Page) saveTrace(dst string, r func(string) string) error {
 	if err := p.BrowserContext.Tracing().Stop(raw); err != nil {
 		return err
 	}
-	return redactZip(raw, dst, r)
+	return redactTrace(raw, dst, r)
 }
 
-// artifactRedactor returns the function every artifact's text goes
-// through: the page's secrets (task URLs, tickets, session tokens),
+// artifactRedactor returns the set every artifact goes through: the
+// page's secrets (its task URLs, the Testing Token, session tokens it
+// read), every task URL of the run (a page may show another test's), and
 // every cookie value the context holds (a sign-in that failed before the
 // cookie step has not learnt its token yet; a real Clerk development
-// instance also sets __clerk_db_jwt and handshake cookies), then what
-// the module's one redaction pipeline removes from any text.
-func (p *Page) artifactRedactor() func(string) string {
+// instance also sets __clerk_db_jwt and handshake cookies). The set then
+// removes what the module's one redaction pipeline removes from any text.
+func (p *Page) artifactRedactor() *redact.Set {
+	r := &redact.Set{}
+	r.AddSet(&p.secrets)
+	if p.suite != nil {
+		r.AddSet(&p.suite.secrets)
+	}
 	if p.BrowserContext != nil {
 		if cookies, err := p.BrowserContext.Cookies(); err == nil {
 			for _, c := range cookies {
-				if len(c.Value) >= 16 {
-					p.secrets.Add(c.Value)
+				if len(c.Value) >= minCookieSecret {
+					r.Add(c.Value)
 				}
 			}
 		}
 	}
-	return p.secrets.String
+	return r
 }
 
-// redactZip copies the zip at src to dst with every secret replaced in
-// every text entry. The trace's network log holds the task URL and the
-// session cookie, so it cannot be kept as Playwright wrote it.
-func redactZip(src, dst string, r func(string) string) (err error) {
+// minCookieSecret is the length from which a cookie value is taken for
+// a credential and redacted wherever it appears; shorter ones (flags,
+// __client_uat's timestamp) would blank unrelated text.
+const minCookieSecret = 16
+
+// traceEntryKind says how a trace entry is redacted.
+type traceEntryKind int
+
+const (
+	traceJSONLines traceEntryKind = iota // *.trace, *.network: a JSON value a line
+	traceJSON                            // *.json, *.stacks: one JSON document
+	traceText                            // other UTF-8 text: HTML, CSS, scripts
+	traceBinary                          // images, fonts: kept as they are
+)
+
+// traceEntryKindOf classifies a trace entry by its name and content.
+func traceEntryKindOf(name string, data []byte) traceEntryKind {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".trace", ".network":
+		return traceJSONLines
+	case ".json", ".stacks":
+		return traceJSON
+	case ".jpeg", ".jpg", ".png", ".webp", ".gif", ".avif", ".ico", ".woff", ".woff2", ".ttf", ".otf":
+		return traceBinary
+	}
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return traceBinary
+	}
+	return traceText
+}
+
+// redactTraceEntry redacts one entry of a trace. A JSON resource that
+// does not parse (an app may serve anything as JSON) is scrubbed as
+// text instead; an event file that does not parse loses the lines that
+// do not, and the error says how many.
+func redactTraceEntry(name string, data []byte, r *redact.Set) ([]byte, error) {
+	switch traceEntryKindOf(name, data) {
+	case traceJSONLines:
+		out, err := r.JSONLines(data)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", name, err)
+		}
+		return out, nil
+	case traceJSON:
+		if out, err := r.JSON(data); err == nil {
+			return out, nil
+		}
+		return []byte(r.String(string(data))), nil
+	case traceText:
+		return []byte(r.String(string(data))), nil
+	default:
+		return data, nil
+	}
+}
+
+// redactTrace copies the Playwright trace at src to dst with every
+// entry redacted (see redactTraceEntry). The trace's network log holds
+// the task URL, the handshake and the session cookie, so it cannot be
+// kept as Playwright wrote it. An entry that could be redacted only in
+// part is still written, and its error returned after the rest.
+func redactTrace(src, dst string, r *redact.Set) (err error) {
 	zr, err := zip.OpenReader(src)
 	if err != nil {
 		return err
@@ -160,6 +245,7 @@ func redactZip(src, dst string, r func(string) string) (err error) {
 		}
 	}()
 	zw := zip.NewWriter(f)
+	var partial []error
 	for _, entry := range zr.File {
 		rc, err := entry.Open()
 		if err != nil {
@@ -170,32 +256,61 @@ func redactZip(src, dst string, r func(string) string) (err error) {
 		if err != nil {
 			return err
 		}
+		data, err = redactTraceEntry(entry.Name, data, r)
+		if err != nil {
+			partial = append(partial, err)
+		}
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: entry.Name, Method: zip.Deflate, Modified: entry.Modified})
 		if err != nil {
 			return err
-		}
-		if !isImage(entry.Name) {
-			data = []byte(r(string(data)))
 		}
 		if _, err := w.Write(data); err != nil {
 			return err
 		}
 	}
-	return zw.Close()
-}
-
-// isImage reports whether a trace entry is a screenshot, which holds no
-// text to redact and must not be edited byte-wise.
-func isImage(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".jpeg", ".jpg", ".png", ".webp":
-		return true
+	if err := zw.Close(); err != nil {
+		return err
 	}
-	return false
+	if len(partial) > 0 {
+		// The trace is written; say what it lost without failing the copy.
+		return errors.Join(partial...)
+	}
+	return nil
 }
 
 // unsafePathChars are replaced in a test's name to make a folder name.
 var unsafePathChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// pageArtifactsDir is where a failed test's page saves its artifacts:
+// the test's folder (see artifactsDirFor) for the first page the test
+// opened, its subfolder page-n for the n-th.
+func pageArtifactsDir(tb testing.TB, p *Page) string {
+	var env agenttask.Env
+	if p.suite != nil {
+		env = p.suite.env
+	}
+	dir := artifactsDirFor(tb.Name(), p.opts.artifactsDir, artifactsFlagSet(), tb.ArtifactDir, env)
+	if p.artifactsSlot > 1 {
+		dir = filepath.Join(dir, fmt.Sprintf("page-%d", p.artifactsSlot))
+	}
+	return dir
+}
+
+// claimArtifactsSlot numbers p among the pages tb opened (1, 2, …), so
+// that their artifacts go to folders of their own. The count lives in
+// the run's suite until the test ends.
+func (p *Page) claimArtifactsSlot(tb testing.TB) {
+	if p == nil || p.suite == nil {
+		p.artifactsSlot = 1
+		return
+	}
+	n, loaded := p.suite.pagesOpened.LoadOrStore(tb, new(atomic.Int32))
+	if !loaded {
+		// Registered before the page's own cleanup, so it runs after it.
+		tb.Cleanup(func() { p.suite.pagesOpened.Delete(tb) })
+	}
+	p.artifactsSlot = int(n.(*atomic.Int32).Add(1))
+}
 
 // artifactsDirFor picks where a failed test's artifacts go: the option,
 // then t.ArtifactDir() under `go test -artifacts`, then

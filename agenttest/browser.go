@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,6 +104,9 @@ type Browser struct {
 	pw        *playwright.Playwright
 	browser   playwright.Browser
 	settings  browserSettings
+	// removeDriverDir removes the driver directory that strips secrets
+	// from the driver's environment (see cleanEnvDriverDir).
+	removeDriverDir func() error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -146,9 +151,13 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	pw, err := playwright.Run(&playwright.RunOptions{DriverDirectory: driverDir, Stdout: os.Stderr, Stderr: os.Stderr})
+	cleanDir, removeCleanDir, err := cleanEnvDriverDir(driverDir, prov.NodePath)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: start the playwright driver: %w (run `go run github.com/agenttest/agenttest/cmd/agenttest install`)", err)
+		return nil, err
+	}
+	pw, err := playwright.Run(&playwright.RunOptions{DriverDirectory: cleanDir, Stdout: os.Stderr, Stderr: os.Stderr})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("agenttest: start the playwright driver: %w (run `go run github.com/agenttest/agenttest/cmd/agenttest install`)", err), removeCleanDir())
 	}
 	var bt playwright.BrowserType
 	switch settings.kind {
@@ -166,9 +175,9 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		if where == "" {
 			where = "Playwright's own " + settings.kind
 		}
-		return nil, errors.Join(fmt.Errorf("agenttest: launch %s (%s): %w; check it starts with `%s --headless --version`, or set %s", settings.kind, where, err, where, agenttask.VarBrowserPath), stopErr)
+		return nil, errors.Join(fmt.Errorf("agenttest: launch %s (%s): %w; check it starts with `%s --headless --version`, or set %s", settings.kind, where, err, where, agenttask.VarBrowserPath), stopErr, removeCleanDir())
 	}
-	return &Browser{suite: s, pw: pw, browser: browser, settings: settings}, nil
+	return &Browser{suite: s, pw: pw, browser: browser, settings: settings, removeDriverDir: removeCleanDir}, nil
 }
 
 // Close closes the browser and stops the driver, waiting for both. It
@@ -189,7 +198,66 @@ func (b *Browser) Close() error {
 			errs = append(errs, b.suite.closeLedgers())
 			b.suite.closeClient()
 		}
+		if b.removeDriverDir != nil {
+			errs = append(errs, b.removeDriverDir())
+		}
 		b.closeErr = errors.Join(errs...)
 	})
 	return b.closeErr
+}
+
+// secretVarPattern is the awk regular expression (matched against the
+// upper-cased name) of the variables the driver and the browser do not
+// get: Clerk's own (CLERK_SECRET_KEY, CLERK_TESTING_TOKEN and the rest:
+// the browser needs none of them) and any that looks like a credential.
+const secretVarPattern = `^CLERK_|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE_KEY`
+
+// cleanEnvDriverDir returns a driver directory whose Node.js runs the
+// driver without the secret variables of the environment, and the
+// function that removes it. playwright-go starts the driver
+// (<dir>/node <dir>/package/cli.js run-driver) with the whole process
+// environment and has no option to change it, and the driver passes its
+// own environment to the browser; so the directory holds a node script
+// that unsets every variable matching secretVarPattern (in the
+// environment it is given, when it starts) and then runs the real
+// Node.js, next to a link to the real driver package. The script fails
+// rather than run the driver when it cannot list the variables.
+//
+// Limits: on Windows the driver runs as playwright-go starts it; and
+// when PLAYWRIGHT_NODEJS_PATH is set in the process environment,
+// playwright-go runs that Node.js directly and the script is not used.
+func cleanEnvDriverDir(driverDir, nodePath string) (string, func() error, error) {
+	if runtime.GOOS == "windows" {
+		return driverDir, func() error { return nil }, nil
+	}
+	if nodePath == "" {
+		nodePath = filepath.Join(driverDir, "node")
+	}
+	tmp, err := os.MkdirTemp("", "agenttest-driver-*")
+	if err != nil {
+		return "", nil, fmt.Errorf("agenttest: prepare the driver's environment: %w", err)
+	}
+	remove := func() error {
+		if err := os.RemoveAll(tmp); err != nil {
+			return fmt.Errorf("agenttest: remove the driver's directory: %w", err)
+		}
+		return nil
+	}
+	script := "#!/bin/sh\n" +
+		"# agenttest: runs the Playwright driver without secret variables.\n" +
+		"set -f\n" +
+		"unset_args=$(awk 'BEGIN { for (k in ENVIRON) if (toupper(k) ~ /" + secretVarPattern + "/) printf \"-u %s \", k }') || exit 126\n" +
+		"exec env $unset_args " + shellQuote(nodePath) + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(tmp, "node"), []byte(script), 0o700); err != nil {
+		return "", nil, errors.Join(fmt.Errorf("agenttest: prepare the driver's environment: %w", err), remove())
+	}
+	if err := os.Symlink(filepath.Join(driverDir, "package"), filepath.Join(tmp, "package")); err != nil {
+		return "", nil, errors.Join(fmt.Errorf("agenttest: prepare the driver's environment: %w", err), remove())
+	}
+	return tmp, remove, nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -46,6 +46,7 @@ func SignIn(tb testing.TB, opts ...Option) *Page {
 func NewPage(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
 	p, err := Open(tb.Context(), opts...)
+	p.claimArtifactsSlot(tb)
 	tb.Cleanup(func() { cleanupPage(tb, p) })
 	if err != nil {
 		tb.Fatal(err)
@@ -95,7 +96,7 @@ func cleanupPage(tb testing.TB, p *Page) {
 	ctx, cancel := cleanupContext(tb)
 	defer cancel()
 	if tb.Failed() && p.Page != nil {
-		dir := artifactsDirFor(tb.Name(), p.opts.artifactsDir, artifactsFlagSet(), tb.ArtifactDir, p.suite.env)
+		dir := pageArtifactsDir(tb, p)
 		if err := p.SaveArtifacts(dir); err != nil {
 			tb.Error(err)
 		}

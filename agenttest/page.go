@@ -38,6 +38,9 @@ type Page struct {
 	opts    options
 	console consoleLog
 	secrets redact.Set // what no error or artifact of the page may show
+	// artifactsSlot is the page's number among its test's pages (1 for
+	// the first), naming its artifacts folder; 0 outside NewPage.
+	artifactsSlot int
 
 	untrack func() // forgets the session in the run's in-flight set
 

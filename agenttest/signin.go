@@ -194,11 +194,21 @@ func (t target) who() string {
 // errors.As.
 func (t target) fail(p *Page) func(Step, error) error {
 	return func(step Step, err error) error {
-		if msg := p.secrets.String(err.Error()); msg != err.Error() {
+		if msg := p.redactError(err.Error()); msg != err.Error() {
 			err = errors.New(msg)
 		}
 		return &SignInError{Step: step, User: t.who(), Err: err}
 	}
+}
+
+// redactError scrubs an error's text of the page's secrets and of every
+// task URL and Testing Token of the run.
+func (p *Page) redactError(msg string) string {
+	msg = p.secrets.Known(msg)
+	if p.suite != nil {
+		msg = p.suite.secrets.Known(msg)
+	}
+	return redact.Text(msg)
 }
 
 // resolveTarget loads the client and settles the user and the redirect
@@ -269,6 +279,7 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 		_ = ledger.CreateFailed(userID)
 		return nil, t.fail(p)(StepCreate, err)
 	}
+	p.suite.secrets.AddURL(task.URL()) // every artifact of the run hides it
 	owned := &Task{Task: task, client: p.client, user: user, ledger: ledger, userID: userID}
 	if err := ledger.Task(task, userID); err != nil {
 		return nil, errors.Join(t.fail(p)(StepCreate, fmt.Errorf("record the task in the ledger: %w", err)), owned.Release(context.WithoutCancel(ctx)))

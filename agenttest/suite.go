@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 )
 
 // suite is what the pages of one run share besides the browser: the
@@ -36,6 +37,12 @@ type suite struct {
 	ledgerMu     sync.Mutex
 	ledgers      map[*agenttask.Client]*agenttask.Ledger
 	ledgerWarned bool
+	// secrets are the task URLs and Testing Tokens of every page and
+	// test of the run: no artifact of any page may show them.
+	secrets redact.Set
+	// pagesOpened counts each running test's pages, so that their
+	// artifacts get folders of their own (see claimArtifactsSlot).
+	pagesOpened sync.Map // testing.TB -> *atomic.Int32
 }
 
 // userKey names an identifier of one instance.

@@ -27,6 +27,7 @@ const testingTokenMargin = 2 * time.Minute
 // client and suite and again shortly before it expires.
 func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agenttask.TestingToken, error) {
 	if v, ok := s.env.Lookup(agenttask.VarTestingToken); ok && strings.TrimSpace(v) != "" {
+		s.secrets.Add(strings.TrimSpace(v))
 		return agenttask.NewTestingToken(strings.TrimSpace(v), time.Time{}), nil
 	}
 	s.tokenMu.Lock()
@@ -42,6 +43,7 @@ func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agentta
 		s.tokens = map[*agenttask.Client]*agenttask.TestingToken{}
 	}
 	s.tokens[c] = t
+	s.secrets.Add(t.Value())
 	return t, nil
 }
 

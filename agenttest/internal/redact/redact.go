@@ -101,7 +101,8 @@ var redactNameValueRE = regexp.MustCompile(`("name"\s*:\s*"(?i:ticket|token|__se
 // Text scrubs free text that did not come from us (a proxy's error
 // page, a transport error) before it goes into an error or a log: it
 // removes each of the given secrets, anything shaped like a secret key,
-// credential-looking parameters, and passes URLs through URL.
+// credential-looking parameters (Clerk's cookies and parameters among
+// them, see [IsCredentialName]), and passes URLs through URL.
 func Text(s string, secrets ...string) string {
 	for _, secret := range secrets {
 		if secret != "" {
@@ -112,7 +113,10 @@ func Text(s string, secrets ...string) string {
 	s = redactJWTRE.ReplaceAllString(s, Placeholder)
 	s = redactNameValueRE.ReplaceAllString(s, "${1}"+Placeholder+"${2}")
 	s = redactURLRE.ReplaceAllStringFunc(s, URL)
-	return redactParamRE.ReplaceAllString(s, "${1}${2}"+Placeholder)
+	s = redactParamRE.ReplaceAllString(s, "${1}${2}"+Placeholder)
+	// Clerk's own names too (__client, __session_<suffix>, percent-encoded
+	// separators), as in structured values.
+	return credentialParamRE.ReplaceAllString(s, "${1}${2}${3}"+Placeholder)
 }
 
 // SecretKey shows which kind of key a configuration holds, never

@@ -61,6 +61,21 @@ func (s *Set) AddURL(raw string) {
 	}
 }
 
+// AddSet registers every secret of other, with its replacement, so a
+// redaction can cover what several owners know (a page's secrets and
+// every task of the run).
+func (s *Set) AddSet(other *Set) {
+	if other == nil || other == s {
+		return
+	}
+	other.mu.Lock()
+	pairs := slices.Clone(other.pairs)
+	other.mu.Unlock()
+	for _, p := range pairs {
+		s.add(p.secret, p.replacement)
+	}
+}
+
 func (s *Set) add(secret, replacement string) {
 	if secret == "" {
 		return
