@@ -83,6 +83,7 @@ func TestFaultMatrix(t *testing.T) {
 				assert.NotContains(t, err.Error(), "\n", "one line")
 			}
 			assert.NoError(t, releaseErr, "cleanup")
+			client.CloseIdleConnections()
 			proxy.up()
 			assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending), "tasks left pending")
 			assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "sessions left active")
@@ -95,6 +96,7 @@ func TestFaultMatrix(t *testing.T) {
 type faultProxy struct {
 	target string
 	mu     sync.Mutex
+	conns  map[net.Conn]struct{} // open, to close at the end
 	ln     net.Listener
 	at     string
 	timer  *time.Timer
@@ -116,6 +118,9 @@ func newFaultProxy(t *testing.T, target string) *faultProxy {
 			p.ln.Close()
 		}
 		p.ln = nil
+		for c := range p.conns {
+			c.Close() // idle keep-alive connections would block forever
+		}
 		p.mu.Unlock()
 		p.wg.Wait()
 	})
@@ -133,29 +138,51 @@ func (p *faultProxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
+			p.track(c, true)
 			p.wg.Go(func() {
+				defer p.track(c, false)
 				defer c.Close()
 				u, err := net.Dial("tcp", p.target)
 				if err != nil {
 					return
 				}
+				p.track(u, true)
+				defer p.track(u, false)
 				defer u.Close()
-				done := make(chan struct{}, 2)
-				go func() { _, _ = io.Copy(u, c); done <- struct{}{} }()
-				go func() { _, _ = io.Copy(c, u); done <- struct{}{} }()
-				<-done
+				var copies sync.WaitGroup
+				copies.Go(func() { _, _ = io.Copy(u, c); u.Close(); c.Close() })
+				copies.Go(func() { _, _ = io.Copy(c, u); u.Close(); c.Close() })
+				copies.Wait()
 			})
 		}
 	})
 }
 
-// down closes the listener (connections are refused) for d.
+// track adds or removes an open connection.
+func (p *faultProxy) track(c net.Conn, open bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns == nil {
+		p.conns = map[net.Conn]struct{}{}
+	}
+	if open {
+		p.conns[c] = struct{}{}
+	} else {
+		delete(p.conns, c)
+	}
+}
+
+// down closes the listener and every open connection (new ones are
+// refused) for d.
 func (p *faultProxy) down(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ln != nil {
 		p.ln.Close()
 		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
 	}
 	p.timer = time.AfterFunc(d, p.up)
 }
