@@ -30,6 +30,9 @@ func SignIn(tb testing.TB, opts ...Option) *Page {
 	if p.Task != nil {
 		// Recorded on failure too: the id is what Clerk's logs know it by.
 		tb.Attr("agenttest.task_id", p.Task.ID)
+		if p.Task.Warning != "" {
+			tb.Log("agenttest: " + p.Task.Warning)
+		}
 	}
 	if err != nil {
 		tb.Fatal(err)
@@ -75,6 +78,9 @@ func NewTask(tb testing.TB, opts ...Option) *Task {
 		tb.Fatal(err)
 	}
 	tb.Attr("agenttest.task_id", task.ID)
+	if task.Warning != "" {
+		tb.Log("agenttest: " + task.Warning)
+	}
 	return task
 }
 

@@ -122,7 +122,7 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 			task.markUsed() // the ticket was spent on the way
 			return fail(StepNavigate, fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used): check the app's logs", resp.Status(), redact.URL(at)))
 		}
-		return fail(StepNavigate, fmt.Errorf("Clerk's Frontend API answered %d to the task URL %s: the task was refused (used, revoked, expired, or its redirect URL's domain is not the instance's)", resp.Status(), task.RedactedURL()))
+		return fail(StepNavigate, fmt.Errorf("the task URL %s was refused by Clerk's Frontend API with %d (the task is used, revoked, expired, or its redirect URL's domain is not the instance's)", task.RedactedURL(), resp.Status()))
 	}
 
 	err = p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) }, playwright.PageWaitForURLOptions{

@@ -123,7 +123,7 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 		{"unknown identifier", []Option{AsIdentifier("nobody@example.com")}, StepConfig, "nobody@example.com"},
 		{"no user", nil, StepConfig, "AGENTTEST_USER_ID"},
 		{"zero timeout", []Option{AsUser(fixtureAda), WithTimeout(0)}, StepConfig, "WithTimeout(0s): give a positive duration"},
-		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "answered 422"},
+		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "refused by Clerk's Frontend API with 422"},
 		{"app without Clerk middleware", []Option{AsUser(fixtureAda), RedirectTo(noMiddleware.URL + "/dashboard"), WithTimeout(2 * time.Second)}, StepRedirect, "did not resolve Clerk's handshake"},
 		{"custom check", []Option{AsUser(fixtureAda), WithCheck(func(p *Page) error {
 			return fixtureExpect().Locator(p.Locator("header")).ToContainText("Goodbye", fixtureShortWait())
