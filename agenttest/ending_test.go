@@ -20,9 +20,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// endingChildEnv makes the test binary run TestEndingChild: it signs two
-// pages in and holds a pending task, says so, then waits to be ended.
+// endingChildEnv makes the test binary run TestEndingChild; its value is
+// the phase the child is ended in: "signed-in" (two pages signed in and a
+// pending task) or "navigate" (a pending task, and a sign-in whose visit
+// of the task URL the emulator stalls).
 const endingChildEnv = "AGENTTEST_ENDING_CHILD"
+
+// endingStall is how long the emulator stalls the task URL in the
+// "navigate" phase: longer than the timeout case's -timeout.
+const endingStall = 25 * time.Second
 
 // A run ended by SIGINT, SIGTERM or its own -timeout (whose panic runs no
 // cleanup) revokes every task and session in flight before it goes, and
@@ -35,9 +41,16 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 	if os.Getenv(endingChildEnv) != "" {
 		t.Skip("this is the child")
 	}
-	for _, mode := range []string{"SIGINT", "SIGTERM", "timeout", "SIGKILL"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tc := range []struct{ mode, phase string }{
+		{"SIGINT", "signed-in"}, {"SIGTERM", "signed-in"}, {"timeout", "signed-in"}, {"SIGKILL", "signed-in"},
+		{"SIGINT", "navigate"}, {"SIGTERM", "navigate"}, {"timeout", "navigate"}, {"SIGKILL", "navigate"},
+	} {
+		mode := tc.mode
+		t.Run(tc.mode+"/"+tc.phase, func(t *testing.T) {
 			stack := demoapp.RunStackT(t, demoapp.StackOptions{Emulator: clerkemu.Options{RateLimit: clerkemu.RateLimit{Disabled: true}}})
+			if tc.phase == "navigate" {
+				stack.Emulator.InjectFault(clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: endingStall})
+			}
 			args := []string{"-test.run=^TestEndingChild$", "-test.count=1", "-test.v"}
 			if mode == "timeout" {
 				args = append(args, "-test.timeout=20s")
@@ -54,7 +67,7 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 			ledgers := t.TempDir()
 			cmd.Env = append(cmd.Env, "AGENTTEST_ARTIFACTS_DIR="+t.TempDir(), "AGENTTEST_LEDGER_DIR="+ledgers)
 			base := cmd.Env
-			cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], endingChildEnv+"="+mode)
+			cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], endingChildEnv+"="+tc.phase)
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
 			cmd.Stderr = cmd.Stdout
@@ -89,8 +102,14 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 			case <-time.After(90 * time.Second):
 				t.Fatal("the child did not sign in within 90 s")
 			}
-			require.NotEmpty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "the child holds sessions")
-			require.NotEmpty(t, stack.Emulator.Tasks(clerkemu.TaskPending), "the child holds a pending task")
+			if tc.phase == "navigate" {
+				// End the child while the browser waits on the task URL.
+				require.NoError(t, waitFor(60*time.Second, func() bool { return stack.Emulator.Requests(clerkemu.RouteAcceptTask) > 0 }), "the child never visited the task URL")
+				require.Len(t, stack.Emulator.Tasks(clerkemu.TaskPending), 2, "the child holds two pending tasks")
+			} else {
+				require.NotEmpty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "the child holds sessions")
+				require.NotEmpty(t, stack.Emulator.Tasks(clerkemu.TaskPending), "the child holds a pending task")
+			}
 			switch mode {
 			case "SIGINT":
 				require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
@@ -110,7 +129,11 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 				assert.Contains(t, transcript, "-timeout 20s is about to pass")
 			case "SIGKILL":
 				require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "%v", ws)
-				assert.NotEmpty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "nothing can run on SIGKILL")
+				if tc.phase == "navigate" {
+					assert.NotEmpty(t, stack.Emulator.Tasks(clerkemu.TaskPending), "nothing can run on SIGKILL")
+				} else {
+					assert.NotEmpty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "nothing can run on SIGKILL")
+				}
 				// The next run of the binary sweeps what the killed one left,
 				// before its first test.
 				next := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
@@ -127,6 +150,22 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 			require.NoError(t, waitGone(pids, 20*time.Second))
 		})
 	}
+}
+
+// waitFor polls cond every 50 ms until it holds or limit passes.
+func waitFor(limit time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // waitGone waits, polling /proc within limit, until none of pids is alive.
@@ -158,9 +197,16 @@ func TestEndingChild(t *testing.T) {
 	if os.Getenv(endingChildEnv) == "" {
 		t.Skip("runs only as the child of TestEndingRevokesWhatIsInFlight")
 	}
+	NewTask(t, RedirectTo("/dashboard"))
+	if os.Getenv(endingChildEnv) == "navigate" {
+		page := NewPage(t)
+		fmt.Printf("ending-ready: %s\n", strings.Trim(fmt.Sprint(lifecycleDescendants(os.Getpid())), "[]"))
+		_ = page.SignIn(t.Context(), RedirectTo("/dashboard")) // stalled by the emulator until the end
+		<-t.Context().Done()
+		return
+	}
 	a := SignIn(t, RedirectTo("/dashboard"))
 	b := SignIn(t, RedirectTo("/dashboard"))
-	NewTask(t, RedirectTo("/dashboard"))
 	fmt.Printf("signed in: %s, %s\n", a.SessionID, b.SessionID)
 	fmt.Printf("ending-ready: %s\n", strings.Trim(fmt.Sprint(lifecycleDescendants(os.Getpid())), "[]"))
 	<-t.Context().Done() // until a signal or the timeout ends the binary

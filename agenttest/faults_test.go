@@ -40,21 +40,25 @@ func TestFaultMatrix(t *testing.T) {
 		down   time.Duration // the Backend API refuses connections this long
 		pass   bool
 		step   Step // when it fails
+		// restart cuts the Backend API's connections between the sign-in
+		// and the cleanup, and refuses new ones this long.
+		restart time.Duration
 	}{
-		{"429 storm on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Times: 5, Status: 429, RetryAfter: time.Second}}}, 0, true, ""},
-		{"5xx burst on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Times: 3, Status: 503}}}, 0, true, ""},
-		{"resets on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Times: 2, Drop: true}}}, 0, true, ""},
-		{"3 s stall on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Delay: 3 * time.Second}}}, 0, true, ""},
-		{"35 s stall on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, ""},
-		{"3 s stall on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: 3 * time.Second}}}, 0, true, ""},
-		{"35 s stall on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, false, StepNavigate},
-		{"503 on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Status: 503}}}, 0, false, StepNavigate},
-		{"429 storm on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Times: 3, Status: 429, RetryAfter: time.Second}}}, 0, true, ""},
-		{"35 s stall on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, ""},
-		{"JWKS failing in the app", []fault{{clerkemu.RouteJWKS, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepRedirect},
-		{"user lookups failing in the app", []fault{{clerkemu.RouteGetUser, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepNavigate},
-		{"Backend API down 5 s", nil, 5 * time.Second, true, ""},
-		{"Backend API down 40 s", nil, 40 * time.Second, false, StepToken},
+		{"429 storm on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Times: 5, Status: 429, RetryAfter: time.Second}}}, 0, true, "", 0},
+		{"5xx burst on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Times: 3, Status: 503}}}, 0, true, "", 0},
+		{"resets on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Times: 2, Drop: true}}}, 0, true, "", 0},
+		{"3 s stall on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Delay: 3 * time.Second}}}, 0, true, "", 0},
+		{"35 s stall on create", []fault{{clerkemu.RouteCreateTask, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, "", 0},
+		{"3 s stall on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: 3 * time.Second}}}, 0, true, "", 0},
+		{"35 s stall on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, false, StepNavigate, 0},
+		{"503 on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Status: 503}}}, 0, false, StepNavigate, 0},
+		{"429 storm on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Times: 3, Status: 429, RetryAfter: time.Second}}}, 0, true, "", 0},
+		{"35 s stall on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, "", 0},
+		{"JWKS failing in the app", []fault{{clerkemu.RouteJWKS, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepRedirect, 0},
+		{"user lookups failing in the app", []fault{{clerkemu.RouteGetUser, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepNavigate, 0},
+		{"Backend API down 5 s", nil, 5 * time.Second, true, "", 0},
+		{"Backend API down 40 s", nil, 40 * time.Second, false, StepToken, 0},
+		{"Backend API restarted before the cleanup", nil, 0, true, "", 2 * time.Second},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -73,6 +77,9 @@ func TestFaultMatrix(t *testing.T) {
 			p, err := Open(ctx, s.opts(WithClient(client), WithTracing(false))...)
 			require.NoError(t, err)
 			err = p.SignIn(ctx, AsUser(fixtureAda))
+			if c.restart > 0 {
+				proxy.down(c.restart)
+			}
 			releaseErr := p.Release(context.WithoutCancel(ctx))
 			if c.pass {
 				require.NoError(t, err)
