@@ -37,7 +37,7 @@ bench: ## benchmarks of the agenttest package
 bench-ratio: setup ## BenchmarkSignIn vs BenchmarkBareNavigation in one run: medians and their ratio
 	@GO=$(GO) bash .ci/bench-ratio.sh
 
-fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+fuzz: ## run each fuzz target for FUZZTIME (default 5m: 10 CPU-minutes with two workers)
 	@FUZZTIME=$(FUZZTIME) GO=$(GO) bash .ci/fuzz.sh
 
 soak: setup ## RUNS (50) consecutive e2e runs, then -count=COUNT (30) against a standalone emulator + app; not in CI
