@@ -170,26 +170,19 @@ func waitFor(limit time.Duration, cond func() bool) error {
 
 // waitGone waits, polling /proc within limit, until none of pids is alive.
 func waitGone(pids []int, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var alive []int
+	var alive []int
+	if waitFor(limit, func() bool {
+		alive = alive[:0]
 		for _, pid := range pids {
 			if lifecycleAlive(pid) {
 				alive = append(alive, pid)
 			}
 		}
-		if len(alive) == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return errors.New("processes of the child outlived it: " + strings.Join(lifecycleDescribe(alive), ", "))
-		case <-tick.C:
-		}
+		return len(alive) == 0
+	}) != nil {
+		return errors.New("processes of the child outlived it: " + strings.Join(lifecycleDescribe(alive), ", "))
 	}
+	return nil
 }
 
 // TestEndingChild is the child of TestEndingRevokesWhatIsInFlight.

@@ -131,34 +131,9 @@ func TestLimiterKeepsParallelClientsUnderTheServerLimit(t *testing.T) {
 	limiter := NewLimiter(400, 10*time.Second)
 	ctx := clientTestCtx(t)
 	const pairs, workers = 300, 8
-	jobs := make(chan int)
-	errs := make(chan error, pairs)
-	var wg sync.WaitGroup
-	for range workers {
-		c := clientTestClient(t, emu, withLimiter(limiter), withPolicy(RetryPolicy{}))
-		wg.Go(func() {
-			for i := range jobs {
-				task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
-				if err != nil {
-					errs <- fmt.Errorf("pair %d: %w", i, err)
-					continue
-				}
-				if _, err := c.Revoke(ctx, task.ID); err != nil {
-					errs <- fmt.Errorf("pair %d: %w", i, err)
-				}
-			}
-		})
-	}
-	for i := range pairs {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
+	all := clientTestPairs(ctx, pairs, workers, func() *Client {
+		return clientTestClient(t, emu, withLimiter(limiter), withPolicy(RetryPolicy{}))
+	})
 	if err := errors.Join(all...); err != nil {
 		t.Errorf("%d of %d pairs failed:\n%v", len(all), pairs, err)
 	}
@@ -251,37 +226,11 @@ func clientTestShareLoad(t *testing.T, share float64, pairs int) (*clerkemu.Emul
 		r.appCalls, r.appLimited, r.appErr = clientTestAppLoad(appCtx, clientTestHTTP(t), emu, rate.NewLimiter(4.5, 5))
 	}()
 
-	const workers = 8
-	jobs := make(chan int)
-	errs := make(chan error, pairs)
-	var wg sync.WaitGroup
-	for range workers {
-		c := clientTestClient(t, emu, func(c *Config) { c.Limiter, c.RateShare = nil, share }, withPolicy(RetryPolicy{}))
-		wg.Go(func() {
-			for i := range jobs {
-				task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
-				if err != nil {
-					errs <- fmt.Errorf("pair %d: %w", i, err)
-					continue
-				}
-				if _, err := c.Revoke(ctx, task.ID); err != nil {
-					errs <- fmt.Errorf("pair %d: %w", i, err)
-				}
-			}
-		})
-	}
-	for i := range pairs {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	all := clientTestPairs(ctx, pairs, 8, func() *Client {
+		return clientTestClient(t, emu, func(c *Config) { c.Limiter, c.RateShare = nil, share }, withPolicy(RetryPolicy{}))
+	})
 	stopApp()
 	<-appDone
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
 	r.failed, r.errs = len(all), errors.Join(all...)
 	return emu, r
 }
@@ -318,4 +267,38 @@ func clientTestAppLoad(ctx context.Context, hc *http.Client, emu *clerkemu.Emula
 			return calls, limited, fmt.Errorf("GET /v1/users/%s: status %d", clientTestAdaID, resp.StatusCode)
 		}
 	}
+}
+
+// clientTestPairs runs pairs create+revoke pairs on workers clients made
+// by newClient, in parallel, and returns the failures.
+func clientTestPairs(ctx context.Context, pairs, workers int, newClient func() *Client) []error {
+	jobs := make(chan int)
+	errs := make(chan error, pairs)
+	var wg sync.WaitGroup
+	for range workers {
+		c := newClient()
+		wg.Go(func() {
+			for i := range jobs {
+				task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+				if err != nil {
+					errs <- fmt.Errorf("pair %d: %w", i, err)
+					continue
+				}
+				if _, err := c.Revoke(ctx, task.ID); err != nil {
+					errs <- fmt.Errorf("pair %d: %w", i, err)
+				}
+			}
+		})
+	}
+	for i := range pairs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return all
 }
