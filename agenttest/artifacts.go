@@ -118,6 +118,26 @@ func (p *Page) SaveArtifacts(dir string) error {
 	return nil
 }
 
+// keepTrace saves the page's trace, redacted, as dir's trace.zip: the
+// artifact TraceOn keeps for a test that passed.
+func (p *Page) keepTrace(dir string) error {
+	p.mu.Lock()
+	tracing := p.tracing
+	p.tracing = false
+	p.mu.Unlock()
+	if !tracing {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("agenttest: keep trace: %w", err)
+	}
+	r := p.artifactRedactor()
+	if err := p.saveTrace(filepath.Join(dir, artifactTrace), r); err != nil {
+		return fmt.Errorf("agenttest: keep trace in %s: %s", dir, r.String(oneLine(err.Error())))
+	}
+	return nil
+}
+
 // oneLine joins the lines of a message, for an error in one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

@@ -188,6 +188,11 @@ func (b *Browser) Close() error {
 	}
 	b.closeOnce.Do(func() {
 		var errs []error
+		if b.ownsSuite {
+			ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+			errs = append(errs, b.suite.reuse.revokeAll(ctx))
+			cancel()
+		}
 		if err := b.browser.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("agenttest: close browser: %w", err))
 		}

@@ -3,6 +3,7 @@ package agenttest
 import (
 	"context"
 	"flag"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -23,10 +24,12 @@ import (
 // run under [Main].
 func SignIn(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
-	p := NewPage(tb, opts...)
 	ctx, cancel := signInContext(tb)
 	defer cancel()
-	err := p.SignIn(ctx, WithTaskDescription(description(tb, p.opts)))
+	opts = append(opts[:len(opts):len(opts)], WithTaskDescription(description(tb, newOptions(opts))))
+	p, err := openSignedIn(ctx, opts)
+	p.claimArtifactsSlot(tb)
+	tb.Cleanup(func() { cleanupPage(tb, p) })
 	if p.Task != nil {
 		// Recorded on failure too: the id is what Clerk's logs know it by.
 		tb.Attr("agenttest.task_id", p.Task.ID)
@@ -38,8 +41,55 @@ func SignIn(tb testing.TB, opts ...Option) *Page {
 		tb.Fatal(err)
 	}
 	tb.Attr("agenttest.user_id", p.UserID)
-	tb.Logf("agenttest: signed in as %s (session %s, task %s)", p.UserID, p.SessionID, p.Task.ID)
+	shared := ""
+	if p.sharedSession {
+		shared = ", shared"
+	}
+	tb.Logf("agenttest: signed in as %s (session %s%s, task %s)", p.UserID, p.SessionID, shared, p.Task.ID)
 	return p
+}
+
+// openSignedIn is SignIn's core: it prepares the sign-in (the Backend
+// API calls, see prepareSignIn) while the browser makes the context and
+// page, then signs the page in. The page it returns, also on failure,
+// owns what was made; its caller releases it. Options are checked
+// before anything starts: a configuration error launches no browser.
+func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
+	o := newOptions(opts)
+	r, err := currentRun()
+	if err != nil {
+		return &Page{opts: o}, err
+	}
+	s := r.suite
+	if _, _, err := resolveTarget(s, o, nil, s.appURL()); err != nil {
+		return &Page{suite: s, opts: o}, err
+	}
+	type planned struct {
+		plan *signInPlan
+		err  error
+	}
+	ch := make(chan planned, 1)
+	go func() {
+		plan, err := prepareSignIn(ctx, s, o, nil, s.appURL())
+		ch <- planned{plan, err}
+	}()
+	p := &Page{suite: s, opts: o}
+	b, err := r.sharedBrowser(ctx)
+	if err == nil {
+		p, err = b.NewPage(ctx, opts...)
+	}
+	res := <-ch
+	switch {
+	case err != nil:
+		if res.plan != nil {
+			p.adopt(res.plan) // its task is the page's to revoke
+			res.plan.publish(nil)
+		}
+		return p, err
+	case res.err != nil:
+		return p, res.err
+	}
+	return p, p.finishSignIn(ctx, o, res.plan)
 }
 
 // NewPage gives the test a signed-out page in a BrowserContext of its
@@ -97,20 +147,47 @@ func signInContext(tb testing.TB) (context.Context, context.CancelFunc) {
 	return context.WithCancel(tb.Context())
 }
 
-// cleanupPage is the cleanup SignIn and NewPage register.
+// cleanupPage is the cleanup SignIn and NewPage register: it saves the
+// artifacts of a failed test (and the trace of every test under
+// TraceOn), then releases the page: in the background through the
+// run's release queue when its client is the run's own (the instance
+// the environment names, which outlives every test), at once otherwise
+// (a client the test brought with WithClient may be stopped by one of
+// the test's own cleanups, which run right after this one).
 func cleanupPage(tb testing.TB, p *Page) {
+	if p.Page != nil {
+		dir := pageArtifactsDir(tb, p)
+		switch {
+		case tb.Failed():
+			if err := p.SaveArtifacts(dir); err != nil {
+				tb.Error(err)
+			}
+			tb.Logf("agenttest: artifacts of the failed test are in %s", absPath(dir))
+		case p.trace == TraceOn:
+			if err := p.keepTrace(dir); err != nil {
+				tb.Error(err)
+			}
+			tb.Logf("agenttest: trace kept in %s", absPath(filepath.Join(dir, artifactTrace)))
+		}
+	}
+	if r, err := currentRun(); err == nil && p.suite == r.suite && r.suite.isDefaultClient(p.client) {
+		r.releases.add(tb.Name(), p)
+		return
+	}
 	ctx, cancel := cleanupContext(tb)
 	defer cancel()
-	if tb.Failed() && p.Page != nil {
-		dir := pageArtifactsDir(tb, p)
-		if err := p.SaveArtifacts(dir); err != nil {
-			tb.Error(err)
-		}
-		tb.Logf("agenttest: artifacts of the failed test are in %s", dir)
-	}
 	if err := p.Release(ctx); err != nil {
 		tb.Error(err)
 	}
+}
+
+// absPath is dir made absolute for the log, so a reader finds it from
+// anywhere; dir itself when that fails.
+func absPath(dir string) string {
+	if a, err := filepath.Abs(dir); err == nil {
+		return a
+	}
+	return dir
 }
 
 // cleanupContext bounds a test's cleanup; t.Context() is already

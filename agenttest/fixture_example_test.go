@@ -35,7 +35,7 @@ func ExampleLaunchBrowser() {
 		return
 	}
 	defer browser.Close()
-	page, err := browser.NewPage(ctx, agenttest.WithClient(client), agenttest.WithTracing(false))
+	page, err := browser.NewPage(ctx, agenttest.WithClient(client), agenttest.WithTrace(agenttest.TraceOff))
 	defer page.Release(ctx) // also when NewPage failed: it releases what was built
 	if err != nil {
 		fmt.Println(err)

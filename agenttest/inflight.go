@@ -141,3 +141,19 @@ func runStarting() error {
 	}
 	return r.inflight.start()
 }
+
+// trackSharedSession registers a session shared under ReuseSignIn with
+// the run, if there is one: an early end revokes it; so does the end of
+// the run (see signInCache.revokeAll), which forgets it.
+func trackSharedSession(id string, c *agenttask.Client) {
+	if r, err := currentRun(); err == nil {
+		r.inflight.addSession(id, c)
+	}
+}
+
+// untrackSharedSession forgets a shared session the run revoked.
+func untrackSharedSession(id string) {
+	if r, err := currentRun(); err == nil {
+		r.inflight.removeSession(id)
+	}
+}

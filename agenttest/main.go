@@ -37,7 +37,7 @@ func RunTests(m *testing.M) (code int) {
 	stopWatchdog := r.watchTimeout(binaryTimeout())
 	defer stopWatchdog()
 	defer func() {
-		if err := r.end(); err != nil {
+		if err := errors.Join(r.releases.drain(), r.end()); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			if code == 0 {
 				code = 1
@@ -53,6 +53,7 @@ func RunTests(m *testing.M) (code int) {
 type testRun struct {
 	suite    *suite
 	inflight inflight
+	releases releaseQueue // finished tests' pages, released in the background
 
 	mu         sync.Mutex
 	launched   bool // launch attempted; its result is kept
@@ -118,16 +119,20 @@ func (r *testRun) sharedBrowser(ctx context.Context) (*Browser, error) {
 	return r.browser, r.browserErr
 }
 
-// end closes the browser and forgets the run.
+// end revokes the shared sign-ins, closes the browser and forgets the
+// run. The release queue is drained before.
 func (r *testRun) end() error {
 	current.mu.Lock()
 	if current.run == r {
 		current.run = nil
 	}
 	current.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	shared := r.suite.reuse.revokeAll(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	err := errors.Join(r.browser.Close(), r.suite.closeLedgers())
+	err := errors.Join(shared, r.browser.Close(), r.suite.closeLedgers())
 	r.suite.closeClient()
 	return err
 }

@@ -30,7 +30,8 @@ type options struct {
 	timeout        time.Duration
 	contextOptions *playwright.BrowserNewContextOptions
 	client         *agenttask.Client
-	tracing        bool
+	trace          TraceMode // "": AGENTTEST_TRACE, else retain-on-failure
+	reuse          bool
 }
 
 // AsUser signs in as the user with this Clerk user id (user_…). The
@@ -109,13 +110,6 @@ func WithContextOptions(opts playwright.BrowserNewContextOptions) Option {
 	return func(o *options) { o.contextOptions = &opts }
 }
 
-// WithTracing turns the page's Playwright trace on (the default) or
-// off. A trace is kept only in the artifacts of a failed test (see
-// [Page.SaveArtifacts]); [Page.Release] discards it.
-func WithTracing(on bool) Option {
-	return func(o *options) { o.tracing = on }
-}
-
 // WithClient uses this client instead of the one built from the
 // environment (see [agenttask.LoadConfig]).
 func WithClient(c *agenttask.Client) Option {
@@ -124,7 +118,7 @@ func WithClient(c *agenttask.Client) Option {
 
 // newOptions applies opts over the defaults.
 func newOptions(opts []Option) options {
-	o := options{timeout: defaultTimeout, tracing: true}
+	o := options{timeout: defaultTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -46,7 +46,11 @@ type Page struct {
 
 	mu       sync.Mutex
 	tasks    []*Task // tasks this page created, in order
-	tracing  bool
+	tracing  bool      // a trace is being recorded
+	trace    TraceMode // when it is kept
+	// sharedSession: the session is the run's (ReuseSignIn), not the
+	// page's to revoke.
+	sharedSession bool
 	released bool
 	// fapiRouted are the Frontend API hosts whose requests get the
 	// Testing Token (see routeTestingToken).
@@ -77,6 +81,10 @@ func Open(ctx context.Context, opts ...Option) (*Page, error) {
 func (b *Browser) NewPage(ctx context.Context, opts ...Option) (*Page, error) {
 	o := newOptions(opts)
 	p := &Page{suite: b.suite, opts: o, appURL: b.suite.appURL()}
+	var err error
+	if p.trace, err = b.suite.traceMode(o); err != nil {
+		return p, fmt.Errorf("agenttest: config: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return p, err
 	}
@@ -93,7 +101,7 @@ func (b *Browser) NewPage(ctx context.Context, opts ...Option) (*Page, error) {
 	}
 	p.BrowserContext = bc
 	bc.SetDefaultTimeout(float64(o.timeout.Milliseconds()))
-	if o.tracing {
+	if p.trace != TraceOff {
 		err := bc.Tracing().Start(playwright.TracingStartOptions{
 			Screenshots: playwright.Bool(true),
 			Snapshots:   playwright.Bool(true),
@@ -160,7 +168,7 @@ func (p *Page) Release(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if p.SessionID != "" && !p.opts.keepSession && p.client != nil {
+	if p.SessionID != "" && !p.opts.keepSession && !p.sharedSession && p.client != nil {
 		if err := revokeSession(ctx, p.client, p.SessionID); err != nil {
 			errs = append(errs, err)
 		} else if p.Task != nil {

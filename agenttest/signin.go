@@ -41,6 +41,9 @@ type SignInError struct {
 // Error reads in one line, e.g. `agenttest: sign in as user_123:
 // redirect: …`.
 func (e *SignInError) Error() string {
+	if e.User == "" {
+		return fmt.Sprintf("agenttest: sign in: %s: %v", e.Step, e.Err)
+	}
 	return fmt.Sprintf("agenttest: sign in as %s: %s: %v", e.User, e.Step, e.Err)
 }
 
@@ -51,9 +54,14 @@ func (e *SignInError) Unwrap() error { return e.Err }
 // opens its URL once (a task URL is single-use, so the navigation is
 // never retried), waits for the redirect to settle on the redirect URL
 // (Clerk's own query parameters ignored), checks that the redirect
-// URL's origin has a __session cookie for that user, and runs the
-// caller's checks. It sets Task, UserID and SessionID. The task is
-// revoked by [Page.Release] if it was not used.
+// URL's origin has a __session cookie for that user, from that task,
+// and runs the caller's checks. It sets Task, UserID and SessionID. The
+// task is revoked by [Page.Release] if it was not used.
+//
+// Under [ReuseSignIn] it signs in through a task only the first time
+// for a user and app; later pages get that sign-in's cookies and open
+// the redirect URL (the app's own refresh keeps the 60 s session token
+// fresh), and the checks are the same.
 func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	o := p.opts
 	for _, opt := range opts {
@@ -62,46 +70,54 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	if p.Page == nil {
 		return &SignInError{Step: StepConfig, Err: errors.New("the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage")}
 	}
-	tg, err := p.resolveTarget(o)
+	plan, err := prepareSignIn(ctx, p.suite, o, p.client, p.appURL)
 	if err != nil {
 		return err
 	}
+	return p.finishSignIn(ctx, o, plan)
+}
+
+// adopt makes the page the owner of what the plan made.
+func (p *Page) adopt(plan *signInPlan) {
+	p.client = plan.client
+	if plan.task != nil {
+		p.own(plan.task)
+	}
+}
+
+// finishSignIn is the browser's part of a sign-in: open the task URL
+// (or seed the shared state), wait for the redirect, check the session.
+func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (err error) {
+	p.adopt(plan)
+	defer plan.publish(nil) // a leading sign-in that failed lets the next one lead
+	if plan.shared != nil {
+		err := p.seed(ctx, o, plan)
+		var se *SignInError
+		if err == nil || !errors.As(err, &se) || se.Step == StepCheck || se.Step == StepToken || ctx.Err() != nil {
+			return err
+		}
+		// The shared session ended (a test signed out, it expired):
+		// sign in afresh, once, and share that instead.
+		p.suite.reuse.forget(plan.key, plan.shared)
+		if cerr := p.BrowserContext.ClearCookies(); cerr != nil {
+			return err
+		}
+		fresh, perr := prepareSignIn(ctx, p.suite, o, p.client, p.appURL)
+		if perr != nil {
+			return perr
+		}
+		if fresh.shared != nil {
+			return err // another test already shares a new sign-in: report ours
+		}
+		plan = fresh
+		p.adopt(plan)
+		defer plan.publish(nil)
+	}
+	tg, task := plan.target, plan.task
 	fail := tg.fail(p)
-	if err := runStarting(); err != nil {
-		return fail(StepConfig, err)
-	}
-	wantUser := tg.userID
-	if wantUser == "" {
-		lctx, cancel := o.stepContext(ctx)
-		wantUser, err = p.suite.lookupUser(lctx, p.client, tg.identifier)
-		cancel()
-		if err != nil {
-			return fail(StepConfig, err)
-		}
-	}
-	tctx, cancel := o.stepContext(ctx)
-	token, err := p.suite.testingToken(tctx, p.client)
-	cancel()
-	if err != nil {
-		return fail(StepToken, err)
-	}
-	task, err := p.create(ctx, o, tg)
-	if err != nil {
-		return err
-	}
-	p.own(task)
 	p.Task = task
-	// Every Frontend API request of the context carries the Testing
-	// Token, the task URL's included: the instance's bot protection
-	// would otherwise refuse an automated browser.
-	hosts := []string{frontendAPIFromPublishableKey(p.suite.publishableKey())}
-	if u, err := url.Parse(task.URL()); err == nil {
-		hosts = append(hosts, u.Host)
-	}
-	for _, h := range hosts {
-		if err := p.routeTestingToken(h, token); err != nil {
-			return fail(StepToken, err)
-		}
+	if err := p.routeFrontendAPI(plan.token, task.URL()); err != nil {
+		return fail(StepToken, err)
 	}
 
 	redirect := tg.redirect
@@ -124,48 +140,106 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 		}
 		return fail(StepNavigate, fmt.Errorf("the task URL %s was refused by Clerk's Frontend API with %d (the task is used, revoked, expired, or its redirect URL's domain is not the instance's)", task.RedactedURL(), resp.Status()))
 	}
-
-	err = p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) }, playwright.PageWaitForURLOptions{
-		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
-		WaitUntil: playwright.WaitUntilStateCommit,
-	})
-	if err != nil {
-		at := p.Page.URL()
-		if sameOriginAndPath(at, redirect) && hasHandshake(at) {
-			return fail(StepRedirect, fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters)", redact.URL(at)))
-		}
-		return fail(StepRedirect, fmt.Errorf("the page settled on %s, want %s: %w", redact.URL(at), withoutQuery(redirect), err))
+	if err := p.waitSettled(o, redirect); err != nil {
+		return fail(StepRedirect, err)
 	}
 	// The browser reached the redirect URL, so the ticket was spent.
 	task.markUsed()
 
+	claims, step, err := p.checkSession(ctx, o, plan, task.ID)
+	if err != nil {
+		return fail(step, err)
+	}
+	// The session is this task's: the page revokes it (or keeps it, under
+	// KeepSession), or the run does when it is shared (ReuseSignIn).
+	// Until here the task's cleanup looks it up itself.
+	p.SessionID = claims.SessionID
+	task.keepSession()
+	switch {
+	case o.keepSession:
+		_ = task.ledger.Closed(task.ID) // kept on purpose: no sweep revokes it
+	default:
+		_ = task.ledger.Session(claims.SessionID, task.ID, task.userID)
+	}
+	p.UserID = claims.Subject
+	if plan.lead != nil {
+		state, err := p.shareState(plan, claims)
+		if err != nil {
+			return fail(StepCookie, err)
+		}
+		p.sharedSession = true
+		plan.publish(state)
+	} else {
+		p.trackSession()
+	}
+	return p.runChecks(o, fail)
+}
+
+// routeFrontendAPI sends the Testing Token with every request of the
+// context to the instance's Frontend API (named by the publishable key
+// and by the task URL's host): the instance's bot protection would
+// otherwise refuse an automated browser.
+func (p *Page) routeFrontendAPI(token *agenttask.TestingToken, taskURL string) error {
+	for _, h := range frontendAPIHosts(p.suite.publishableKey(), taskURL) {
+		if err := p.routeTestingToken(h, token); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frontendAPIHosts are the Frontend API hosts of an instance: from its
+// publishable key and from a task URL, when known.
+func frontendAPIHosts(publishableKey, taskURL string) []string {
+	hosts := []string{frontendAPIFromPublishableKey(publishableKey)}
+	if u, err := url.Parse(taskURL); err == nil && u.Host != "" && u.Host != hosts[0] {
+		hosts = append(hosts, u.Host)
+	}
+	return hosts
+}
+
+// waitSettled waits for the page to settle on the redirect URL with
+// Clerk's handshake resolved.
+func (p *Page) waitSettled(o options, redirect *url.URL) error {
+	err := p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) }, playwright.PageWaitForURLOptions{
+		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
+		WaitUntil: playwright.WaitUntilStateCommit,
+	})
+	if err == nil {
+		return nil
+	}
+	at := p.Page.URL()
+	if sameOriginAndPath(at, redirect) && hasHandshake(at) {
+		return fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters)", redact.URL(at))
+	}
+	return fmt.Errorf("the page settled on %s, want %s: %w", redact.URL(at), withoutQuery(redirect), err)
+}
+
+// checkSession waits for the app's session cookie and checks that it is
+// the user's, from the task taskID; it names the failed step.
+func (p *Page) checkSession(ctx context.Context, o options, plan *signInPlan, taskID string) (sessionClaims, Step, error) {
+	redirect := plan.target.redirect
 	p.origin = redirect.Scheme + "://" + redirect.Host
 	cctx, cancel := o.stepContext(ctx)
 	claims, err := p.waitForSession(cctx, p.origin, "")
 	cancel()
 	if err != nil {
-		return fail(StepCookie, err)
+		return claims, StepCookie, err
 	}
-	if claims.Subject != wantUser {
-		return fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", claims.Subject, wantUser))
+	if claims.Subject != plan.wantUser {
+		return claims, StepWrongUser, fmt.Errorf("the session token is for %s, want %s", claims.Subject, plan.wantUser)
 	}
 	switch {
 	case claims.Actor == nil || claims.Actor.Type != "agent":
-		return fail(StepWrongSession, fmt.Errorf("the session token of %s has no agent act claim, want one from agent task %s: the app holds a sign-in that is not this task's", claims.Subject, task.ID))
-	case claims.Actor.TaskID != task.ID:
-		return fail(StepWrongSession, fmt.Errorf("the session token is from agent task %s, want %s: the app holds another sign-in", claims.Actor.TaskID, task.ID))
+		return claims, StepWrongSession, fmt.Errorf("the session token of %s has no agent act claim, want one from agent task %s: the app holds a sign-in that is not this task's", claims.Subject, taskID)
+	case claims.Actor.TaskID != taskID:
+		return claims, StepWrongSession, fmt.Errorf("the session token is from agent task %s, want %s: the app holds another sign-in", claims.Actor.TaskID, taskID)
 	}
-	// The session is this task's: the page revokes it (or keeps it, under
-	// KeepSession). Until here the task's cleanup looks it up itself.
-	p.SessionID = claims.SessionID
-	task.keepSession()
-	p.trackSession()
-	if o.keepSession {
-		_ = task.ledger.Closed(task.ID) // kept on purpose: no sweep revokes it
-	} else {
-		_ = task.ledger.Session(claims.SessionID, task.ID, task.userID)
-	}
-	p.UserID = claims.Subject
+	return claims, "", nil
+}
+
+// runChecks runs the caller's WithChecks.
+func (p *Page) runChecks(o options, fail func(Step, error) error) error {
 	for _, check := range o.checks {
 		if err := check(p); err != nil {
 			return fail(StepCheck, err)
@@ -188,118 +262,14 @@ func (t target) who() string {
 	return t.identifier
 }
 
-// fail returns a function that wraps a step's error in a SignInError.
-// An error that quotes a secret (Playwright's quote the URL they were
-// given) is replaced by its redacted text; others keep their chain for
-// errors.As.
+// fail wraps a step's error of the page's sign-in in a SignInError,
+// redacted of the page's secrets and the run's.
 func (t target) fail(p *Page) func(Step, error) error {
-	return func(step Step, err error) error {
-		if msg := p.redactError(err.Error()); msg != err.Error() {
-			err = errors.New(msg)
-		}
-		return &SignInError{Step: step, User: t.who(), Err: err}
-	}
-}
-
-// redactError scrubs an error's text of the page's secrets and of every
-// task URL and Testing Token of the run.
-func (p *Page) redactError(msg string) string {
-	msg = p.secrets.Known(msg)
+	sets := []*redact.Set{&p.secrets}
 	if p.suite != nil {
-		msg = p.suite.secrets.Known(msg)
+		sets = append(sets, &p.suite.secrets)
 	}
-	return redact.Text(msg)
-}
-
-// resolveTarget loads the client and settles the user and the redirect
-// URL from the options and the environment, before any network call.
-func (p *Page) resolveTarget(o options) (target, error) {
-	var t target
-	fail := func(step Step, err error) error { return t.fail(p)(step, err) }
-	if o.timeout <= 0 {
-		return t, fail(StepConfig, fmt.Errorf("agenttest.WithTimeout(%v): give a positive duration, e.g. 30*time.Second", o.timeout))
-	}
-	if o.sessionMax < 0 || o.sessionMax > MaxSessionLifetime {
-		return t, fail(StepConfig, fmt.Errorf("agenttest.WithSessionMaxDuration(%v): give a duration up to %v (a leaked session lives that long), or leave it to the default", o.sessionMax, MaxSessionLifetime))
-	}
-	env := p.suite.env
-	if p.client == nil {
-		p.client = o.client
-	}
-	if p.client == nil {
-		var err error
-		if p.client, err = p.suite.defaultClient(); err != nil {
-			return t, fail(StepConfig, err)
-		}
-	}
-	t.userID, t.identifier = o.userID, o.identifier
-	if t.who() == "" {
-		t.userID, _ = env.Lookup(agenttask.VarUserID)
-		t.identifier, _ = env.Lookup(agenttask.VarUserIdentifier)
-		if t.userID != "" && t.identifier != "" {
-			return t, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", agenttask.VarUserID, agenttask.VarUserIdentifier))
-		}
-	}
-	if t.who() == "" {
-		return t, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", agenttask.VarUserID, agenttask.VarUserIdentifier))
-	}
-	var err error
-	if t.redirect, err = resolveRedirect(p.appURL, o.redirect); err != nil {
-		return t, fail(StepConfig, err)
-	}
-	return t, nil
-}
-
-// create creates the task; its owner (the page, or CreateTask's
-// caller) releases it.
-func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
-	lifetime := o.sessionLifetime(ctx) // from the sign-in's deadline, not the step's
-	ctx, cancel := o.stepContext(ctx)
-	defer cancel()
-	// The ledger learns of the task before Clerk does, so a run killed
-	// during the request still leaves a trace for the sweep.
-	user := p.taskUser(t)
-	userID, err := user(ctx)
-	if err != nil {
-		return nil, t.fail(p)(StepConfig, err)
-	}
-	ledger := p.suite.ledger(p.client)
-	if err := ledger.Creating(userID); err != nil {
-		return nil, t.fail(p)(StepCreate, fmt.Errorf("record the task in the ledger: %w", err))
-	}
-	task, err := p.client.Create(ctx, agenttask.CreateParams{
-		UserID:             t.userID,
-		Identifier:         t.identifier,
-		AgentName:          o.agentName,
-		TaskDescription:    o.description,
-		RedirectURL:        t.redirect.String(),
-		SessionMaxDuration: lifetime,
-	})
-	if err != nil {
-		_ = ledger.CreateFailed(userID)
-		return nil, t.fail(p)(StepCreate, err)
-	}
-	p.suite.secrets.AddURL(task.URL()) // every artifact of the run hides it
-	owned := &Task{Task: task, client: p.client, user: user, ledger: ledger, userID: userID}
-	if err := ledger.Task(task, userID); err != nil {
-		return nil, errors.Join(t.fail(p)(StepCreate, fmt.Errorf("record the task in the ledger: %w", err)), owned.Release(context.WithoutCancel(ctx)))
-	}
-	if err := trackTask(owned); err != nil {
-		// The run is ending: give the task back at once.
-		return nil, errors.Join(t.fail(p)(StepCreate, err), owned.Release(context.WithoutCancel(ctx)))
-	}
-	return owned, nil
-}
-
-// taskUser resolves the user a task signs in, for its cleanup.
-func (p *Page) taskUser(t target) func(context.Context) (string, error) {
-	c, s := p.client, p.suite
-	return func(ctx context.Context) (string, error) {
-		if t.userID != "" {
-			return t.userID, nil
-		}
-		return s.lookupUser(ctx, c, t.identifier)
-	}
+	return t.failWith(sets...)
 }
 
 // resolveRedirect joins a path to the app URL, or checks a full URL.

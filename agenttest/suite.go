@@ -43,6 +43,8 @@ type suite struct {
 	// pagesOpened counts each running test's pages, so that their
 	// artifacts get folders of their own (see claimArtifactsSlot).
 	pagesOpened sync.Map // testing.TB -> *atomic.Int32
+	// reuse holds the sign-ins shared under ReuseSignIn.
+	reuse signInCache
 }
 
 // userKey names an identifier of one instance.
@@ -66,6 +68,15 @@ func (s *suite) defaultClient() (*agenttask.Client, error) {
 		s.client, s.clientErr = agenttask.NewClient(cfg)
 	})
 	return s.client, s.clientErr
+}
+
+// isDefaultClient reports whether c is the suite's default client.
+func (s *suite) isDefaultClient(c *agenttask.Client) bool {
+	if c == nil {
+		return false
+	}
+	d, err := s.defaultClient()
+	return err == nil && d == c
 }
 
 // appURL is AGENTTEST_APP_URL without a trailing slash, or "".

@@ -42,15 +42,15 @@ func CreateTask(ctx context.Context, opts ...Option) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Page{suite: s, opts: newOptions(opts), appURL: s.appURL()}
-	if err := runStarting(); err != nil {
-		return nil, err
-	}
-	tg, err := p.resolveTarget(p.opts)
+	o := newOptions(opts)
+	tg, client, err := resolveTarget(s, o, nil, s.appURL())
 	if err != nil {
 		return nil, err
 	}
-	return p.create(ctx, p.opts, tg)
+	if err := runStarting(); err != nil {
+		return nil, err
+	}
+	return createTask(ctx, s, o, client, tg)
 }
 
 // runSuite is the test binary's suite under [Main], else a suite over a

@@ -14,6 +14,7 @@ const (
 	VarUserID          = "AGENTTEST_USER_ID"
 	VarUserIdentifier  = "AGENTTEST_USER_IDENTIFIER"
 	VarArtifactsDir    = "AGENTTEST_ARTIFACTS_DIR"
+	VarTrace           = "AGENTTEST_TRACE"
 	VarLedgerDir       = "AGENTTEST_LEDGER_DIR"
 	VarBrowser         = "AGENTTEST_BROWSER"
 	VarBrowserPath     = "AGENTTEST_BROWSER_PATH"
@@ -55,6 +56,7 @@ func Variables() []Variable {
 		{VarHeaded, "0", "1 shows the browser window", false},
 		{VarSlowMo, "0", "milliseconds to wait between browser actions", false},
 		{VarArtifactsDir, "test-results", "where failed tests' artifacts go (under go test -artifacts: t.ArtifactDir())", false},
+		{VarTrace, "retain-on-failure", "Playwright traces: off, retain-on-failure (kept in a failed test's artifacts) or on (kept for every test)", false},
 		{VarLedgerDir, "<user cache>/agenttest/ledgers", "where runs record what they create, one directory per Clerk instance, for agenttest sweep", false},
 		{VarDriverPath, "~/.cache/ms-playwright-go/<version>", "the Playwright driver's directory", false},
 		{VarNodePath, "<driver>/node", "the Node.js that runs the driver", false},

@@ -1,0 +1,194 @@
+package agenttest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
+)
+
+// signInPlan is what a sign-in settles before it needs a page: the
+// client, whom to sign in and where to land, the Testing Token, and
+// either a fresh Agent Task or, under [ReuseSignIn], the signed-in
+// state of an earlier sign-in to seed the page with. Preparing it makes
+// every Backend API call of a sign-in, so [SignIn] prepares while the
+// browser makes the context and page.
+type signInPlan struct {
+	client   *agenttask.Client
+	target   target
+	wantUser string // the user id (looked up for an identifier)
+	token    *agenttask.TestingToken
+
+	task   *Task          // a task created for this sign-in, owned by the page
+	shared *sharedSignIn  // the state to seed (ReuseSignIn), or nil
+	lead   *sharedPending // this sign-in is the first of its key: it publishes its state
+	key    reuseKey
+}
+
+// publish ends the plan's part in sharing: a leading sign-in hands its
+// state (nil when it failed) to the tests waiting for it.
+func (pl *signInPlan) publish(state *sharedSignIn) {
+	if pl == nil || pl.lead == nil {
+		return
+	}
+	pl.lead.publish(state)
+	pl.lead = nil
+}
+
+// prepareSignIn resolves the options and the environment, then makes
+// the sign-in's Backend API calls: the user lookup, the Testing Token,
+// and the task (unless a shared state is reused). client is the page's
+// client when it has one. The plan it returns with an error, if any,
+// holds nothing to release.
+func prepareSignIn(ctx context.Context, s *suite, o options, client *agenttask.Client, appURL string) (*signInPlan, error) {
+	tg, client, err := resolveTarget(s, o, client, appURL)
+	if err != nil {
+		return nil, err
+	}
+	fail := tg.failWith(&s.secrets)
+	if err := runStarting(); err != nil {
+		return nil, fail(StepConfig, err)
+	}
+	pl := &signInPlan{client: client, target: tg, wantUser: tg.userID}
+	if pl.wantUser == "" {
+		lctx, cancel := o.stepContext(ctx)
+		pl.wantUser, err = s.lookupUser(lctx, client, tg.identifier)
+		cancel()
+		if err != nil {
+			return nil, fail(StepConfig, err)
+		}
+	}
+	tctx, cancel := o.stepContext(ctx)
+	pl.token, err = s.testingToken(tctx, client)
+	cancel()
+	if err != nil {
+		return nil, fail(StepToken, err)
+	}
+	if o.reuse {
+		pl.key = reuseKey{client: client, user: pl.wantUser, origin: tg.redirect.Scheme + "://" + tg.redirect.Host, agent: o.agentName}
+		pl.shared, pl.lead, err = s.reuse.claim(ctx, pl.key)
+		if err != nil {
+			return nil, fail(StepConfig, err)
+		}
+		if pl.shared != nil {
+			return pl, nil
+		}
+	}
+	if pl.task, err = createTask(ctx, s, o, client, tg); err != nil {
+		pl.publish(nil)
+		return nil, err
+	}
+	return pl, nil
+}
+
+// resolveTarget settles the client, the user and the redirect URL from
+// the options and the environment, before any network call.
+func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string) (target, *agenttask.Client, error) {
+	var t target
+	fail := func(step Step, err error) error { return t.failWith(&s.secrets)(step, err) }
+	if o.timeout <= 0 {
+		return t, nil, fail(StepConfig, fmt.Errorf("agenttest.WithTimeout(%v): give a positive duration, e.g. 30*time.Second", o.timeout))
+	}
+	if o.sessionMax < 0 || o.sessionMax > MaxSessionLifetime {
+		return t, nil, fail(StepConfig, fmt.Errorf("agenttest.WithSessionMaxDuration(%v): give a duration up to %v (a leaked session lives that long), or leave it to the default", o.sessionMax, MaxSessionLifetime))
+	}
+	if o.reuse && o.keepSession {
+		return t, nil, fail(StepConfig, errors.New("agenttest.ReuseSignIn and agenttest.KeepSession together: a reused session belongs to the run, which revokes it when the binary ends; keep one"))
+	}
+	if client == nil {
+		client = o.client
+	}
+	if client == nil {
+		var err error
+		if client, err = s.defaultClient(); err != nil {
+			return t, nil, fail(StepConfig, err)
+		}
+	}
+	t.userID, t.identifier = o.userID, o.identifier
+	if t.who() == "" {
+		t.userID, _ = s.env.Lookup(agenttask.VarUserID)
+		t.identifier, _ = s.env.Lookup(agenttask.VarUserIdentifier)
+		if t.userID != "" && t.identifier != "" {
+			return t, nil, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", agenttask.VarUserID, agenttask.VarUserIdentifier))
+		}
+	}
+	if t.who() == "" {
+		return t, nil, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", agenttask.VarUserID, agenttask.VarUserIdentifier))
+	}
+	var err error
+	if t.redirect, err = resolveRedirect(appURL, o.redirect); err != nil {
+		return t, nil, fail(StepConfig, err)
+	}
+	return t, client, nil
+}
+
+// createTask creates the task; its owner (the page, or CreateTask's
+// caller) releases it.
+func createTask(ctx context.Context, s *suite, o options, client *agenttask.Client, t target) (*Task, error) {
+	fail := t.failWith(&s.secrets)
+	lifetime := o.sessionLifetime(ctx) // from the sign-in's deadline, not the step's
+	ctx, cancel := o.stepContext(ctx)
+	defer cancel()
+	// The ledger learns of the task before Clerk does, so a run killed
+	// during the request still leaves a trace for the sweep.
+	user := taskUser(s, client, t)
+	userID, err := user(ctx)
+	if err != nil {
+		return nil, fail(StepConfig, err)
+	}
+	ledger := s.ledger(client)
+	if err := ledger.Creating(userID); err != nil {
+		return nil, fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", err))
+	}
+	task, err := client.Create(ctx, agenttask.CreateParams{
+		UserID:             t.userID,
+		Identifier:         t.identifier,
+		AgentName:          o.agentName,
+		TaskDescription:    o.description,
+		RedirectURL:        t.redirect.String(),
+		SessionMaxDuration: lifetime,
+	})
+	if err != nil {
+		_ = ledger.CreateFailed(userID)
+		return nil, fail(StepCreate, err)
+	}
+	s.secrets.AddURL(task.URL()) // every artifact of the run hides it
+	owned := &Task{Task: task, client: client, user: user, ledger: ledger, userID: userID}
+	if err := ledger.Task(task, userID); err != nil {
+		return nil, errors.Join(fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", err)), owned.Release(context.WithoutCancel(ctx)))
+	}
+	if err := trackTask(owned); err != nil {
+		// The run is ending: give the task back at once.
+		return nil, errors.Join(fail(StepCreate, err), owned.Release(context.WithoutCancel(ctx)))
+	}
+	return owned, nil
+}
+
+// taskUser resolves the user a task signs in, for its cleanup.
+func taskUser(s *suite, c *agenttask.Client, t target) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		if t.userID != "" {
+			return t.userID, nil
+		}
+		return s.lookupUser(ctx, c, t.identifier)
+	}
+}
+
+// failWith returns a function that wraps a step's error in a
+// SignInError. An error that quotes a secret (Playwright's quote the URL
+// they were given) is replaced by its redacted text; others keep their
+// chain for errors.As.
+func (t target) failWith(sets ...*redact.Set) func(Step, error) error {
+	return func(step Step, err error) error {
+		msg := err.Error()
+		for _, s := range sets {
+			msg = s.Known(msg)
+		}
+		if msg = redact.Text(msg); msg != err.Error() {
+			err = errors.New(msg)
+		}
+		return &SignInError{Step: step, User: t.who(), Err: err}
+	}
+}

@@ -1,0 +1,219 @@
+package agenttest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/playwright-community/playwright-go"
+)
+
+// ReuseSignIn signs in through an Agent Task only once per user and app
+// (and agent name, and client) for the whole test binary, as
+// Playwright's storageState and Cypress's cy.session do: the first
+// sign-in is a whole one; every later page with this option gets a
+// fresh BrowserContext seeded with that sign-in's cookies and opens the
+// redirect URL, and the app's own refresh keeps the 60 s session token
+// fresh (a handshake through Clerk's Frontend API, no Backend API call).
+// The checks are the same: the page is signed in as the user, through
+// that task. The shared session is the run's: no test revokes it, the
+// run does when the binary ends (and a killed run's ledger has it for
+// the sweep).
+//
+// A suite of 200 specs for 4 users then makes about 4 tasks, not 200.
+// Specs that sign out, change the session, or need one of their own
+// must not use it; should the shared session end anyway, the next page
+// signs in afresh and shares that. Not with [KeepSession].
+func ReuseSignIn() Option {
+	return func(o *options) { o.reuse = true }
+}
+
+// reuseKey names one shared sign-in: an instance (its client), a user,
+// the app's origin (cookies are per host) and the agent's name.
+type reuseKey struct {
+	client *agenttask.Client
+	user   string
+	origin string
+	agent  string
+}
+
+// sharedSignIn is the signed-in state of the first sign-in of a key.
+type sharedSignIn struct {
+	cookies   []playwright.OptionalCookie // every cookie of the context: the app's and the Frontend API's
+	task      *Task                       // the task it signed in through
+	sessionID string
+	userID    string
+	client    *agenttask.Client
+}
+
+// sharedPending is a key's sign-in while its first page signs in: the
+// tests that want the same key wait for it.
+type sharedPending struct {
+	done  chan struct{}
+	state *sharedSignIn // set before done closes; nil when the sign-in failed
+	cache *signInCache
+	key   reuseKey
+	once  sync.Once
+}
+
+// publish hands the state (nil: the sign-in failed, the next one leads)
+// to the waiting tests.
+func (sp *sharedPending) publish(state *sharedSignIn) {
+	sp.once.Do(func() {
+		sp.cache.mu.Lock()
+		if state == nil {
+			delete(sp.cache.entries, sp.key)
+		} else {
+			sp.cache.states = append(sp.cache.states, state)
+		}
+		sp.state = state
+		sp.cache.mu.Unlock()
+		close(sp.done)
+	})
+}
+
+// signInCache holds a suite's shared sign-ins (see [ReuseSignIn]) and
+// revokes their sessions when the suite ends.
+type signInCache struct {
+	mu      sync.Mutex
+	entries map[reuseKey]*sharedPending
+	states  []*sharedSignIn // every state shared, for the end of the run
+	closed  bool
+}
+
+// errSuiteEnded refuses to share a sign-in once the suite is ending.
+var errSuiteEnded = errors.New("agenttest.ReuseSignIn: the test binary's shared sign-ins were revoked (the run is ending)")
+
+// claim returns the key's shared state, waiting while another page
+// signs in for it; or, when there is none, makes the caller the leader
+// that signs in and publishes.
+func (c *signInCache) claim(ctx context.Context, key reuseKey) (*sharedSignIn, *sharedPending, error) {
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil, nil, errSuiteEnded
+		}
+		sp, ok := c.entries[key]
+		if !ok {
+			if c.entries == nil {
+				c.entries = map[reuseKey]*sharedPending{}
+			}
+			sp = &sharedPending{done: make(chan struct{}), cache: c, key: key}
+			c.entries[key] = sp
+			c.mu.Unlock()
+			return nil, sp, nil
+		}
+		c.mu.Unlock()
+		select {
+		case <-sp.done:
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("wait for the shared sign-in of %s: %w", key.user, ctx.Err())
+		}
+		if sp.state != nil {
+			return sp.state, nil, nil
+		}
+		// The leader failed; the next claim leads.
+	}
+}
+
+// forget drops a shared state that no longer signs in (its session
+// ended), so the next claim signs in afresh.
+func (c *signInCache) forget(key reuseKey, state *sharedSignIn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sp, ok := c.entries[key]; ok && sp.state == state {
+		delete(c.entries, key)
+	}
+}
+
+// revokeAll refuses new sharing and revokes every shared session: the
+// end of the suite.
+func (c *signInCache) revokeAll(ctx context.Context) error {
+	c.mu.Lock()
+	c.closed = true
+	states := c.states
+	c.states = nil
+	c.mu.Unlock()
+	var errs []error
+	for _, st := range states {
+		if err := revokeSession(ctx, st.client, st.sessionID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		_ = st.task.ledger.Closed(st.sessionID)
+		untrackSharedSession(st.sessionID)
+	}
+	return errors.Join(errs...)
+}
+
+// shareState captures the leading page's signed-in state and hands its
+// session to the run (see trackSharedSession).
+func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn, error) {
+	cookies, err := p.BrowserContext.Cookies()
+	if err != nil {
+		return nil, fmt.Errorf("read the signed-in cookies to share: %w", err)
+	}
+	state := &sharedSignIn{task: plan.task, sessionID: claims.SessionID, userID: claims.Subject, client: plan.client}
+	for _, c := range cookies {
+		p.secrets.Add(c.Value)
+		state.cookies = append(state.cookies, playwright.OptionalCookie{
+			Name:     c.Name,
+			Value:    c.Value,
+			Domain:   playwright.String(c.Domain),
+			Path:     playwright.String(c.Path),
+			Expires:  playwright.Float(c.Expires),
+			HttpOnly: playwright.Bool(c.HttpOnly),
+			Secure:   playwright.Bool(c.Secure),
+			SameSite: c.SameSite,
+		})
+	}
+	trackSharedSession(claims.SessionID, plan.client)
+	return state, nil
+}
+
+// seed signs the page in with a shared state: its cookies, then the
+// redirect URL, then the same checks as a whole sign-in, the session
+// included (the shared one, from the shared task).
+func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
+	st := plan.shared
+	tg := plan.target
+	fail := tg.fail(p)
+	p.Task = st.task
+	for _, c := range st.cookies {
+		p.secrets.Add(c.Value)
+	}
+	if err := p.routeFrontendAPI(plan.token, st.task.URL()); err != nil {
+		return fail(StepToken, err)
+	}
+	if err := p.BrowserContext.AddCookies(st.cookies); err != nil {
+		return fail(StepNavigate, fmt.Errorf("seed the shared sign-in's cookies: %w", err))
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(StepNavigate, err)
+	}
+	resp, err := p.Page.Goto(tg.redirect.String(), playwright.PageGotoOptions{
+		WaitUntil: playwright.WaitUntilStateCommit,
+		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
+	})
+	if err != nil {
+		return fail(StepNavigate, fmt.Errorf("open %s with the shared sign-in: %w", withoutQuery(tg.redirect), err))
+	}
+	if resp != nil && resp.Status() >= 400 {
+		return fail(StepNavigate, fmt.Errorf("the app answered %d at %s with the shared sign-in: check the app's logs", resp.Status(), withoutQuery(tg.redirect)))
+	}
+	if err := p.waitSettled(o, tg.redirect); err != nil {
+		return fail(StepRedirect, err)
+	}
+	claims, step, err := p.checkSession(ctx, o, plan, st.task.ID)
+	if err != nil {
+		return fail(step, err)
+	}
+	if claims.SessionID != st.sessionID {
+		return fail(StepWrongSession, fmt.Errorf("the session token is of session %s, want the shared %s", claims.SessionID, st.sessionID))
+	}
+	p.SessionID, p.UserID, p.sharedSession = claims.SessionID, claims.Subject, true
+	return p.runChecks(o, fail)
+}
