@@ -117,8 +117,23 @@ func TestSignedInClientReleaseRevokesTheSession(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	last, err := sc.Tokens.Token(ctx)
 	require.NoError(t, err)
+	// Recorded like a page's session: the run's ledger and in-flight set.
+	r, err := currentRun()
+	require.NoError(t, err)
+	ledger := r.suite.ledger(st.client)
+	require.NotNil(t, ledger)
+	assert.Equal(t, 1, ledger.Outstanding(), "the ledger holds the session")
+	r.inflight.mu.Lock()
+	_, tracked := r.inflight.sessions[sc.SessionID]
+	r.inflight.mu.Unlock()
+	assert.True(t, tracked, "the run's in-flight set holds the session")
 
 	require.NoError(t, sc.Release(ctx))
+	assert.Zero(t, ledger.Outstanding(), "the ledger still holds something after Release")
+	r.inflight.mu.Lock()
+	_, tracked = r.inflight.sessions[sc.SessionID]
+	r.inflight.mu.Unlock()
+	assert.False(t, tracked, "the run's in-flight set still holds the session")
 	require.NoError(t, sc.Release(ctx), "a second Release is a no-op")
 	revoked := st.emu.Sessions(clerkemu.SessionRevoked)
 	require.Len(t, revoked, 1)
