@@ -32,6 +32,7 @@ type options struct {
 	client         *agenttask.Client
 	trace          TraceMode // "": AGENTTEST_TRACE, else retain-on-failure
 	reuse          bool
+	now            func() time.Time
 }
 
 // AsUser signs in as the user with this Clerk user id (user_…). The
@@ -114,6 +115,13 @@ func WithContextOptions(opts playwright.BrowserNewContextOptions) Option {
 // environment (see [agenttask.LoadConfig]).
 func WithClient(c *agenttask.Client) Option {
 	return func(o *options) { o.client = c }
+}
+
+// WithClock is the clock a [SignedInClient] judges its session tokens'
+// expiry by (default time.Now): a test that moves an emulator's clock
+// (clerkemu's Advance) passes the emulator's Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
 }
 
 // newOptions applies opts over the defaults.

@@ -44,14 +44,14 @@ type Page struct {
 
 	untrack func() // forgets the session in the run's in-flight set
 
-	mu       sync.Mutex
-	tasks    []*Task // tasks this page created, in order
-	tracing  bool      // a trace is being recorded
-	trace    TraceMode // when it is kept
+	mu      sync.Mutex
+	tasks   []*Task   // tasks this page created, in order
+	tracing bool      // a trace is being recorded
+	trace   TraceMode // when it is kept
 	// sharedSession: the session is the run's (ReuseSignIn), not the
 	// page's to revoke.
 	sharedSession bool
-	released bool
+	released      bool
 	// fapiRouted are the Frontend API hosts whose requests get the
 	// Testing Token (see routeTestingToken).
 	fapiRouted map[string]bool

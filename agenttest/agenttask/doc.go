@@ -47,8 +47,18 @@
 // on one line, quoted when they are not plain, at most 80 characters of
 // each.
 //
+// # Sessions without a browser
+//
+// [VisitTask] opens a task URL once without following Clerk's redirect
+// into the app, which creates the session as a browser's visit does, and
+// reads its first session token from the redirect's handshake.
+// [Client.SessionToken] mints a fresh token for a session (POST
+// /v1/sessions/{id}/tokens); [Client.NewTokenSource] reuses each token
+// until shortly before it expires; [Transport] sends them as
+// "Authorization: Bearer" (golang.org/x/oauth2's Transport shape).
+//
 // # Secrets
 //
-// Config, Env, Client and Task print redacted through every fmt verb,
+// Config, Env, Client, Task, TestingToken and SessionToken print redacted through every fmt verb,
 // slog and JSON; errors never carry the secret key or a ticket.
 package agenttask

@@ -1,0 +1,251 @@
+package agenttest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+)
+
+// SignedInClient is an *http.Client signed in as a Clerk user without a
+// browser, for tests of an app's API: every request to the app carries
+// "Authorization: Bearer <session token>", a token minted through the
+// Backend API (POST /v1/sessions/{id}/tokens) and replaced shortly before
+// it expires (session tokens live 60 s). Relative URLs ("/api/me")
+// resolve against AGENTTEST_APP_URL, as in [Page]'s Goto. The token goes
+// to the sign-in's redirect origin (AGENTTEST_APP_URL, or
+// [RedirectTo]'s) only, the origin its azp claim names; requests to other
+// hosts go out without it.
+//
+// The session comes from an Agent Task, exactly as a browser's sign-in
+// makes it: the task URL is visited once by a plain HTTP client that does
+// not follow Clerk's redirect into the app, and the session is read from
+// the redirect's handshake. So the session has the task's agent actor,
+// works on development and production instances alike, and is recorded in
+// the run's ledger like a page's.
+type SignedInClient struct {
+	// Client sends the requests; use it like any *http.Client.
+	*http.Client
+	// Task is the Agent Task the session came from.
+	Task *Task
+	// UserID is the signed-in user; SessionID the session.
+	UserID, SessionID string
+	// Tokens mints the session tokens the Client sends.
+	Tokens *agenttask.SessionTokenSource
+
+	client    *agenttask.Client
+	transport *http.Transport // the client's connections, closed by Release
+	keep      bool
+	untrack   func()
+
+	mu       sync.Mutex
+	released bool
+}
+
+// NewSignedInClient signs in as the user the options and environment
+// name (as for [SignIn]: [AsUser], [AsIdentifier], [RedirectTo],
+// [WithClient], [WithSessionMaxDuration], [KeepSession], [WithClock],
+// [WithTimeout]) and returns a client for the app's API. It is the
+// error-returning core of [HTTPClient]. The caller owns the client and
+// must call [SignedInClient.Release], also when NewSignedInClient fails
+// (Release accepts the half-built client it returns). Under [Main] the
+// run's signal and timeout handling revokes its session too.
+func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	sc := &SignedInClient{transport: tr}
+	s, err := runSuite()
+	if err != nil {
+		return sc, err
+	}
+	o := newOptions(opts)
+	appURL := s.appURL()
+	sc.keep = o.keepSession
+	if o.reuse {
+		return sc, errors.New("agenttest: NewSignedInClient: ReuseSignIn is for pages; a signed-in client has a session of its own")
+	}
+	tg, client, err := resolveTarget(s, o, nil, appURL)
+	if err != nil {
+		return sc, err
+	}
+	fail := tg.failWith(&s.secrets)
+	if err := runStarting(); err != nil {
+		return sc, fail(StepConfig, err)
+	}
+	sc.client = client
+	tctx, cancel := o.stepContext(ctx)
+	token, err := s.testingToken(tctx, client)
+	cancel()
+	if err != nil {
+		return sc, fail(StepToken, err)
+	}
+	task, err := createTask(ctx, s, o, client, tg)
+	if err != nil {
+		return sc, err
+	}
+	sc.Task = task
+
+	vctx, cancel := o.stepContext(ctx)
+	first, err := agenttask.VisitTask(vctx, &http.Client{Transport: tr}, task.Task, token)
+	cancel()
+	var refused *agenttask.APIError
+	switch {
+	case errors.As(err, &refused):
+		return sc, fail(StepNavigate, err) // the ticket is unspent: Release revokes the task
+	case errors.Is(err, agenttask.ErrNoHandshakeSession):
+		task.markUsed()
+		sctx, cancel := o.stepContext(ctx)
+		first, err = sc.findSession(sctx, task)
+		cancel()
+		if err != nil {
+			return sc, fail(StepCookie, err)
+		}
+	case err != nil:
+		return sc, fail(StepNavigate, err) // Release finds the session, if the visit made one
+	}
+	task.markUsed()
+	if first.UserID != task.userID {
+		return sc, fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", first.UserID, task.userID))
+	}
+	if first.ActorTaskID != task.ID {
+		return sc, fail(StepWrongSession, fmt.Errorf("the session token is from agent task %q, want %s", first.ActorTaskID, task.ID))
+	}
+	sc.UserID, sc.SessionID = first.UserID, first.SessionID
+	task.keepSession() // the session is the client's to revoke (or keep)
+	if sc.keep {
+		_ = task.ledger.Closed(task.ID)
+	} else {
+		_ = task.ledger.Session(sc.SessionID, task.ID, task.userID)
+		if r, err := currentRun(); err == nil {
+			id := sc.SessionID
+			r.inflight.addSession(id, sc.client)
+			sc.untrack = func() { r.inflight.removeSession(id) }
+		}
+	}
+
+	initial := first
+	if initial.Value() == "" {
+		initial = nil
+	}
+	sc.Tokens = sc.client.NewTokenSource(sc.SessionID, agenttask.TokenSourceOptions{Now: o.now, Initial: initial})
+	base := tg.redirect
+	if appURL != "" {
+		if base, err = url.Parse(appURL + "/"); err != nil {
+			return sc, fail(StepConfig, fmt.Errorf("%s is not a URL: %w", agenttask.VarAppURL, err))
+		}
+	}
+	sc.Client = &http.Client{Transport: &appTransport{
+		base:   base,
+		origin: tg.redirect.Scheme + "://" + tg.redirect.Host,
+		signed: &agenttask.Transport{Source: sc.Tokens, Base: tr},
+		plain:  tr,
+	}}
+	return sc, nil
+}
+
+// findSession finds the session task created when the handshake could
+// not be read: the user's active session whose actor is the task.
+func (sc *SignedInClient) findSession(ctx context.Context, task *Task) (*agenttask.SessionToken, error) {
+	sessions, err := sc.client.TaskSessions(ctx, task.userID, task.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(sessions) != 1 {
+		return nil, fmt.Errorf("agent task %s has %d active sessions after its URL was visited, want 1", task.ID, len(sessions))
+	}
+	s := sessions[0]
+	return &agenttask.SessionToken{SessionID: s.ID, UserID: s.UserID, ActorTaskID: task.ID}, nil
+}
+
+// Release revokes the session (unless [KeepSession] was given) and,
+// should the sign-in have stopped before the session was known, the task
+// or what it created; it closes the client's connections. A session
+// token the app already holds stays valid until it expires (at most
+// 60 s): Clerk's session tokens are verified without a call to Clerk. It
+// is safe to call twice and on a nil or half-built client.
+func (sc *SignedInClient) Release(ctx context.Context) error {
+	if sc == nil {
+		return nil
+	}
+	sc.mu.Lock()
+	if sc.released {
+		sc.mu.Unlock()
+		return nil
+	}
+	sc.released = true
+	sc.mu.Unlock()
+	var errs []error
+	if sc.SessionID != "" && !sc.keep && sc.client != nil {
+		if err := revokeSession(ctx, sc.client, sc.SessionID); err != nil {
+			errs = append(errs, err)
+		} else {
+			_ = sc.Task.ledger.Closed(sc.SessionID)
+		}
+	}
+	if sc.untrack != nil {
+		sc.untrack()
+	}
+	if err := sc.Task.Release(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if sc.transport != nil {
+		sc.transport.CloseIdleConnections()
+	}
+	return errors.Join(errs...)
+}
+
+// HTTPClient gives the test an *http.Client signed in as a Clerk user,
+// without a browser (see [SignedInClient], [NewSignedInClient] its
+// core): requests to the app carry a fresh session token as
+// "Authorization: Bearer"; relative URLs resolve against
+// AGENTTEST_APP_URL. When the test ends the session is revoked. A
+// failure fails the test with one line that names the step.
+func HTTPClient(tb testing.TB, opts ...Option) *http.Client {
+	tb.Helper()
+	opts = append(opts[:len(opts):len(opts)], WithTaskDescription(description(tb, newOptions(opts))))
+	ctx, cancel := signInContext(tb)
+	defer cancel()
+	sc, err := NewSignedInClient(ctx, opts...)
+	tb.Cleanup(func() {
+		ctx, cancel := cleanupContext(tb)
+		defer cancel()
+		if err := sc.Release(ctx); err != nil {
+			tb.Error(err)
+		}
+	})
+	if sc.Task != nil {
+		tb.Attr("agenttest.task_id", sc.Task.ID)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Attr("agenttest.user_id", sc.UserID)
+	tb.Logf("agenttest: signed in as %s without a browser (session %s, task %s)", sc.UserID, sc.SessionID, sc.Task.ID)
+	return sc.Client
+}
+
+// appTransport resolves relative URLs against the app's URL and sends
+// the session token to the app's origin only.
+type appTransport struct {
+	base   *url.URL
+	origin string // scheme://host the token is for
+	signed http.RoundTripper
+	plain  http.RoundTripper
+}
+
+func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == "" {
+		r := req.Clone(req.Context())
+		r.URL = t.base.ResolveReference(req.URL)
+		r.Host = ""
+		req = r
+	}
+	if req.URL.Scheme+"://"+req.URL.Host == t.origin {
+		return t.signed.RoundTrip(req)
+	}
+	return t.plain.RoundTrip(req)
+}
