@@ -328,4 +328,3 @@ func remoteSkipUnlessLinux(t *testing.T) {
 		t.Skip("reads /proc and kills process groups")
 	}
 }
-
