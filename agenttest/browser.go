@@ -238,8 +238,10 @@ func (b *Browser) Close() error {
 // secretVarPattern is the awk regular expression (matched against the
 // upper-cased name) of the variables the driver and the browser do not
 // get: Clerk's own (CLERK_SECRET_KEY, CLERK_TESTING_TOKEN and the rest:
-// the browser needs none of them) and any that looks like a credential.
-const secretVarPattern = `^CLERK_|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE_KEY`
+// the browser needs none of them), the remote browser endpoints (which
+// may carry a token; the driver is given the endpoint by the protocol)
+// and any that looks like a credential.
+const secretVarPattern = `^CLERK_|^AGENTTEST_BROWSER_.*_ENDPOINT$|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE_KEY`
 
 // cleanEnvDriverDir returns a driver directory whose Node.js runs the
 // driver without the secret variables of the environment, and the
