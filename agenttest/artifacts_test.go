@@ -565,7 +565,7 @@ func TestCleanEnvDriverDirRunsNodeWithoutSecrets(t *testing.T) {
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "KEEP_ME=1", "PLAYWRIGHT_BROWSERS_PATH=0", "CLERK_PUBLISHABLE_KEY=pk_test_x",
 		"CLERK_SECRET_KEY=sk_test_x", "CLERK_TESTING_TOKEN=t", "GITHUB_TOKEN=g", "aws_secret_access_key=a",
-		"DB_PASSWORD=p", "OPENAI_API_KEY=o",
+		"DB_PASSWORD=p", "OPENAI_API_KEY=o", "AGENTTEST_BROWSER_CDP_ENDPOINT=wss://b?token=x",
 	}
 	out, err := cmd.Output()
 	require.NoError(t, err)
@@ -575,7 +575,7 @@ func TestCleanEnvDriverDirRunsNodeWithoutSecrets(t *testing.T) {
 		names = append(names, name)
 	}
 	assert.Subset(t, names, []string{"PATH", "KEEP_ME", "PLAYWRIGHT_BROWSERS_PATH"})
-	for _, name := range []string{"CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_TESTING_TOKEN", "GITHUB_TOKEN", "aws_secret_access_key", "DB_PASSWORD", "OPENAI_API_KEY"} {
+	for _, name := range []string{"CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_TESTING_TOKEN", "GITHUB_TOKEN", "aws_secret_access_key", "DB_PASSWORD", "OPENAI_API_KEY", "AGENTTEST_BROWSER_CDP_ENDPOINT"} {
 		assert.NotContains(t, names, name)
 	}
 

@@ -104,6 +104,9 @@ type Browser struct {
 	pw        *playwright.Playwright
 	browser   playwright.Browser
 	settings  browserSettings
+	// remote is the browser connected to instead of launched, or nil:
+	// Close then disconnects and leaves that browser running.
+	remote *remoteEndpoint
 	// removeDriverDir removes the driver directory that strips secrets
 	// from the driver's environment (see cleanEnvDriverDir).
 	removeDriverDir func() error
@@ -116,6 +119,11 @@ type Browser struct {
 // that the driver and a browser are installed (nothing is downloaded
 // here: a missing piece fails with the command that installs it), and
 // starts them. The caller owns the Browser and must Close it.
+//
+// With AGENTTEST_BROWSER_WS_ENDPOINT (a Playwright server) or
+// AGENTTEST_BROWSER_CDP_ENDPOINT (a Chromium's DevTools endpoint) set,
+// no browser is launched: the driver starts locally and connects to that
+// browser, and Close disconnects from it without ending it.
 //
 // Tests do not call it: [Main] owns the browser of a test binary, and
 // [SignIn], [NewPage] and [Open] use that one.
@@ -140,12 +148,21 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
+	remote, err := remoteEndpointFromEnv(s.env)
+	if err != nil {
+		return nil, err
+	}
+	if remote != nil && remote.cdp && settings.kind != "chromium" {
+		return nil, fmt.Errorf("agenttest: %s connects to Chromium only, but %s=%s: unset one of them", agenttask.VarBrowserCDPEndpoint, agenttask.VarBrowser, settings.kind)
+	}
 	prov := provision.Load(s.env)
 	if err := prov.CheckDriver(); err != nil {
 		return nil, err
 	}
-	if settings.path, err = prov.FindBrowser(settings.kind); err != nil {
-		return nil, err
+	if remote == nil {
+		if settings.path, err = prov.FindBrowser(settings.kind); err != nil {
+			return nil, err
+		}
 	}
 	driverDir, err := prov.DriverDir()
 	if err != nil {
@@ -167,6 +184,14 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		bt = pw.WebKit
 	default:
 		bt = pw.Chromium
+	}
+	if remote != nil {
+		s.secrets.AddURL(remote.raw)
+		browser, err := remote.connect(ctx, bt, settings)
+		if err != nil {
+			return nil, errors.Join(err, pw.Stop(), removeCleanDir())
+		}
+		return &Browser{suite: s, pw: pw, browser: browser, settings: settings, remote: remote, removeDriverDir: removeCleanDir}, nil
 	}
 	browser, err := bt.Launch(settings.launchOptions())
 	if err != nil {
@@ -194,7 +219,11 @@ func (b *Browser) Close() error {
 			cancel()
 		}
 		if err := b.browser.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: close browser: %w", err))
+			what := "close browser"
+			if b.remote != nil {
+				what = "disconnect from " + b.remote.shown()
+			}
+			errs = append(errs, fmt.Errorf("agenttest: %s: %w", what, err))
 		}
 		if err := b.pw.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: %w", err))
@@ -214,8 +243,10 @@ func (b *Browser) Close() error {
 // secretVarPattern is the awk regular expression (matched against the
 // upper-cased name) of the variables the driver and the browser do not
 // get: Clerk's own (CLERK_SECRET_KEY, CLERK_TESTING_TOKEN and the rest:
-// the browser needs none of them) and any that looks like a credential.
-const secretVarPattern = `^CLERK_|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE_KEY`
+// the browser needs none of them), the remote browser endpoints (which
+// may carry a token; the driver is given the endpoint by the protocol)
+// and any that looks like a credential.
+const secretVarPattern = `^CLERK_|^AGENTTEST_BROWSER_.*_ENDPOINT$|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE_KEY`
 
 // cleanEnvDriverDir returns a driver directory whose Node.js runs the
 // driver without the secret variables of the environment, and the

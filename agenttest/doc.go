@@ -45,7 +45,10 @@
 // client ([agenttask.ConfigFromEnv]); AGENTTEST_APP_URL,
 // AGENTTEST_USER_ID or AGENTTEST_USER_IDENTIFIER say where and whom to
 // sign in; AGENTTEST_BROWSER, AGENTTEST_BROWSER_PATH, AGENTTEST_HEADED
-// and AGENTTEST_SLOWMO choose the browser; AGENTTEST_ARTIFACTS_DIR is
+// and AGENTTEST_SLOWMO choose the browser, or
+// AGENTTEST_BROWSER_WS_ENDPOINT (a Playwright server) or
+// AGENTTEST_BROWSER_CDP_ENDPOINT (a Chromium's DevTools endpoint) name
+// one running elsewhere to connect to; AGENTTEST_ARTIFACTS_DIR is
 // where failed tests' artifacts go. Per-call choices are [Option]
 // values. The driver and browser are installed by the provision package
 // (the CLI's `agenttest install`).

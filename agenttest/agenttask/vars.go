@@ -26,6 +26,15 @@ const (
 	VarDownloadHost    = "PLAYWRIGHT_DOWNLOAD_HOST"
 )
 
+// The variables that name a browser running elsewhere, which the fixture
+// connects to instead of launching one. They may hold a credential (a
+// Browserless ?token=, a password in the URL): errors show them
+// redacted.
+const (
+	VarBrowserWSEndpoint  = "AGENTTEST_BROWSER_WS_ENDPOINT"
+	VarBrowserCDPEndpoint = "AGENTTEST_BROWSER_CDP_ENDPOINT"
+)
+
 // Variable describes one configuration variable.
 type Variable struct {
 	// Name is the variable's name, e.g. CLERK_SECRET_KEY.
@@ -55,6 +64,8 @@ func Variables() []Variable {
 		{VarBrowserPath, "found on the machine", "a browser executable to launch", false},
 		{VarHeaded, "0", "1 shows the browser window", false},
 		{VarSlowMo, "0", "milliseconds to wait between browser actions", false},
+		{VarBrowserWSEndpoint, "none", "a Playwright server (ws:// or wss://) to connect to instead of launching a browser", true},
+		{VarBrowserCDPEndpoint, "none", "a Chromium's DevTools endpoint (http(s):// or ws(s)://: Browserless, a Chrome started elsewhere) to connect to instead of launching a browser", true},
 		{VarArtifactsDir, "test-results", "where failed tests' artifacts go (under go test -artifacts: t.ArtifactDir())", false},
 		{VarTrace, "retain-on-failure", "Playwright traces: off, retain-on-failure (kept in a failed test's artifacts) or on (kept for every test)", false},
 		{VarLedgerDir, "<user cache>/agenttest/ledgers", "where runs record what they create, one directory per Clerk instance, for agenttest sweep", false},
