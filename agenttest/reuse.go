@@ -149,6 +149,39 @@ func (c *signInCache) revokeAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// releaseClient revokes and forgets the shared sign-ins of one client:
+// for a test that brought a client whose instance stops before the run
+// ends.
+func (c *signInCache) releaseClient(ctx context.Context, client *agenttask.Client) error {
+	c.mu.Lock()
+	var mine []*sharedSignIn
+	kept := c.states[:0]
+	for _, st := range c.states {
+		if st.client == client {
+			mine = append(mine, st)
+		} else {
+			kept = append(kept, st)
+		}
+	}
+	c.states = kept
+	for k := range c.entries {
+		if k.client == client {
+			delete(c.entries, k)
+		}
+	}
+	c.mu.Unlock()
+	var errs []error
+	for _, st := range mine {
+		if err := revokeSession(ctx, st.client, st.sessionID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		_ = st.task.ledger.Closed(st.sessionID)
+		untrackSharedSession(st.sessionID)
+	}
+	return errors.Join(errs...)
+}
+
 // shareState captures the leading page's signed-in state and hands its
 // session to the run (see trackSharedSession).
 func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn, error) {

@@ -1,0 +1,123 @@
+package agenttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fixtureForgetShared revokes the shared sign-ins of the stack's client
+// when the test ends, before its emulator stops: the run would revoke
+// them only when the binary ends.
+func fixtureForgetShared(t *testing.T, s *fixtureStack) {
+	t.Cleanup(func() {
+		r, err := currentRun()
+		require.NoError(t, err)
+		assert.NoError(t, r.suite.reuse.releaseClient(fixtureCleanupCtx(t), s.client))
+	})
+}
+
+func TestReuseSignInSignsInOncePerUser(t *testing.T) {
+	s := fixtureStart(t)
+	fixtureForgetShared(t, s)
+	var sessions, tasks []string
+	signIn := func(t *testing.T) {
+		p := SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...)
+		require.NoError(t, fixtureExpect().Locator(p.Locator("header")).ToContainText("Welcome"))
+		ExpectSignedIn(t, p)
+		sessions = append(sessions, p.SessionID)
+		tasks = append(tasks, p.Task.ID)
+	}
+	for _, name := range []string{"first", "second", "third"} {
+		t.Run(name, signIn)
+	}
+	// Past the 60 s token lifetime: the app refreshes the token through
+	// Clerk's handshake, with no new task.
+	s.emu.Advance(2 * time.Minute)
+	t.Run("after the token expired", signIn)
+
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteCreateTask), "one task for four sign-ins")
+	require.Len(t, sessions, 4)
+	for i := range sessions {
+		assert.Equal(t, sessions[0], sessions[i], "every page shares the first sign-in's session")
+		assert.Equal(t, tasks[0], tasks[i])
+	}
+	// The pages ended; the shared session lives on, for the run.
+	active := s.emu.Sessions(clerkemu.SessionActive)
+	require.Len(t, active, 1)
+	assert.Equal(t, sessions[0], active[0].ID)
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
+	assert.Zero(t, s.emu.Requests(clerkemu.RouteRevokeSession), "no test revokes the shared session")
+
+	r, err := currentRun()
+	require.NoError(t, err)
+	require.NoError(t, r.suite.reuse.releaseClient(fixtureCleanupCtx(t), s.client))
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "the run revokes the shared session")
+}
+
+func TestReuseSignInWaitsForTheFirstSignIn(t *testing.T) {
+	s := fixtureStart(t)
+	fixtureForgetShared(t, s)
+	t.Run("group", func(t *testing.T) {
+		for _, name := range []string{"a", "b", "c"} {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				p := SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...)
+				ExpectSignedIn(t, p)
+			})
+		}
+	})
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteCreateTask), "parallel tests wait for the one sign-in")
+	assert.Len(t, s.emu.Sessions(clerkemu.SessionActive), 1)
+}
+
+func TestReuseSignInSignsInAfreshWhenTheSharedSessionEnded(t *testing.T) {
+	s := fixtureStart(t)
+	fixtureForgetShared(t, s)
+	var first string
+	t.Run("first", func(t *testing.T) {
+		first = SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...).SessionID
+	})
+	// A test signed out, say: the shared session ends at Clerk, and once
+	// its token expires the app's refresh fails.
+	_, err := s.client.RevokeSession(context.Background(), first)
+	require.NoError(t, err)
+	s.emu.Advance(2 * time.Minute)
+	var second string
+	t.Run("after the shared session ended", func(t *testing.T) {
+		p := SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...)
+		ExpectSignedIn(t, p)
+		second = p.SessionID
+	})
+	assert.NotEqual(t, first, second, "a fresh sign-in, shared from now on")
+	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteCreateTask))
+	t.Run("shares the fresh one", func(t *testing.T) {
+		assert.Equal(t, second, SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...).SessionID)
+	})
+	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteCreateTask))
+}
+
+func TestReuseSignInIsPerUser(t *testing.T) {
+	s := fixtureStart(t)
+	fixtureForgetShared(t, s)
+	ada := SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...)
+	grace := SignIn(t, s.opts(AsIdentifier("grace@example.com"), ReuseSignIn())...)
+	assert.NotEqual(t, ada.UserID, grace.UserID)
+	assert.NotEqual(t, ada.SessionID, grace.SessionID)
+	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteCreateTask))
+}
+
+func TestReuseSignInRefusesKeepSession(t *testing.T) {
+	s := fixtureStart(t)
+	p, err := Open(fixtureCtx(t), s.opts()...)
+	t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
+	require.NoError(t, err)
+	err = p.SignIn(fixtureCtx(t), AsUser(fixtureAda), ReuseSignIn(), KeepSession())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ReuseSignIn and agenttest.KeepSession together")
+	assert.Zero(t, s.emu.Requests(clerkemu.RouteCreateTask), "refused before any call")
+}
