@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
@@ -198,21 +199,95 @@ func frontendAPIHosts(publishableKey, taskURL string) []string {
 	return hosts
 }
 
+// settleGrace is how long a page that loaded somewhere other than the
+// redirect URL gets to move on by itself (a client-side redirect) before
+// the sign-in fails there, instead of waiting out its whole timeout.
+const settleGrace = time.Second
+
 // waitSettled waits for the page to settle on the redirect URL with
-// Clerk's handshake resolved.
+// Clerk's handshake resolved. A page that comes to rest elsewhere (the
+// app's sign-in page, another host, the handshake left on the URL)
+// fails at once with what that says about the cause.
 func (p *Page) waitSettled(o options, redirect *url.URL) error {
-	err := p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) }, playwright.PageWaitForURLOptions{
-		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
-		WaitUntil: playwright.WaitUntilStateCommit,
-	})
-	if err == nil {
-		return nil
+	deadline := time.Now().Add(o.timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			left = time.Millisecond
+		}
+		// Any URL the page could rest on: the target, or not one of
+		// Clerk's hops on the way.
+		err := p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) || !clerkHop(u, redirect) }, playwright.PageWaitForURLOptions{
+			Timeout:   playwright.Float(float64(left.Milliseconds())),
+			WaitUntil: playwright.WaitUntilStateCommit,
+		})
+		at := p.Page.URL()
+		if err != nil {
+			return fmt.Errorf("the page was still at %s after %s, want %s: %w", redact.URL(at), o.timeout, withoutQuery(redirect), err)
+		}
+		if settled(at, redirect) {
+			return nil
+		}
+		// Elsewhere: let it load and move on by itself, briefly.
+		grace := min(settleGrace, max(time.Until(deadline), time.Millisecond))
+		_ = p.Page.WaitForLoadState(playwright.PageWaitForLoadStateOptions{
+			State:   playwright.LoadStateLoad,
+			Timeout: playwright.Float(float64(max(time.Until(deadline), time.Millisecond).Milliseconds())),
+		})
+		err = p.Page.WaitForURL(func(u string) bool { return settled(u, redirect) }, playwright.PageWaitForURLOptions{
+			Timeout:   playwright.Float(float64(grace.Milliseconds())),
+			WaitUntil: playwright.WaitUntilStateCommit,
+		})
+		if err == nil {
+			return nil
+		}
+		if now := p.Page.URL(); now != at && time.Now().Before(deadline) {
+			continue // it moved on: judge where it goes
+		}
+		return p.diagnoseElsewhere(at, redirect)
 	}
-	at := p.Page.URL()
-	if sameOriginAndPath(at, redirect) && hasHandshake(at) {
-		return fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters)", redact.URL(at))
+}
+
+// clerkHop reports whether raw is a hop of the sign-in on the way to the
+// redirect URL: the blank page before it, Clerk's Frontend API (the
+// task URL, a handshake). The app's own URLs are not hops, so the wait
+// judges them as soon as they load.
+func clerkHop(raw string, redirect *url.URL) bool {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" || raw == "about:blank" {
+		return true
 	}
-	return fmt.Errorf("the page settled on %s, want %s: %w", redact.URL(at), withoutQuery(redirect), err)
+	return u.Host != redirect.Host && strings.HasPrefix(u.Path, "/v1/")
+}
+
+// diagnoseElsewhere says why a sign-in's page came to rest at at rather
+// than on the redirect URL, from what the cookies show: another host
+// name than the one the session was set on, a token the app refused, no
+// session cookie at all, or the handshake never resolved.
+func (p *Page) diagnoseElsewhere(at string, redirect *url.URL) error {
+	shown := redact.URL(at)
+	want := withoutQuery(redirect)
+	origin := redirect.Scheme + "://" + redirect.Host
+	state, _ := readCookieState(p.BrowserContext, origin)
+	u, err := url.Parse(at)
+	switch {
+	case err == nil && sameOriginAndPath(at, redirect) && hasHandshake(at):
+		return fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters)", shown)
+	case err == nil && u.Host != redirect.Host && u.Port() == redirect.Port() && state.token != "":
+		return fmt.Errorf("the page ended on %s, host %s, but Clerk signed in %s: cookies belong to a host name, so the app on %s does not see the session: use the host name the app uses (localhost and 127.0.0.1 differ) in %s and RedirectTo", shown, u.Hostname(), redirect.Host, u.Hostname(), agenttask.VarAppURL)
+	case err == nil && u.Host != redirect.Host:
+		return fmt.Errorf("the page ended on %s, another origin than the redirect URL %s: check where the app redirects after sign-in, and that %s names the app", shown, want, agenttask.VarAppURL)
+	case state.token != "":
+		p.secrets.Add(state.token)
+		who := "a user"
+		if c, err := decodeSessionToken(state.token); err == nil {
+			who = c.Subject
+		}
+		return fmt.Errorf("the app sent the page to %s although it holds a session token for %s: the app rejected the token: it must verify tokens with this Clerk instance's keys (its publishable key and JWKS) and its middleware must read the __session cookie", shown, who)
+	case state.signedOut:
+		return fmt.Errorf("the app sent the page to %s and Clerk says signed out (__client_uat=0): the session ended (revoked, signed out or expired)", shown)
+	}
+	return fmt.Errorf("the app sent the page to %s, want %s, and no __session cookie reached %s: the app's Clerk middleware must resolve the handshake into the session cookies", shown, want, origin)
 }
 
 // checkSession waits for the app's session cookie and checks that it is

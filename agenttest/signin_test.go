@@ -114,12 +114,37 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 	}))
 	t.Cleanup(noMiddleware.Close)
 
+	// An app that resolves the handshake into a session cookie, then
+	// sends the page elsewhere: to its sign-in page (it rejects the
+	// token), or to its canonical host name (the cookies stay on the
+	// other).
+	forged := fixtureForgedToken(t, fixtureAda)
+	elsewhere := func(where func(r *http.Request) string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.URL.Query().Has("__clerk_handshake"):
+				http.SetCookie(w, &http.Cookie{Name: "__session", Value: forged, Path: "/"})
+				http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
+			case r.URL.Path == "/sign-in":
+				io.WriteString(w, "<h1>Sign in</h1>")
+			default:
+				http.Redirect(w, r, where(r), http.StatusFound)
+			}
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	rejecting := elsewhere(func(*http.Request) string { return "/sign-in" })
+	canonical := elsewhere(func(r *http.Request) string { return "http://localhost:" + strings.Split(r.Host, ":")[1] + "/sign-in" })
+
 	cases := []struct {
 		name string
 		opts []Option
 		step Step
 		want string
 	}{
+		{"app rejects the token", []Option{AsUser(fixtureAda), RedirectTo(rejecting.URL + "/dashboard")}, StepRedirect, "the app rejected the token"},
+		{"app on another host name", []Option{AsUser(fixtureAda), RedirectTo(canonical.URL + "/dashboard")}, StepRedirect, "cookies belong to a host name"},
 		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 agent_task_subject_not_found"},
 		{"unknown identifier", []Option{AsIdentifier("nobody@example.com")}, StepConfig, "nobody@example.com"},
 		{"no user", nil, StepConfig, "AGENTTEST_USER_ID"},
@@ -143,6 +168,7 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 			// One prefix, and a user only when there is one to name.
 			assert.Regexp(t, `^agenttest: sign in( as [^ :]+)?: `+regexp.QuoteMeta(string(c.step))+`: `, err.Error())
 			assert.NotContains(t, err.Error(), "as :")
+			assert.NotContains(t, err.Error(), "exceeded", "judged where the page rested, not timed out")
 			if p.Task != nil {
 				assert.NotContains(t, err.Error(), fixtureTicket(p.Task))
 			}
