@@ -45,13 +45,17 @@ type parser struct {
 	secrets  *redact.Set
 	packages map[string]*pkgState
 	stray    strings.Builder
+	// builds is the compiler output per build target ("pkg [pkg.test]"),
+	// in the order they first appeared, which a package's fail event
+	// names in its FailedBuild.
+	builds     map[string]*strings.Builder
+	buildOrder []string
 }
 
 // pkgState is a package being read.
 type pkgState struct {
 	pkg    *Package
 	output strings.Builder
-	build  strings.Builder
 	tests  map[string]*testState
 }
 
@@ -67,7 +71,7 @@ type testState struct {
 // Every output, attribute value and path is redacted with the module's
 // redaction plus secrets. It fails only when r fails.
 func Parse(r io.Reader, secrets ...string) (*Run, error) {
-	p := &parser{secrets: &redact.Set{}, packages: map[string]*pkgState{}}
+	p := &parser{secrets: &redact.Set{}, packages: map[string]*pkgState{}, builds: map[string]*strings.Builder{}}
 	p.secrets.Add(secrets...)
 	br := bufio.NewReader(r)
 	for {
@@ -106,11 +110,16 @@ func (p *parser) line(line string) {
 	}
 	switch e.Action {
 	case "build-output":
-		p.pkg(e.ImportPath).build.WriteString(e.Output)
+		b, ok := p.builds[e.ImportPath]
+		if !ok {
+			b = &strings.Builder{}
+			p.builds[e.ImportPath] = b
+			p.buildOrder = append(p.buildOrder, e.ImportPath)
+		}
+		b.WriteString(e.Output)
 		return
 	case "build-fail":
-		p.pkg(e.ImportPath).pkg.FailedBuild = e.ImportPath
-		return
+		return // the package's fail event names it in FailedBuild
 	}
 	if e.Package == "" {
 		return
@@ -179,12 +188,18 @@ func (ps *pkgState) test(name string) *testState {
 	return ts
 }
 
-// finish redacts what was read and marks the tests that never ended.
+// finish redacts what was read, gives each package that did not build
+// its compiler output, and marks the tests that never ended. Compiler
+// output no package claims (a stream cut short) goes to Stray.
 func (p *parser) finish() *Run {
+	claimed := map[string]bool{}
 	for _, pkg := range p.run.Packages {
 		ps := p.packages[pkg.ImportPath]
 		pkg.Output = p.secrets.String(ps.output.String())
-		pkg.BuildOutput = p.secrets.String(ps.build.String())
+		if b, ok := p.builds[pkg.FailedBuild]; ok {
+			pkg.BuildOutput = p.secrets.String(b.String())
+			claimed[pkg.FailedBuild] = true
+		}
 		for _, t := range pkg.Tests {
 			ts := ps.tests[t.Name]
 			if !ts.ended {
@@ -197,6 +212,11 @@ func (p *parser) finish() *Run {
 			for i := range t.ArtifactDirs {
 				t.ArtifactDirs[i] = p.secrets.String(t.ArtifactDirs[i])
 			}
+		}
+	}
+	for _, target := range p.buildOrder {
+		if !claimed[target] {
+			p.stray.WriteString(p.builds[target].String())
 		}
 	}
 	p.run.Stray = p.secrets.String(p.stray.String())

@@ -179,6 +179,9 @@ func newView(run *Run, opts Options) *view {
 		for _, t := range p.Tests {
 			tv := testView{Name: t.Name, Elapsed: formatDuration(t.Elapsed), Indent: t.Depth()}
 			tv.Status, tv.StatusClass = statusText(t.Status)
+			if t.Status == StatusUnfinished {
+				tv.Elapsed = ""
+			}
 			if t.Status.Failed() {
 				tv.Anchor = anchor(p.ImportPath, t.Name)
 				if ownFailure(p, t) {
@@ -242,6 +245,9 @@ func (r *renderer) testFailure(p *Package, t *Test) failureView {
 		Attrs:   t.Attrs,
 	}
 	f.Status, _ = statusText(t.Status)
+	if t.Status == StatusUnfinished {
+		f.Elapsed = "" // it never said
+	}
 	for i := range f.Attrs {
 		f.Attrs[i].Value = r.secrets.String(f.Attrs[i].Value)
 	}
