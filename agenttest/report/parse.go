@@ -56,7 +56,8 @@ type parser struct {
 type pkgState struct {
 	pkg    *Package
 	output strings.Builder
-	tests  map[string]*testState
+	tests  map[string]*testState // the latest attempt of each test
+	states []*testState          // every attempt, in Tests' order
 }
 
 // testState is a test being read.
@@ -130,6 +131,9 @@ func (p *parser) line(line string) {
 		return
 	}
 	ts := ps.test(e.Test)
+	if e.Action == "run" && ts.ended {
+		ts = ps.rerun(ts) // gotestsum --rerun-fails, or -count=n
+	}
 	switch e.Action {
 	case "output":
 		if m := artifactsLogLine.FindStringSubmatch(e.Output); m != nil {
@@ -181,11 +185,24 @@ func (p *parser) pkg(path string) *pkgState {
 func (ps *pkgState) test(name string) *testState {
 	ts, ok := ps.tests[name]
 	if !ok {
-		ts = &testState{test: &Test{Name: name}}
-		ps.tests[name] = ts
-		ps.pkg.Tests = append(ps.pkg.Tests, ts.test)
+		ts = &testState{test: &Test{Name: name, Attempt: 1}}
+		ps.add(ts)
 	}
 	return ts
+}
+
+// rerun starts another attempt of the test that prev ended.
+func (ps *pkgState) rerun(prev *testState) *testState {
+	ts := &testState{test: &Test{Name: prev.test.Name, Attempt: prev.test.Attempt + 1}}
+	ps.add(ts)
+	return ts
+}
+
+// add records a test's attempt as its latest.
+func (ps *pkgState) add(ts *testState) {
+	ps.tests[ts.test.Name] = ts
+	ps.states = append(ps.states, ts)
+	ps.pkg.Tests = append(ps.pkg.Tests, ts.test)
 }
 
 // finish redacts what was read, gives each package that did not build
@@ -200,8 +217,8 @@ func (p *parser) finish() *Run {
 			pkg.BuildOutput = p.secrets.String(b.String())
 			claimed[pkg.FailedBuild] = true
 		}
-		for _, t := range pkg.Tests {
-			ts := ps.tests[t.Name]
+		for _, ts := range ps.states {
+			t := ts.test
 			if !ts.ended {
 				t.Status = StatusUnfinished
 			}

@@ -309,3 +309,23 @@ func TestParseFails(t *testing.T) {
 	_, err := report.Parse(failingReader{})
 	require.ErrorContains(t, err, "report: read the go test -json stream: broken pipe")
 }
+
+// A test run again (gotestsum --rerun-fails) shows each attempt: the
+// failure stays visible when the rerun passes.
+func TestRerunAttempts(t *testing.T) {
+	stream := `{"Action":"run","Package":"p","Test":"TestFlaky"}
+{"Action":"output","Package":"p","Test":"TestFlaky","Output":"    flaky_test.go:7: first attempt broke\n"}
+{"Action":"fail","Package":"p","Test":"TestFlaky","Elapsed":1}
+{"Action":"fail","Package":"p","Elapsed":1}
+{"Action":"run","Package":"p","Test":"TestFlaky"}
+{"Action":"pass","Package":"p","Test":"TestFlaky","Elapsed":1}
+{"Action":"pass","Package":"p","Elapsed":1}
+`
+	run, page := render(t, []byte(stream), report.Options{})
+	tests := run.Packages[0].Tests
+	require.Len(t, tests, 2)
+	assert.Equal(t, [2]report.Status{report.StatusFail, report.StatusPass}, [2]report.Status{tests[0].Status, tests[1].Status})
+	assert.Equal(t, 2, tests[1].Attempt)
+	assert.Contains(t, failureCard(page, "TestFlaky"), "first attempt broke")
+	assert.Contains(t, page, `data-test="TestFlaky (run 2)"`)
+}

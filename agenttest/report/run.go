@@ -52,7 +52,11 @@ type Package struct {
 // Test is one test or subtest.
 type Test struct {
 	// Name is the full name, "TestX/sub" for a subtest.
-	Name    string
+	Name string
+	// Attempt is 1, or n for the n-th run of the test in the stream
+	// (gotestsum --rerun-fails, go test -count): each is a Test of its
+	// own, after the earlier ones.
+	Attempt int
 	Status  Status
 	Elapsed time.Duration
 	// Output is what the test printed, without the framing lines that
@@ -80,7 +84,8 @@ func (t *Test) Depth() int {
 }
 
 // Counts returns how many tests (subtests included) passed, failed
-// (unfinished included) and were skipped.
+// (unfinished included) and were skipped; each attempt of a test that
+// ran more than once counts.
 func (r *Run) Counts() (passed, failed, skipped int) {
 	for _, p := range r.Packages {
 		for _, t := range p.Tests {

@@ -177,13 +177,13 @@ func newView(run *Run, opts Options) *view {
 			v.Failures = append(v.Failures, f)
 		}
 		for _, t := range p.Tests {
-			tv := testView{Name: t.Name, Elapsed: formatDuration(t.Elapsed), Indent: t.Depth()}
+			tv := testView{Name: attemptName(t), Elapsed: formatDuration(t.Elapsed), Indent: t.Depth()}
 			tv.Status, tv.StatusClass = statusText(t.Status)
 			if t.Status == StatusUnfinished {
 				tv.Elapsed = ""
 			}
 			if t.Status.Failed() {
-				tv.Anchor = anchor(p.ImportPath, t.Name)
+				tv.Anchor = anchor(p.ImportPath, attemptName(t))
 				if ownFailure(p, t) {
 					v.Failures = append(v.Failures, r.testFailure(p, t))
 				} else {
@@ -197,6 +197,14 @@ func newView(run *Run, opts Options) *view {
 	return v
 }
 
+// attemptName is the test's name, with its attempt after the first.
+func attemptName(t *Test) string {
+	if t.Attempt > 1 {
+		return fmt.Sprintf("%s (run %d)", t.Name, t.Attempt)
+	}
+	return t.Name
+}
+
 // ownFailure reports whether t failed for a reason of its own, not
 // only because a subtest did: some output, or no failed subtest.
 func ownFailure(p *Package, t *Test) bool {
@@ -204,7 +212,7 @@ func ownFailure(p *Package, t *Test) bool {
 		return true
 	}
 	for _, sub := range p.Tests {
-		if strings.HasPrefix(sub.Name, t.Name+"/") && sub.Status.Failed() {
+		if strings.HasPrefix(sub.Name, t.Name+"/") && sub.Attempt == t.Attempt && sub.Status.Failed() {
 			return false
 		}
 	}
@@ -237,9 +245,9 @@ func (r *renderer) packageFailure(p *Package) (failureView, bool) {
 // testFailure is the failure card of a test.
 func (r *renderer) testFailure(p *Package, t *Test) failureView {
 	f := failureView{
-		Anchor:  anchor(p.ImportPath, t.Name),
+		Anchor:  anchor(p.ImportPath, attemptName(t)),
 		Package: p.ImportPath,
-		Name:    t.Name,
+		Name:    attemptName(t),
 		Elapsed: formatDuration(t.Elapsed),
 		Output:  r.text(t.Output),
 		Attrs:   t.Attrs,
