@@ -329,3 +329,18 @@ func TestRerunAttempts(t *testing.T) {
 	assert.Contains(t, failureCard(page, "TestFlaky"), "first attempt broke")
 	assert.Contains(t, page, `data-test="TestFlaky (run 2)"`)
 }
+
+// A package that failed outside any test (TestMain exited, -outputdir
+// missing) gets a card of its own with its output.
+func TestPackageFailure(t *testing.T) {
+	stream := `{"Action":"start","Package":"example.com/e2e"}
+{"Action":"output","Package":"example.com/e2e","Output":"testing: mkdir /nowhere/_artifacts: no such file or directory\n"}
+{"Action":"output","Package":"example.com/e2e","Output":"FAIL\texample.com/e2e\t0.003s\n"}
+{"Action":"fail","Package":"example.com/e2e","Elapsed":0.003}
+`
+	run, page := render(t, []byte(stream), report.Options{})
+	assert.True(t, run.Failed())
+	card := failureCard(page, "(package)")
+	assert.Contains(t, card, "testing: mkdir /nowhere/_artifacts: no such file or directory")
+	assert.Contains(t, page, "no tests ran")
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -229,17 +230,14 @@ func (r *renderer) packageFailure(p *Package) (failureView, bool) {
 		f.Name, f.Status = "(build)", "build failed"
 		f.Output = r.text(p.BuildOutput + p.Output)
 		return f, true
-	case p.Status == StatusFail:
-		for _, t := range p.Tests {
-			if t.Status.Failed() && t.Depth() == 0 && !strings.Contains(p.Output, "panic:") {
-				return f, false // the test's card says it
-			}
-		}
-		f.Name, f.Status = "(package)", "failed"
-		f.Output = r.text(p.Output)
-		return f, true
+	case p.Status != StatusFail:
+		return f, false
+	case !strings.Contains(p.Output, "panic:") && slices.ContainsFunc(p.Tests, func(t *Test) bool { return t.Status.Failed() }):
+		return f, false // the failed tests' cards say it
 	}
-	return f, false
+	f.Name, f.Status = "(package)", "failed"
+	f.Output = r.text(p.Output)
+	return f, true
 }
 
 // testFailure is the failure card of a test.
@@ -250,7 +248,7 @@ func (r *renderer) testFailure(p *Package, t *Test) failureView {
 		Name:    attemptName(t),
 		Elapsed: formatDuration(t.Elapsed),
 		Output:  r.text(t.Output),
-		Attrs:   t.Attrs,
+		Attrs:   slices.Clone(t.Attrs),
 	}
 	f.Status, _ = statusText(t.Status)
 	if t.Status == StatusUnfinished {
