@@ -9,7 +9,7 @@ FUZZTIME ?= 5m
 TEST_TIMEOUT ?= 20m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test e2e bench bench-ratio fuzz soak faults
+.PHONY: help setup lint test e2e report bench bench-ratio fuzz soak faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 14
@@ -30,6 +30,11 @@ test: setup lint ## setup, lint, then every test with -race
 
 e2e: setup ## setup, then the end-to-end tests, verbose
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v ./e2e/...
+
+report: setup ## the e2e tests under -json and -artifacts, then test-output/report.html; exits as the tests did
+	@mkdir -p test-output
+	@$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -json -artifacts -outputdir=test-output ./e2e/... > test-output/e2e.json; status=$$?; \
+		$(AGENTTEST) report --json test-output/e2e.json --title "agenttest e2e" test-output && exit $$status
 
 bench: ## benchmarks of the agenttest package
 	$(GO) test -run '^$$' -bench . -benchmem ./agenttest/

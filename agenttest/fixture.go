@@ -16,7 +16,9 @@ import (
 //
 // When the test ends, in this order: if it failed, its screenshot,
 // trace, HTML and console log are saved (see [WithArtifactsDir]) and
-// their folder is logged; the context is closed; every task the test
+// their folder is logged and named in the test attribute
+// agenttest.artifacts (a -json `attr` event, which `agenttest report`
+// reads); the context is closed; every task the test
 // created and did not use is revoked; the session is revoked (see
 // [KeepSession]). Cleanup errors are reported with t.Error.
 //
@@ -162,11 +164,14 @@ func cleanupPage(tb testing.TB, p *Page) {
 			if err := p.SaveArtifacts(dir); err != nil {
 				tb.Error(err)
 			}
+			// The folder as a -json `attr` event, for `agenttest report`.
+			tb.Attr("agenttest.artifacts", absPath(dir))
 			tb.Logf("agenttest: artifacts of the failed test are in %s", absPath(dir))
 		case p.trace == TraceOn:
 			if err := p.keepTrace(dir); err != nil {
 				tb.Error(err)
 			}
+			tb.Attr("agenttest.artifacts", absPath(dir))
 			tb.Logf("agenttest: trace kept in %s", absPath(filepath.Join(dir, artifactTrace)))
 		}
 	}

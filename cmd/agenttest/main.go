@@ -11,6 +11,7 @@
 //	agenttest create (--user-id ID | --identifier X) --redirect-url URL [flags]
 //	agenttest revoke TASK_ID
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
+//	agenttest report [--json FILE] [-o FILE] [--title T] DIR
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -85,6 +86,11 @@ func commands() []command {
 		summary: "revoke the tasks and sessions that killed runs left, from their ledgers",
 		usage:   "sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]",
 		run:     runSweep,
+	}, {
+		name:    "report",
+		summary: "turn go test -json output and the artifacts into one HTML page",
+		usage:   "report [--json FILE] [-o FILE] [--title T] DIR",
+		run:     runReport,
 	}}
 }
 

@@ -20,6 +20,8 @@ func TestBadUsageExits2WithUsage(t *testing.T) {
 		{"revoke"},
 		{"revoke", "a", "b"},
 		{"help", "frobnicate"},
+		{"report"},
+		{"report", "a", "b"},
 	} {
 		code, stdout, stderr := runCLI(t, args...)
 		if code != 2 || stdout != "" || !strings.Contains(stderr, "usage: agenttest") {

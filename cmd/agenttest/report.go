@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/report"
+)
+
+func runReport(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(c, stderr, `DIR is the folder the failed tests' artifacts are under: test-results (or
+AGENTTEST_ARTIFACTS_DIR), or the -outputdir of go test -artifacts. The report
+is one HTML file, screenshots inline, with links to each trace and the command
+that opens it. It prints the report's path and the counts; it exits 0 when the
+report is written, whether the tests passed or not. Example:
+
+  go test -json ./e2e/ -artifacts -outputdir=test-output | agenttest report test-output`)
+	jsonPath := fs.String("json", "-", "the go test -json `file` (- for stdin)")
+	out := fs.String("o", "", "the report `file` (default DIR/report.html)")
+	title := fs.String("title", "", "the page's title (default \"go test report\")")
+	if err := parseFlags(fs, args, "DIR"); err != nil {
+		return err
+	}
+	dir := fs.Arg(0)
+	if *out == "" {
+		*out = filepath.Join(dir, "report.html")
+	}
+	in := io.Reader(os.Stdin)
+	if *jsonPath != "-" {
+		f, err := os.Open(*jsonPath)
+		if err != nil {
+			return fmt.Errorf("open the go test -json stream: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	run, err := report.Parse(in, reportSecrets(stderr)...)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("make the report's folder: %w", err)
+	}
+	if err := report.WriteFile(*out, run, report.Options{Title: *title, ArtifactsDir: dir}); err != nil {
+		return err
+	}
+	passed, failed, skipped := run.Counts()
+	fmt.Fprintf(stdout, "wrote %s: %d failed, %d passed, %d skipped\n", *out, failed, passed, skipped)
+	return nil
+}
+
+// reportSecrets are this machine's Clerk credentials, redacted from the
+// report besides whatever looks like one. A configuration that cannot be
+// read costs only that: the report is still written.
+func reportSecrets(stderr io.Writer) []string {
+	env, err := agenttask.LoadEnv()
+	if err != nil {
+		fmt.Fprintf(stderr, "agenttest report: warning: %s; the report redacts only what looks like a credential\n", oneLine(err.Error()))
+		return nil
+	}
+	var secrets []string
+	for _, name := range []string{agenttask.VarSecretKey, agenttask.VarTestingToken} {
+		if v, ok := env.Lookup(name); ok && v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	return secrets
+}
