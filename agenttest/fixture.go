@@ -63,7 +63,7 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 		return &Page{opts: o}, err
 	}
 	s := r.suite
-	if _, _, err := resolveTarget(s, o, nil, s.appURL()); err != nil {
+	if _, _, err := resolveAndCheck(ctx, s, o, nil, s.appURL()); err != nil {
 		return &Page{suite: s, opts: o}, err
 	}
 	type planned struct {

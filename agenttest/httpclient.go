@@ -68,7 +68,7 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	if o.reuse {
 		return sc, errors.New("agenttest: NewSignedInClient: ReuseSignIn is for pages; a signed-in client has a session of its own")
 	}
-	tg, client, err := resolveTarget(s, o, nil, appURL)
+	tg, client, err := resolveAndCheck(ctx, s, o, nil, appURL)
 	if err != nil {
 		return sc, err
 	}

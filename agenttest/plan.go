@@ -43,7 +43,7 @@ func (pl *signInPlan) publish(state *sharedSignIn) {
 // client when it has one. The plan it returns with an error, if any,
 // holds nothing to release.
 func prepareSignIn(ctx context.Context, s *suite, o options, client *agenttask.Client, appURL string) (*signInPlan, error) {
-	tg, client, err := resolveTarget(s, o, client, appURL)
+	tg, client, err := resolveAndCheck(ctx, s, o, client, appURL)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +81,19 @@ func prepareSignIn(ctx context.Context, s *suite, o options, client *agenttask.C
 		return nil, err
 	}
 	return pl, nil
+}
+
+// resolveAndCheck is resolveTarget, then the run's configuration check
+// (see suite.preflight).
+func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask.Client, appURL string) (target, *agenttask.Client, error) {
+	tg, client, err := resolveTarget(s, o, client, appURL)
+	if err != nil {
+		return tg, nil, err
+	}
+	if err := s.preflight(ctx, client); err != nil {
+		return tg, nil, tg.failWith(&s.secrets)(StepConfig, err)
+	}
+	return tg, client, nil
 }
 
 // resolveTarget settles the client, the user and the redirect URL from

@@ -43,6 +43,9 @@ type suite struct {
 	// pagesOpened counts each running test's pages, so that their
 	// artifacts get folders of their own (see claimArtifactsSlot).
 	pagesOpened sync.Map // testing.TB -> *atomic.Int32
+	// preflight checks the configuration once (see preflight.go).
+	preflightOnce sync.Once
+	preflightErr  error
 	// reuse holds the sign-ins shared under ReuseSignIn.
 	reuse signInCache
 }

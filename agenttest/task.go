@@ -43,7 +43,7 @@ func CreateTask(ctx context.Context, opts ...Option) (*Task, error) {
 		return nil, err
 	}
 	o := newOptions(opts)
-	tg, client, err := resolveTarget(s, o, nil, s.appURL())
+	tg, client, err := resolveAndCheck(ctx, s, o, nil, s.appURL())
 	if err != nil {
 		return nil, err
 	}

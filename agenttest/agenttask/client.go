@@ -46,7 +46,9 @@ type Client struct {
 	scrub      func(string) string // removes the secret key from text
 	instance   string              // names the instance's ledgers; see instanceID
 	logger     *slog.Logger
-	http       *http.Client // its transport is the retrying one
+	http       *http.Client        // its transport is the retrying one
+	base       http.RoundTripper   // the transport under the retries, for Ping
+	authorize  func(*http.Request) // sets the secret key's header (a func: never printed)
 }
 
 // NewClient validates cfg and returns a Client for its instance. The
@@ -97,6 +99,10 @@ func NewClient(cfg Config) (*Client, error) {
 		},
 		logger: logger,
 		http:   hc,
+		base:   base,
+		authorize: func(r *http.Request) {
+			r.Header.Set("Authorization", "Bearer "+key)
+		},
 	}, nil
 }
 

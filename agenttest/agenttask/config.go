@@ -256,6 +256,12 @@ func (c Config) rateShare() float64 {
 // mid-sentence after the variable's name.
 func normalizeAPIURL(raw string) (string, error) {
 	const want = "set it to Clerk's Backend API URL such as " + DefaultAPIURL + ", or unset it"
+	if !strings.Contains(raw, "://") {
+		// A host and port, or a host: not a secret, but it may hold one
+		// by mistake (a key pasted in the wrong variable).
+		shown := redact.Text(raw)
+		return "", fmt.Errorf("%s has no scheme: add it, e.g. %s", quoteValue(shown), quoteValue(schemeFor(shown)+shown))
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("is not a URL (%s): %s", quoteValue(redact.Text(raw)), want)
@@ -277,6 +283,19 @@ func normalizeAPIURL(raw string) (string, error) {
 	}
 	u.Path, u.RawPath = p, ""
 	return u.String(), nil
+}
+
+// schemeFor is the scheme a URL without one most likely wants: http
+// for a loopback address (an emulator), https otherwise.
+func schemeFor(hostport string) string {
+	host := hostport
+	if i := strings.IndexAny(host, ":/"); i >= 0 {
+		host = host[:i]
+	}
+	if host == "localhost" || strings.HasPrefix(host, "127.") {
+		return "http://"
+	}
+	return "https://"
 }
 
 // String shows the configuration with the secret key redact.Placeholder;
