@@ -1,36 +1,65 @@
 package agenttest
 
-import "testing"
+import (
+	"testing"
 
-// BenchmarkSignIn is the whole fixture per iteration: a new context and
-// page, an Agent Task, the navigation and redirect, the cookie check, one
-// assertion, and the cleanup (close, revoke the session). Compare it with
-// BenchmarkBareNavigation, on the same browser, to see what signing in
-// costs: `make bench`.
-func BenchmarkSignIn(b *testing.B) {
+	"github.com/playwright-community/playwright-go"
+)
+
+// benchSignIn signs in per iteration the way SignIn does: the Backend
+// API calls prepared while the browser makes the context and page, the
+// navigation and redirect, the cookie check, one assertion; then the
+// page goes to the run's release queue, as SignIn's cleanup hands it
+// (closing the context and revoking the session happen off the test's
+// path; the queue is drained after the timed loop). Compare with
+// BenchmarkBareNavigation, on the same browser: `make bench-ratio`.
+func benchSignIn(b *testing.B, more ...Option) {
 	s := fixtureStart(b)
-	opts := s.opts(AsUser(fixtureAda))
-	for b.Loop() {
-		p, err := Open(b.Context(), opts...) // traced, as SignIn's are
-		if err != nil {
-			b.Fatal(err)
+	r, err := currentRun()
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := s.opts(append([]Option{AsUser(fixtureAda)}, more...)...)
+	b.Cleanup(func() {
+		if err := r.suite.reuse.releaseClient(fixtureCleanupCtx(b), s.client); err != nil {
+			b.Error(err)
 		}
-		if err := p.SignIn(b.Context()); err != nil {
+	})
+	for b.Loop() {
+		p, err := openSignedIn(b.Context(), opts)
+		if err != nil {
+			_ = p.Release(fixtureCleanupCtx(b))
 			b.Fatal(err)
 		}
 		if err := fixtureExpect().Locator(p.Locator("header")).ToContainText("Welcome"); err != nil {
 			b.Fatal(err)
 		}
-		if err := p.Release(b.Context()); err != nil {
-			b.Fatal(err)
-		}
+		r.releases.add(b.Name(), p)
+	}
+	if err := r.releases.drain(); err != nil {
+		b.Fatal(err)
 	}
 }
 
-// BenchmarkBareNavigation is what a test without the fixture pays: a new
-// context and page, one navigation to the (signed-out) app, one
-// assertion, close.
-func BenchmarkBareNavigation(b *testing.B) {
+// BenchmarkSignIn is a whole sign-in through an Agent Task per
+// iteration, traced (the default: retain-on-failure).
+func BenchmarkSignIn(b *testing.B) { benchSignIn(b) }
+
+// BenchmarkSignInTraceOff is BenchmarkSignIn without a trace: what
+// recording one costs.
+func BenchmarkSignInTraceOff(b *testing.B) { benchSignIn(b, WithTrace(TraceOff)) }
+
+// BenchmarkSignInReuse signs in through a task once (ReuseSignIn); every
+// iteration seeds a fresh context with that sign-in and opens the page.
+func BenchmarkSignInReuse(b *testing.B) { benchSignIn(b, ReuseSignIn()) }
+
+// BenchmarkSignInReuseTraceOff is BenchmarkSignInReuse without a trace.
+func BenchmarkSignInReuseTraceOff(b *testing.B) { benchSignIn(b, ReuseSignIn(), WithTrace(TraceOff)) }
+
+// benchBare is what a test without the fixture pays: a new context and
+// page (traced when asked, as the fixture's are), one navigation to the
+// (signed-out) app, one assertion, close.
+func benchBare(b *testing.B, traced bool) {
 	s := fixtureStart(b)
 	r, err := currentRun()
 	if err != nil {
@@ -45,6 +74,11 @@ func BenchmarkBareNavigation(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		if traced {
+			if err := bc.Tracing().Start(playwright.TracingStartOptions{Screenshots: playwright.Bool(true), Snapshots: playwright.Bool(true)}); err != nil {
+				b.Fatal(err)
+			}
+		}
 		page, err := bc.NewPage()
 		if err != nil {
 			b.Fatal(err)
@@ -55,8 +89,20 @@ func BenchmarkBareNavigation(b *testing.B) {
 		if err := fixtureExpect().Locator(page.Locator("h1")).ToContainText("Sign in"); err != nil {
 			b.Fatal(err)
 		}
+		if traced {
+			if err := bc.Tracing().Stop(); err != nil {
+				b.Fatal(err)
+			}
+		}
 		if err := bc.Close(); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
+
+// BenchmarkBareNavigation is a bare page load, untraced.
+func BenchmarkBareNavigation(b *testing.B) { benchBare(b, false) }
+
+// BenchmarkBareNavigationTraced is a bare page load with the trace the
+// fixture records by default, started and discarded.
+func BenchmarkBareNavigationTraced(b *testing.B) { benchBare(b, true) }
