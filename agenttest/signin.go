@@ -263,6 +263,15 @@ func (p *Page) create(ctx context.Context, o options, t target) (*Task, error) {
 	if err != nil {
 		return nil, t.fail(p)(StepConfig, err)
 	}
+	// An early end of the run (a signal, the -timeout) waits for this
+	// create, so the task Clerk creates is revoked below rather than left
+	// pending: endCreate runs after trackTask, or after the Release that
+	// follows its refusal.
+	endCreate, err := beginCreate()
+	if err != nil {
+		return nil, t.fail(p)(StepCreate, err)
+	}
+	defer endCreate()
 	ledger := p.suite.ledger(p.client)
 	if err := ledger.Creating(userID); err != nil {
 		return nil, t.fail(p)(StepCreate, fmt.Errorf("record the task in the ledger: %w", err))
