@@ -1,24 +1,33 @@
 package agenttest
 
 import (
-	"maps"
-
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
 // inflight is what a run's tests hold right now: the sessions their
-// pages signed in with and the tasks not yet released. When the run must end early
-// (a signal, the binary's -timeout about to panic) it revokes them all
-// through the Backend API, without the browser, which may be stuck.
+// pages signed in with, the tasks not yet released and the create
+// requests not yet answered. When the run must end early (a signal, the
+// binary's -timeout about to panic) it revokes them all through the
+// Backend API, without the browser, which may be stuck.
 type inflight struct {
 	mu       sync.Mutex
 	sessions map[string]*agenttask.Client // session id -> the client to revoke it with
 	tasks    map[*Task]struct{}
 	ending   bool // set by revokeAll: no new work may start
+	// creates counts the create requests sent and not yet answered (and,
+	// once answered during the end, not yet given back). Their tasks are
+	// unknown until Clerk answers, yet Clerk carries a create out even
+	// when its caller is gone: revokeAll waits for them (bounded), and
+	// each create, refused tracking because the run is ending, revokes
+	// its own task before it counts itself out.
+	creates int
+	drained chan struct{} // made by revokeAll while creates > 0; closed when they reach 0
 }
 
 // errRunEnding refuses new sign-ins once the run is being torn down.
@@ -32,6 +41,29 @@ func (f *inflight) start() error {
 		return errRunEnding
 	}
 	return nil
+}
+
+// beginCreate counts a create request in, or refuses it once the run is
+// ending; endCreate counts it out once its task is tracked or given
+// back.
+func (f *inflight) beginCreate() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ending {
+		return errRunEnding
+	}
+	f.creates++
+	return nil
+}
+
+func (f *inflight) endCreate() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.creates--
+	if f.creates == 0 && f.drained != nil {
+		close(f.drained)
+		f.drained = nil
+	}
 }
 
 // addSession tracks a session a page signed in with (and will revoke).
@@ -74,7 +106,9 @@ func (f *inflight) removeTask(t *Task) {
 // revokeAll refuses new work and revokes, in parallel and within ctx,
 // every session a live page signed in with and every live task (a
 // pending one is revoked; a spent one has its session looked up and
-// revoked). It returns what could not be revoked.
+// revoked); then it waits, within ctx, for the creates in flight, which
+// revoke their own tasks as Clerk answers. It returns what could not be
+// revoked.
 func (f *inflight) revokeAll(ctx context.Context) error {
 	f.mu.Lock()
 	f.ending = true
@@ -82,6 +116,13 @@ func (f *inflight) revokeAll(ctx context.Context) error {
 	var tasks []*Task
 	for t := range f.tasks {
 		tasks = append(tasks, t)
+	}
+	var drained <-chan struct{}
+	if f.creates > 0 {
+		if f.drained == nil {
+			f.drained = make(chan struct{})
+		}
+		drained = f.drained
 	}
 	f.mu.Unlock()
 
@@ -104,6 +145,16 @@ func (f *inflight) revokeAll(ctx context.Context) error {
 		wg.Go(func() { collect(t.Release(ctx)) })
 	}
 	wg.Wait()
+	if drained != nil {
+		select {
+		case <-drained:
+		case <-ctx.Done():
+			f.mu.Lock()
+			n := f.creates
+			f.mu.Unlock()
+			collect(fmt.Errorf("%d task create request(s) still unanswered: each may leave a task pending at Clerk with an id nobody learnt; it signs nobody in, since its URL reaches no one (the ledger records it: `agenttest sweep` reports it)", n))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -119,6 +170,20 @@ func trackTask(t *Task) error {
 	}
 	t.untrack = func() { r.inflight.removeTask(t) }
 	return nil
+}
+
+// beginCreate counts a create request in with the run, if there is one,
+// so that an early end waits for its answer; the returned function
+// counts it out. It fails once the run is ending.
+func beginCreate() (end func(), err error) {
+	r, err := currentRun()
+	if err != nil {
+		return func() {}, nil // a plain program: nothing ends it early
+	}
+	if err := r.inflight.beginCreate(); err != nil {
+		return nil, err
+	}
+	return r.inflight.endCreate, nil
 }
 
 // trackSession registers the page's session with the run, if there is

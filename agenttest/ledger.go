@@ -84,6 +84,9 @@ func (s *suite) sweepDeadRuns() {
 	if report.TasksRevoked+report.SessionsRevoked > 0 {
 		fmt.Fprintf(os.Stderr, "agenttest: revoked %d task(s) and %d session(s) that killed runs left behind\n", report.TasksRevoked, report.SessionsRevoked)
 	}
+	for _, it := range report.UnknownTasks {
+		fmt.Fprintf(os.Stderr, "agenttest: sweeping what killed runs left behind: %s\n", it)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "agenttest: sweeping what killed runs left behind: %v (run `agenttest sweep` to retry)\n", err)
 	}

@@ -151,6 +151,15 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	if err != nil {
 		return nil, fail(StepConfig, err)
 	}
+	// An early end of the run (a signal, the -timeout) waits for this
+	// create, so the task Clerk creates is revoked below rather than left
+	// pending: endCreate runs after trackTask, or after the Release that
+	// follows its refusal.
+	endCreate, err := beginCreate()
+	if err != nil {
+		return nil, fail(StepCreate, err)
+	}
+	defer endCreate()
 	ledger := s.ledger(client)
 	if err := ledger.Creating(userID); err != nil {
 		return nil, fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", err))

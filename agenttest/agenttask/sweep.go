@@ -52,8 +52,13 @@ type SweepItem struct {
 }
 
 // String describes the item on one line: "session sess_… (user user_…,
-// task agttsk_…)".
+// task agttsk_…)". An item of [SweepReport.UnknownTasks] (a task with no
+// ID) reads "a task may be pending at Clerk with an unknown id (user
+// user_…): it cannot be used; nothing to revoke".
 func (it SweepItem) String() string {
+	if it.Kind == "task" && it.ID == "" {
+		return "a task may be pending at Clerk with an unknown id (user " + it.UserID + ", a run killed while creating it): it cannot be used; nothing to revoke"
+	}
 	s := it.Kind + " " + it.ID + " (user " + it.UserID
 	if it.TaskID != "" {
 		s += ", task " + it.TaskID
@@ -83,6 +88,14 @@ type SweepReport struct {
 	TasksRevoked, SessionsRevoked int
 	// Revoked lists every revocation, in order.
 	Revoked []SweepItem
+	// UnknownTasks lists, once per create a dead run announced and was
+	// killed before learning its outcome, a "task" item with no ID (its
+	// String says so): Clerk may hold a task pending for that user whose
+	// id nobody learnt. Clerk has no endpoint that lists tasks, so no
+	// sweep can revoke it; nor can it sign anyone in, since its URL
+	// reached no one, and it expires on its own. The sweep closes the
+	// entry once the user's agent sessions are dealt with.
+	UnknownTasks []SweepItem
 	// Errors counts the failures; Sweep's error joins them.
 	Errors int
 }
@@ -383,6 +396,9 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		}
 		if !failed {
 			closedUsers = append(closedUsers, u)
+			for range st.creating[u] {
+				s.rep.UnknownTasks = append(s.rep.UnknownTasks, SweepItem{Kind: "task", UserID: u, Ledger: f.path})
+			}
 		}
 	}
 

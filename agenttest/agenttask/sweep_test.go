@@ -304,6 +304,41 @@ func TestSweepUnknownAgentNeedsAllAgentSessions(t *testing.T) {
 	sweepTestCount(t, emu, "after sweeping all agent sessions", 0, 0)
 }
 
+// A run killed while its create request was in flight leaves a
+// "creating" entry and, once Clerk carries the request out, a pending
+// task whose id nobody learnt. Clerk cannot list tasks, so the sweep
+// cannot revoke it: it reports it as such (a dry run too), closes the
+// entry and removes the ledger; the task stays pending, unused.
+func TestSweepReportsATaskOfUnknownID(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	c := clientTestClient(t, emu)
+	ctx := clientTestCtx(t)
+	dir := t.TempDir()
+	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error { return l.Creating(clientTestAdaID) })
+	if _, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect}); err != nil {
+		t.Fatal(err)
+	}
+	want := "a task may be pending at Clerk with an unknown id (user " + clientTestAdaID + ", a run killed while creating it): it cannot be used; nothing to revoke"
+	for _, dry := range []bool{true, false} {
+		rep, err := Sweep(ctx, c, dir, SweepOptions{DryRun: dry})
+		if err != nil || rep.TasksRevoked+rep.SessionsRevoked != 0 || len(rep.UnknownTasks) != 1 {
+			t.Fatalf("sweep (dry run %v): %+v, %v; want one task of unknown id and nothing revoked", dry, rep, err)
+		}
+		if got := rep.UnknownTasks[0]; got.String() != want || got.Ledger != path {
+			t.Errorf("sweep (dry run %v) reports %q in %s, want %q in %s", dry, got, got.Ledger, want, path)
+		}
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the ledger is kept (%v): nothing in it can be done", err)
+	}
+	sweepTestCount(t, emu, "after the sweep", 1, 0)
+	rep, err := Sweep(ctx, c, dir, SweepOptions{})
+	if err != nil || len(rep.UnknownTasks) != 0 || rep.Files != 0 {
+		t.Fatalf("second sweep: %+v, %v; want nothing left to report", rep, err)
+	}
+}
+
 // A sweep that fails part-way keeps the ledger with what it did closed
 // in it, and the next sweep finishes; a torn last line (a write cut short
 // by a kill) is skipped.

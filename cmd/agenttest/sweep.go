@@ -47,6 +47,9 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 	for _, it := range rep.Revoked {
 		fmt.Fprintf(stdout, "%s %s\n", verb, it)
 	}
+	for _, it := range rep.UnknownTasks {
+		fmt.Fprintln(stdout, it)
+	}
 	fmt.Fprintln(stdout, sweepSummary(rep, verb))
 	if err != nil {
 		// run prints one line: the failures, each naming its ledger.
