@@ -17,8 +17,7 @@
 #   PEER_RATE_LIMIT (clerk) the emulator's limit: clerk or off
 #   PEER_RATE_SHARE        AGENTTEST_RATE_SHARE for the Go side (unset: its default)
 #   PEER_CHROMIUM          the browser both sides use (default: chromium on PATH)
-#   PEER_REUSE=1           the Go side signs in once per user (agenttest's reuse
-#                          option; refused until it exists, see fixtures/peer/gospecs)
+#   PEER_REUSE=1           the Go side signs in once per user (agenttest.ReuseSignIn)
 #   SCALE_SIGNINS (200), SCALE_WAYS (8); SCALE=0 skips the scale run
 set -euo pipefail
 cd "$(dirname "$0")/.."
