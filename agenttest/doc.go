@@ -19,7 +19,21 @@
 // for that user. When the test ends it saves a screenshot, a trace, the
 // HTML and the console log if the test failed, closes the context,
 // revokes every task the test created and did not use, and revokes the
-// session. Every failure names its step ([SignInError]).
+// session (for the run's own client, in the background: the run drains
+// its release queue before the binary exits). Every failure names its
+// step ([SignInError]) and, when the page came to rest somewhere else,
+// why (another host name, a token the app rejected, which hop of the
+// redirect chain answered an error).
+//
+// # Speed
+//
+// The sign-in's Backend API calls (user lookup, Testing Token, task)
+// run while the browser makes the context and page. [ReuseSignIn] signs
+// in through a task once per user and app for the whole binary and
+// seeds later pages with that sign-in. [WithTrace] (or AGENTTEST_TRACE)
+// chooses when a trace is recorded and kept. The configuration is
+// checked once, before the first sign-in: a wrong URL or key fails every
+// test at once.
 //
 // # Ownership
 //

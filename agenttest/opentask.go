@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/playwright-community/playwright-go"
@@ -52,14 +51,8 @@ func (p *Page) OpenTask(ctx context.Context, task *Task) error {
 		if err != nil {
 			return fail("testing token", err)
 		}
-		hosts := []string{frontendAPIFromPublishableKey(p.suite.publishableKey())}
-		if u, err := url.Parse(task.URL()); err == nil {
-			hosts = append(hosts, u.Host)
-		}
-		for _, h := range hosts {
-			if err := p.routeTestingToken(h, token); err != nil {
-				return fail("testing token", err)
-			}
+		if err := p.routeFrontendAPI(token, task.URL()); err != nil {
+			return fail("testing token", err)
 		}
 	}
 	timeout := p.opts.timeout

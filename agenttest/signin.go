@@ -125,21 +125,31 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	if err := ctx.Err(); err != nil {
 		return fail(StepNavigate, err)
 	}
+	hops, stopHops := p.watchHops()
 	resp, err := p.Page.Goto(task.URL(), playwright.PageGotoOptions{
 		WaitUntil: playwright.WaitUntilStateCommit,
 		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
 	})
+	stopHops()
+	// Which hop answered 4xx or 5xx, if one did: Clerk's Frontend API
+	// (the task URL refused) or the app, once Clerk had redirected there.
+	// Playwright may report it as a response or only as a network error.
+	if x, ok := hops.failed(); ok {
+		herr, spent := hopError(x, redirect, hops.describe(redirect), task.RedactedURL())
+		if spent {
+			task.markUsed()
+		}
+		return fail(StepNavigate, herr)
+	}
 	if err != nil {
 		return fail(StepNavigate, fmt.Errorf("open the task URL %s: %w", task.RedactedURL(), err))
 	}
 	if resp != nil && resp.Status() >= 400 {
-		// Which hop answered: Clerk's Frontend API (the task URL refused)
-		// or the app, once Clerk had redirected there.
-		if at := resp.URL(); sameOrigin(at, redirect) {
-			task.markUsed() // the ticket was spent on the way
-			return fail(StepNavigate, fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used): check the app's logs", resp.Status(), redact.URL(at)))
+		herr, spent := hopError(hop{resp.URL(), resp.Status()}, redirect, hops.describe(redirect), task.RedactedURL())
+		if spent {
+			task.markUsed()
 		}
-		return fail(StepNavigate, fmt.Errorf("the task URL %s was refused by Clerk's Frontend API with %d (the task is used, revoked, expired, or its redirect URL's domain is not the instance's)", task.RedactedURL(), resp.Status()))
+		return fail(StepNavigate, herr)
 	}
 	if err := p.waitSettled(o, redirect); err != nil {
 		return fail(StepRedirect, err)

@@ -135,6 +135,17 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 		return srv
 	}
 	rejecting := elsewhere(func(*http.Request) string { return "/sign-in" })
+	// An app that answers 404 (empty body: Chromium reports only a
+	// network error code) or 403 right after Clerk's redirect.
+	answering := func(status int, body string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	notFound, forbidden := answering(http.StatusNotFound, ""), answering(http.StatusForbidden, "<h1>Forbidden</h1>")
 	canonical := elsewhere(func(r *http.Request) string { return "http://localhost:" + strings.Split(r.Host, ":")[1] + "/sign-in" })
 
 	cases := []struct {
@@ -143,6 +154,8 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 		step Step
 		want string
 	}{
+		{"app answers 404 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(notFound.URL + "/dashboard")}, StepNavigate, "the app answered 404 at " + notFound.URL + "/dashboard after Clerk's redirect (the task was used; hops: Clerk 307 → app 404)"},
+		{"app answers 403 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(forbidden.URL + "/dashboard")}, StepNavigate, "the app answered 403 at " + forbidden.URL + "/dashboard after Clerk's redirect"},
 		{"app rejects the token", []Option{AsUser(fixtureAda), RedirectTo(rejecting.URL + "/dashboard")}, StepRedirect, "the app rejected the token"},
 		{"app on another host name", []Option{AsUser(fixtureAda), RedirectTo(canonical.URL + "/dashboard")}, StepRedirect, "cookies belong to a host name"},
 		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 agent_task_subject_not_found"},
