@@ -75,7 +75,25 @@ func (h *navHops) describe(redirect *url.URL) string {
 // API (the task was refused); spent reports the first.
 func hopError(x hop, redirect *url.URL, chain string, taskURL string) (err error, spent bool) {
 	if sameOrigin(x.url, redirect) {
-		return fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used; hops: %s): check the app's logs for that URL", x.status, redact.URL(x.url), chain), true
+		return fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used; hops: %s): check the app's logs for that URL", x.status, appURLShown(x.url), chain), true
 	}
 	return fmt.Errorf("the task URL %s was refused by Clerk's Frontend API with %d (the task is used, revoked, expired, or its redirect URL's domain is not the instance's; hops: %s)", taskURL, x.status, chain), false
+}
+
+// appURLShown is an app URL for a message: without Clerk's handshake
+// parameters (said in words instead), other secrets redacted.
+func appURLShown(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redact.URL(raw)
+	}
+	if !hasHandshake(raw) {
+		return redact.URL(raw)
+	}
+	q := u.Query()
+	for _, name := range handshakeParams {
+		q.Del(name)
+	}
+	u.RawQuery = q.Encode()
+	return redact.URL(u.String()) + " (with Clerk's handshake)"
 }
