@@ -11,6 +11,7 @@
 //	agenttest create (--user-id ID | --identifier X) --redirect-url URL [flags]
 //	agenttest revoke TASK_ID
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
+//	agenttest shard --index I --total N [--durations REPORT.json] [PACKAGES]
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -85,6 +86,11 @@ func commands() []command {
 		summary: "revoke the tasks and sessions that killed runs left, from their ledgers",
 		usage:   "sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]",
 		run:     runSweep,
+	}, {
+		name:    "shard",
+		summary: "print the go test -run expression of one shard of the tests",
+		usage:   "shard --index I --total N [--durations REPORT.json] [-v] [PACKAGES]",
+		run:     runShard,
 	}}
 }
 
