@@ -12,6 +12,7 @@
 //	agenttest revoke TASK_ID
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
 //	agenttest shard --index I --total N [--durations REPORT.json] [PACKAGES]
+//	agenttest serve --url URL --app COMMAND [flags] [-- TESTS COMMAND...]
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -91,6 +92,11 @@ func commands() []command {
 		summary: "print the go test -run expression of one shard of the tests",
 		usage:   "shard --index I --total N [--durations REPORT.json] [-v] [PACKAGES]",
 		run:     runShard,
+	}, {
+		name:    "serve",
+		summary: "start the app, wait until its URL answers, run the tests command, stop the app",
+		usage:   "serve --url URL --app COMMAND [--timeout 60s] [--reuse-existing] [-- TESTS COMMAND...]",
+		run:     runServe,
 	}}
 }
 
@@ -111,7 +117,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(ctx, c, rest, stdout, stderr)
+		var code exitCode
 		switch {
+		case errors.As(err, &code):
+			return int(code) // a child's status; it has printed its own output
 		case err == nil, errors.Is(err, errHelpShown):
 			return 0
 		case errors.Is(err, errUsage):
@@ -147,9 +156,9 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "  help      show this, or `agenttest help COMMAND` for a command's flags")
+	fmt.Fprintln(w, "  help       show this, or `agenttest help COMMAND` for a command's flags")
 }
 
 // oneLine keeps an error message on one line, without the library's
