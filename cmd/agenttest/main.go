@@ -13,6 +13,7 @@
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
 //	agenttest shard --index I --total N [--durations REPORT.json] [PACKAGES]
 //	agenttest serve --url URL --app COMMAND [flags] [-- TESTS COMMAND...]
+//	agenttest show-trace [--port P] [--host H] FILE
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -97,6 +98,11 @@ func commands() []command {
 		summary: "start the app, wait until its URL answers, run the tests command, stop the app",
 		usage:   "serve --url URL --app COMMAND [--timeout 60s] [--reuse-existing] [-- TESTS COMMAND...]",
 		run:     runServe,
+	}, {
+		name:    "show-trace",
+		summary: "open a saved trace.zip in Playwright's trace viewer, through the installed driver",
+		usage:   "show-trace [--port P] [--host H] FILE",
+		run:     runShowTrace,
 	}}
 }
 

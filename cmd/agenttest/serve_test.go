@@ -62,7 +62,7 @@ func appPids(out string) []int {
 func requireProcessesGone(t *testing.T, want int, ps []int) {
 	t.Helper()
 	if len(ps) < want {
-		t.Fatalf("the app printed %d pids, want %d", len(ps), want)
+		t.Fatalf("found %d processes to check, want at least %d", len(ps), want)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, pid := range ps {
