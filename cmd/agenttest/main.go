@@ -14,6 +14,7 @@
 //	agenttest shard --index I --total N [--durations REPORT.json] [PACKAGES]
 //	agenttest serve --url URL --app COMMAND [flags] [-- TESTS COMMAND...]
 //	agenttest show-trace [--port P] [--host H] FILE
+//	agenttest init [--force] [DIR]
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -103,6 +104,11 @@ func commands() []command {
 		summary: "open a saved trace.zip in Playwright's trace viewer, through the installed driver",
 		usage:   "show-trace [--port P] [--host H] FILE",
 		run:     runShowTrace,
+	}, {
+		name:    "init",
+		summary: "write a starter e2e/ package (TestMain, two specs, .env.local example) into a module",
+		usage:   "init [--force] [DIR]",
+		run:     runInit,
 	}}
 }
 
