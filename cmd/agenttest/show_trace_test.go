@@ -59,10 +59,7 @@ func TestShowTraceCommandArgvAndEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node := "/opt/driver/node"
-	if runtime.GOOS == "windows" {
-		node += ".exe"
-	}
+	node := "/opt/driver/node" // a Unix test: no node.exe
 	wantArgs := []string{node, filepath.Join("/opt/driver", "package", "cli.js"), "show-trace", "--host", "127.0.0.1", "--port", "0", "/tmp/t/trace.zip"}
 	if cmd.Path != node || !slices.Equal(cmd.Args, wantArgs) {
 		t.Errorf("command %s %q, want %q", cmd.Path, cmd.Args, wantArgs)

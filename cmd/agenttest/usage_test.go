@@ -19,6 +19,13 @@ func TestBadUsageExits2WithUsage(t *testing.T) {
 		{"create", "--user-id", "u", "--redirect-url", "http://x/", "extra"},
 		{"revoke"},
 		{"revoke", "a", "b"},
+		{"shard", "--index", "0"},
+		{"shard", "--total", "2", "--index", "-1"},
+		{"serve", "--url", "http://127.0.0.1:1/"},
+		{"show-trace"},
+		{"show-trace", "--port", "x", "t.zip"},
+		{"init", "a", "b"},
+		{"init", "--nope"},
 		{"help", "frobnicate"},
 	} {
 		code, stdout, stderr := runCLI(t, args...)
