@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest"
+	"github.com/agenttest/agenttest/agenttest/appserver"
 )
 
 // exitCode is an error that makes run exit with that status and print
@@ -29,7 +29,7 @@ answer in time it exits 1 with the app's last output lines. For example:
 
   agenttest serve --url http://127.0.0.1:3000/ --app 'go run ./cmd/web' -- go test ./e2e/
 
-The same helper for a TestMain is agenttest.StartApp.`)
+The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 	url := fs.String("url", "", "the `URL` that answers once the app is ready (required)")
 	app := fs.String("app", "", "the app's `command`, run by sh -c (required)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for --url to answer")
@@ -46,7 +46,7 @@ The same helper for a TestMain is agenttest.StartApp.`)
 	}
 	tests := fs.Args()
 
-	a, err := agenttest.StartApp(ctx, agenttest.AppOptions{
+	a, err := appserver.Start(ctx, appserver.Options{
 		Command:       []string{"sh", "-c", *app},
 		URL:           *url,
 		Timeout:       *timeout,

@@ -14,11 +14,11 @@ import (
 	"time"
 )
 
-// webapp builds the stand-in app of agenttest's StartApp tests.
+// webapp builds the stand-in app of appserver's tests.
 func webapp(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "webapp")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../agenttest/testdata/webapp").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../../agenttest/appserver/testdata/webapp").CombinedOutput(); err != nil {
 		t.Fatalf("build the webapp: %v\n%s", err, out)
 	}
 	return bin

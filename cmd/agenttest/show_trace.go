@@ -58,7 +58,7 @@ PLAYWRIGHT_*): no Clerk key or other secret of this shell.`)
 			view = viewerOptions{Host: "127.0.0.1", Port: "0"}
 		}
 	}
-	cmd, err := traceViewerCommand(ctx, s, view, file, os.Environ())
+	cmd, err := traceViewerCommand(ctx, s, view, file, nil)
 	if err != nil {
 		return err
 	}
@@ -105,8 +105,9 @@ func checkTraceFile(path string) (string, error) {
 }
 
 // traceViewerCommand is the driver's show-trace command for file, with an
-// environment built from environ keeping only what Node.js, the viewer and
-// its browser need: no secret of the calling shell reaches it. When ctx
+// environment built from environ (nil: this process's, passed through)
+// keeping only what Node.js, the viewer and its browser need: no secret
+// of the calling shell reaches it. When ctx
 // ends the driver gets SIGINT: it closes its browser and exits.
 func traceViewerCommand(ctx context.Context, s provision.Settings, view viewerOptions, file string, environ []string) (*exec.Cmd, error) {
 	dir, err := s.DriverDir()
@@ -129,6 +130,9 @@ func traceViewerCommand(ctx context.Context, s provision.Settings, view viewerOp
 	}
 	args = append(args, file)
 	cmd := exec.CommandContext(ctx, node, args...)
+	if environ == nil {
+		environ = cmd.Environ()
+	}
 	cmd.Env = viewerEnv(s, environ)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second

@@ -73,7 +73,7 @@ func TestShowTraceCommandArgvAndEnv(t *testing.T) {
 	}
 
 	// Without --host and --port: the viewer's window, no serving flags.
-	cmd, err = traceViewerCommand(context.Background(), provision.Settings{DriverPath: "/d", NodePath: "/usr/bin/node"}, viewerOptions{}, "/x.zip", nil)
+	cmd, err = traceViewerCommand(context.Background(), provision.Settings{DriverPath: "/d", NodePath: "/usr/bin/node"}, viewerOptions{}, "/x.zip", []string{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package agenttest
+package appserver
 
 import (
 	"context"
@@ -94,7 +94,7 @@ func TestStartAppServesUntilStopAndLeavesNoProcess(t *testing.T) {
 	bin := buildWebapp(t)
 	addr := freeAddr(t)
 	var out syncBuffer
-	app, err := StartApp(t.Context(), AppOptions{
+	app, err := Start(t.Context(), Options{
 		Command: []string{bin, "-listen", addr, "-delay", "300ms", "-child"},
 		URL:     "http://" + addr + "/",
 		Output:  &out,
@@ -131,7 +131,7 @@ func TestStartAppKillsAnAppThatIgnoresSIGTERM(t *testing.T) {
 	bin := buildWebapp(t)
 	addr := freeAddr(t)
 	var out syncBuffer
-	app, err := StartApp(t.Context(), AppOptions{
+	app, err := Start(t.Context(), Options{
 		Command:     []string{bin, "-listen", addr, "-child", "-ignore-term"},
 		URL:         "http://" + addr + "/",
 		Output:      &out,
@@ -152,7 +152,7 @@ func TestStartAppEarlyExitSaysSoWithTheOutputAndNoSecret(t *testing.T) {
 	addr := freeAddr(t)
 	const secret = "hunter2-webapp-password-value"
 	var out syncBuffer
-	app, err := StartApp(t.Context(), AppOptions{
+	app, err := Start(t.Context(), Options{
 		Command: []string{bin, "-listen", addr, "-child", "-exit", "3"},
 		URL:     "http://" + addr + "/",
 		Env:     []string{"WEBAPP_SECRET=" + secret},
@@ -180,13 +180,13 @@ func TestStartAppTimeoutStopsTheApp(t *testing.T) {
 	bin := buildWebapp(t)
 	addr := freeAddr(t)
 	var out syncBuffer
-	_, err := StartApp(t.Context(), AppOptions{
+	_, err := Start(t.Context(), Options{
 		Command: []string{bin, "-child"}, // never listens
 		URL:     "http://" + addr + "/",
 		Timeout: 500 * time.Millisecond,
 		Output:  &out,
 	})
-	if err == nil || !strings.Contains(err.Error(), "did not answer within 500ms") || !strings.Contains(err.Error(), "AppOptions.Timeout") {
+	if err == nil || !strings.Contains(err.Error(), "did not answer within 500ms") || !strings.Contains(err.Error(), "Options.Timeout") {
 		t.Fatalf("StartApp of an app that never listens: %v; want the timeout named", err)
 	}
 	requireGone(t, pids(t, out.String(), 2)...)
@@ -196,7 +196,7 @@ func TestStartAppContextEndsTheStart(t *testing.T) {
 	bin := buildWebapp(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := StartApp(ctx, AppOptions{Command: []string{bin}, URL: "http://" + freeAddr(t) + "/"})
+	_, err := Start(ctx, Options{Command: []string{bin}, URL: "http://" + freeAddr(t) + "/"})
 	if !errors.Is(err, context.Canceled) && (err == nil || !strings.Contains(err.Error(), "context canceled")) {
 		t.Fatalf("StartApp with a cancelled context: %v", err)
 	}
@@ -205,11 +205,11 @@ func TestStartAppContextEndsTheStart(t *testing.T) {
 func TestStartAppWhenSomethingAlreadyAnswers(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	_, err := StartApp(t.Context(), AppOptions{Command: []string{"false"}, URL: srv.URL})
+	_, err := Start(t.Context(), Options{Command: []string{"false"}, URL: srv.URL})
 	if err == nil || !strings.Contains(err.Error(), "already answers") || !strings.Contains(err.Error(), "ReuseExisting") {
 		t.Fatalf("StartApp on a busy URL: %v; want it refused with ReuseExisting named", err)
 	}
-	app, err := StartApp(t.Context(), AppOptions{Command: []string{"false"}, URL: srv.URL, ReuseExisting: true})
+	app, err := Start(t.Context(), Options{Command: []string{"false"}, URL: srv.URL, ReuseExisting: true})
 	if err != nil || app.Pid() != 0 {
 		t.Fatalf("StartApp with ReuseExisting: %v, pid %d; want the existing app reused", err, app.Pid())
 	}
@@ -240,16 +240,16 @@ func TestStartAppReadiness(t *testing.T) {
 }
 
 func TestStartAppRefusesEmptyOptions(t *testing.T) {
-	for _, opts := range []AppOptions{{URL: "http://127.0.0.1:1/"}, {Command: []string{"true"}}} {
-		if _, err := StartApp(t.Context(), opts); err == nil || !strings.Contains(err.Error(), "AppOptions.") {
-			t.Errorf("StartApp(%+v) = %v, want the missing field named", opts, err)
+	for _, opts := range []Options{{URL: "http://127.0.0.1:1/"}, {Command: []string{"true"}}} {
+		if _, err := Start(t.Context(), opts); err == nil || !strings.Contains(err.Error(), "Options.") {
+			t.Errorf("Start(%+v) = %v, want the missing field named", opts, err)
 		}
 	}
 }
 
-func ExampleStartApp() {
+func ExampleStart() {
 	addr := "127.0.0.1:38517" // the address your app listens on
-	app, err := StartApp(context.Background(), AppOptions{
+	app, err := Start(context.Background(), Options{
 		Command: []string{"go", "run", "./testdata/webapp", "-listen", addr},
 		URL:     "http://" + addr + "/",
 	})
