@@ -68,11 +68,15 @@ func runShard(ctx context.Context, c command, args []string, stdout, stderr io.W
 	shards := splitTests(names, times, *total)
 	mine := shards[*index]
 	if *verbose {
-		var est time.Duration
-		for _, n := range mine {
-			est += weight(n, times, medianDuration(times))
+		est := ""
+		if times != nil {
+			var d time.Duration
+			for _, n := range mine {
+				d += weight(n, times, medianDuration(times))
+			}
+			est = fmt.Sprintf(", estimated %s", d.Round(time.Millisecond))
 		}
-		fmt.Fprintf(stderr, "shard %d of %d: %d of %d names, estimated %s: %s\n", *index, *total, len(mine), len(names), est.Round(time.Millisecond), strings.Join(mine, " "))
+		fmt.Fprintf(stderr, "shard %d of %d: %d of %d names%s: %s\n", *index, *total, len(mine), len(names), est, strings.Join(mine, " "))
 	}
 	fmt.Fprintln(stdout, runExpression(mine))
 	return nil
