@@ -3,6 +3,7 @@ package agenttest
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sync"
@@ -31,7 +32,9 @@ func RunTests(m *testing.M) (code int) {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	r.suite.sweepDeadRuns()
+	if !listing() {
+		r.suite.sweepDeadRuns() // not for `go test -list` (agenttest shard lists tests)
+	}
 	stopSignals := r.watchSignals()
 	defer stopSignals()
 	stopWatchdog := r.watchTimeout(binaryTimeout())
@@ -135,4 +138,13 @@ func (r *testRun) end() error {
 	err := errors.Join(shared, r.browser.Close(), r.suite.closeLedgers())
 	r.suite.closeClient()
 	return err
+}
+
+// listing reports whether the binary only lists its tests (-test.list).
+func listing() bool {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	f := flag.Lookup("test.list")
+	return f != nil && f.Value.String() != ""
 }

@@ -43,11 +43,8 @@ func hasFlags(fs *flag.FlagSet) bool {
 // After the flags it wants exactly one argument, named positional in the
 // problem it reports, or none when positional is "".
 func parseFlags(fs *flag.FlagSet, args []string, positional string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelpShown
-		}
-		return errUsage
+	if err := parseOnly(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case positional == "" && fs.NArg() > 0:
@@ -63,4 +60,16 @@ func usagef(fs *flag.FlagSet, format string, args ...any) error {
 	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
 	fs.Usage()
 	return errUsage
+}
+
+// parseOnly parses args and maps the outcome to errHelpShown or errUsage,
+// leaving any arguments after the flags to the command.
+func parseOnly(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelpShown
+		}
+		return errUsage
+	}
+	return nil
 }

@@ -12,6 +12,10 @@
 //	agenttest revoke TASK_ID
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
 //	agenttest report [--json FILE] [-o FILE] [--title T] DIR
+//	agenttest shard --index I --total N [--durations REPORT.json] [PACKAGES]
+//	agenttest serve --url URL --app COMMAND [flags] [-- TESTS COMMAND...]
+//	agenttest show-trace [--port P] [--host H] FILE
+//	agenttest init [--force] [DIR]
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -91,6 +95,26 @@ func commands() []command {
 		summary: "turn go test -json output and the artifacts into one HTML page",
 		usage:   "report [--json FILE] [-o FILE] [--title T] DIR",
 		run:     runReport,
+	}, {
+		name:    "shard",
+		summary: "print the go test -run expression of one shard of the tests",
+		usage:   "shard --index I --total N [--durations REPORT.json] [-v] [PACKAGES]",
+		run:     runShard,
+	}, {
+		name:    "serve",
+		summary: "start the app, wait until its URL answers, run the tests command, stop the app",
+		usage:   "serve --url URL --app COMMAND [--timeout 60s] [--reuse-existing] [-- TESTS COMMAND...]",
+		run:     runServe,
+	}, {
+		name:    "show-trace",
+		summary: "open a saved trace.zip in Playwright's trace viewer, through the installed driver",
+		usage:   "show-trace [--port P] [--host H] FILE",
+		run:     runShowTrace,
+	}, {
+		name:    "init",
+		summary: "write a starter e2e/ package (TestMain, two specs, .env.local example) into a module",
+		usage:   "init [--force] [DIR]",
+		run:     runInit,
 	}}
 }
 
@@ -111,7 +135,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(ctx, c, rest, stdout, stderr)
+		var code exitCode
 		switch {
+		case errors.As(err, &code):
+			return int(code) // a child's status; it has printed its own output
 		case err == nil, errors.Is(err, errHelpShown):
 			return 0
 		case errors.Is(err, errUsage):
@@ -147,9 +174,9 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "  help      show this, or `agenttest help COMMAND` for a command's flags")
+	fmt.Fprintln(w, "  help       show this, or `agenttest help COMMAND` for a command's flags")
 }
 
 // oneLine keeps an error message on one line, without the library's

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/agenttest/agenttest/agenttest/appserver"
+)
+
+// exitCode is an error that makes run exit with that status and print
+// nothing: the child whose status it is has spoken for itself.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
+
+func runServe(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(c, stderr, `It starts the app command (through sh -c, in a process group of its own, its
+output on stderr), waits until --url answers 2xx, 3xx or 400-403, then runs
+the tests command after -- with the same stdin, stdout and stderr, stops the
+app's whole process group (SIGTERM, then SIGKILL after --stop-timeout) and
+exits with the tests command's status. Without a tests command it prints
+"ready URL" and serves until SIGINT or SIGTERM. If the app exits or does not
+answer in time it exits 1 with the app's last output lines. For example:
+
+  agenttest serve --url http://127.0.0.1:3000/ --app 'go run ./cmd/web' -- go test ./e2e/
+
+The same helper for a TestMain is agenttest.StartApp (package appserver).`)
+	url := fs.String("url", "", "the `URL` that answers once the app is ready (required)")
+	app := fs.String("app", "", "the app's `command`, run by sh -c (required)")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for --url to answer")
+	stopTimeout := fs.Duration("stop-timeout", 10*time.Second, "how long the app has to end after SIGTERM")
+	reuse := fs.Bool("reuse-existing", false, "if --url already answers, use that app and start none")
+	if err := parseOnly(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *url == "":
+		return usagef(fs, "--url is required")
+	case *app == "":
+		return usagef(fs, "--app is required")
+	}
+	tests := fs.Args()
+
+	a, err := appserver.Start(ctx, appserver.Options{
+		Command:       []string{"sh", "-c", *app},
+		URL:           *url,
+		Timeout:       *timeout,
+		StopTimeout:   *stopTimeout,
+		Output:        stderr,
+		ReuseExisting: *reuse,
+	})
+	if err != nil {
+		return err
+	}
+	var runErr error
+	if len(tests) == 0 {
+		fmt.Fprintf(stdout, "ready %s\n", a.URL())
+		<-ctx.Done()
+	} else {
+		runErr = runTestsCommand(ctx, tests, stdout, stderr)
+	}
+	if err := a.Stop(); err != nil {
+		if runErr == nil {
+			return err
+		}
+		// The tests' status wins; the app's end is still told.
+		fmt.Fprintf(stderr, "agenttest serve: %s\n", oneLine(err.Error()))
+	}
+	return runErr
+}
+
+// runTestsCommand runs argv with our stdin and the given outputs; an
+// interrupted run gets SIGINT (go test then prints what was running).
+func runTestsCommand(ctx context.Context, argv []string, stdout, stderr io.Writer) error {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() > 0 {
+		return exitCode(ee.ExitCode())
+	}
+	if err != nil {
+		return fmt.Errorf("run the tests command %s: %w", argv[0], err)
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+//go:build unix
+
+package main
+
+import (
+	"net"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// webapp builds the stand-in app of appserver's tests.
+func webapp(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "webapp")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../agenttest/appserver/testdata/webapp").CombinedOutput(); err != nil {
+		t.Fatalf("build the webapp: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeLoopback(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// serveCLI runs the built agenttest serve with args and returns its exit
+// status, stdout and stderr.
+func serveCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = lineWait
+	err := cmd.Run()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// appPids are the pids the webapp printed (itself, its child).
+func appPids(out string) []int {
+	var ps []int
+	for _, m := range regexp.MustCompile(`(?m)^(?:pid|child) (\d+)$`).FindAllStringSubmatch(out, -1) {
+		n, _ := strconv.Atoi(m[1])
+		ps = append(ps, n)
+	}
+	return ps
+}
+
+func requireProcessesGone(t *testing.T, want int, ps []int) {
+	t.Helper()
+	if len(ps) < want {
+		t.Fatalf("found %d processes to check, want at least %d", len(ps), want)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range ps {
+		for syscall.Kill(pid, 0) == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d outlived agenttest serve", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+func TestServeRunsTheTestsWhileTheAppAnswers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs processes")
+	}
+	app, addr := webapp(t), freeLoopback(t)
+	url := "http://" + addr + "/"
+	code, stdout, stderr := serveCLI(t, "--url", url, "--app", app+" -listen "+addr+" -delay 200ms -child", "--", app, "-get", url)
+	if code != 0 || strings.TrimSpace(stdout) != "ok" {
+		t.Fatalf("serve: exit %d, stdout %q, stderr %q; want 0 and the app's answer", code, stdout, stderr)
+	}
+	requireProcessesGone(t, 2, appPids(stderr))
+
+	// The tests command's status is serve's.
+	code, _, stderr = serveCLI(t, "--url", url, "--app", app+" -listen "+addr+" -child", "--", "sh", "-c", "exit 3")
+	if code != 3 {
+		t.Fatalf("serve with failing tests: exit %d, want 3; stderr %q", code, stderr)
+	}
+	requireProcessesGone(t, 2, appPids(stderr))
+}
+
+func TestServeAppThatExitsFailsInOneLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs processes")
+	}
+	app, addr := webapp(t), freeLoopback(t)
+	code, stdout, stderr := serveCLI(t, "--url", "http://"+addr+"/", "--app", app+" -child -exit 2", "--", "sh", "-c", "echo tests ran")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := lines[len(lines)-1]
+	if code != 1 || stdout != "" || !strings.HasPrefix(last, "agenttest serve: start app: ") || !strings.Contains(last, "exit status 2") || !strings.Contains(last, "boom") {
+		t.Fatalf("serve of an app that exits: exit %d, stdout %q, last line %q", code, stdout, last)
+	}
+	requireProcessesGone(t, 2, appPids(stderr))
+}
+
+func TestServeUsage(t *testing.T) {
+	for _, args := range [][]string{{"serve"}, {"serve", "--url", "http://127.0.0.1:1/"}, {"serve", "--app", "true"}} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "usage: agenttest serve") {
+			t.Errorf("agenttest %q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+}
