@@ -210,6 +210,8 @@ func (p CreateParams) request(production bool) (*createTaskRequest, error) {
 		errs = append(errs, errors.New("both CreateParams.UserID and CreateParams.Identifier are set: set exactly one"))
 	case userID != "" && userID != p.UserID, identifier != "" && identifier != p.Identifier:
 		errs = append(errs, errors.New("the user id or identifier has surrounding white space: remove it"))
+	case userID != "" && !strings.HasPrefix(userID, "user_"):
+		errs = append(errs, fmt.Errorf("CreateParams.UserID %s is not a Clerk user id (user_…): pass an email address, phone number or username as CreateParams.Identifier", errValue(userID)))
 	case userID != "" && !isClerkID(userID):
 		errs = append(errs, fmt.Errorf("CreateParams.UserID is not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as CreateParams.Identifier", maxIDLength))
 	case len(identifier) > maxIdentifierLength:

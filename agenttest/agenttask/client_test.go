@@ -187,6 +187,8 @@ var clientTestInvalidParams = []struct {
 	{"no user", CreateParams{RedirectURL: clientTestRedirect}, false, "no user"},
 	{"both users", CreateParams{UserID: clientTestAdaID, Identifier: clientTestAdaEmail, RedirectURL: clientTestRedirect}, false, "exactly one"},
 	{"white space", CreateParams{UserID: " " + clientTestAdaID, RedirectURL: clientTestRedirect}, false, "white space"},
+	{"email as user id", CreateParams{UserID: clientTestAdaEmail, RedirectURL: clientTestRedirect}, false, "is not a Clerk user id (user_…): pass an email address, phone number or username as CreateParams.Identifier"},
+	{"username as user id", CreateParams{UserID: "ada", RedirectURL: clientTestRedirect}, false, "CreateParams.UserID ada is not a Clerk user id"},
 	{"permissions", CreateParams{UserID: clientTestAdaID, Permissions: "read", RedirectURL: clientTestRedirect}, false, "Permissions"},
 	{"no redirect", CreateParams{UserID: clientTestAdaID}, false, "RedirectURL is empty"},
 	{"relative redirect", CreateParams{UserID: clientTestAdaID, RedirectURL: "/dashboard"}, false, "absolute"},
