@@ -110,10 +110,12 @@ func (t *Task) Release(ctx context.Context) error {
 		case err == nil:
 			_ = t.ledger.Closed(t.ID)
 			return nil // it was pending: no session was made
-		case !errors.Is(err, agenttask.ErrTaskNotPending):
+		case !errors.Is(err, agenttask.ErrTaskNotPending) && !errors.Is(err, agenttask.ErrTaskNotFound):
 			return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, unprefix(err))
 		}
-		// Not pending: used (or expired). Its session may be live.
+		// Not pending: used (or expired). Its session may be live. Not
+		// found (Clerk no longer knows a task it made): nothing to
+		// revoke, but a session it made may still be live too.
 	}
 	if kept || t.user == nil {
 		return nil

@@ -378,8 +378,9 @@ func withNote(err error, note string) error {
 
 // Revoke revokes a pending Agent Task so its URL can no longer sign
 // anyone in, and returns it (without URL). A task that is not pending —
-// used, revoked, expired or unknown — gives an [*APIError] matching
-// [ErrTaskNotPending], which cleanup code can ignore.
+// used, revoked or expired — gives an [*APIError] matching
+// [ErrTaskNotPending], which cleanup code can ignore; an id the instance
+// does not know gives one matching [ErrTaskNotFound].
 func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	op, err := idOp("revoke agent task", "task", taskID)
 	if err != nil {
@@ -391,10 +392,13 @@ func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	}
 	raw, err := c.call(ctx, op, clerk.NewAPIRequest(http.MethodPost, path))
 	if err != nil {
-		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) &&
-			(apiErr.Status == http.StatusNotFound ||
-				(apiErr.Status == http.StatusBadRequest && apiErr.HasCode(codeTaskCannotBeRevoked))) {
-			apiErr.is = append(apiErr.is, ErrTaskNotPending)
+		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) {
+			switch {
+			case apiErr.Status == http.StatusNotFound:
+				apiErr.is = append(apiErr.is, ErrTaskNotFound)
+			case apiErr.Status == http.StatusBadRequest && apiErr.HasCode(codeTaskCannotBeRevoked):
+				apiErr.is = append(apiErr.is, ErrTaskNotPending)
+			}
 		}
 		return nil, err
 	}
