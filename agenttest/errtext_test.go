@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -94,4 +95,17 @@ func TestUserIDThatIsNotOneIsRefused(t *testing.T) {
 		err := errtextSignIn(t, env)
 		assert.Equal(t, `agenttest: sign in as ada: config: AGENTTEST_USER_ID="ada" is not a Clerk user id (user_…): for an email address, phone number or username set AGENTTEST_USER_IDENTIFIER instead`, err.Error())
 	})
+}
+
+// AsIdentifier with an unverified email address says so, before any
+// task is made, instead of Clerk's "user not found".
+func TestUnverifiedIdentifierIsNamed(t *testing.T) {
+	t.Parallel()
+	f := fixtureStart(t)
+	err := errtextSignIn(t, map[string]string{
+		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
+	}, AsIdentifier("alan.unverified@example.com"))
+	assert.Equal(t, "agenttest: sign in as alan.unverified@example.com: config: find user alan.unverified@example.com: identifier not verified: the email address belongs to user_2alan0000000000000000000003 but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (user_2alan0000000000000000000003)", err.Error())
+	assert.ErrorIs(t, err, agenttask.ErrIdentifierNotVerified)
+	assert.Zero(t, f.emu.Requests(clerkemu.RouteCreateTask), "no task for an unverified identifier")
 }

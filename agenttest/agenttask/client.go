@@ -309,6 +309,9 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 	if err != nil {
 		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
 			apiErr.is = append(apiErr.is, ErrUserNotFound)
+			if body.OnBehalfOf.Identifier != "" {
+				err = withNote(err, "an identifier names a user only if it is a verified email address or phone number, or a username, of this instance: check it is verified, or name the user by id")
+			}
 		}
 		return nil, withNote(err, duplicateNote(rec.lost))
 	}

@@ -35,6 +35,13 @@ var ErrTaskNotFound = errors.New("no agent task with this id in this instance")
 // or [Client.Create] got a 404 for it.
 var ErrUserNotFound = errors.New("user not found")
 
+// ErrIdentifierNotVerified is matched (errors.Is) by the error of
+// [Client.FindUser] when the email address or phone number belongs to a
+// user but is not verified: an Agent Task's on_behalf_of.identifier
+// names a user only by a verified one (Clerk answers "user not found"
+// otherwise). Verify it, or name the user by id.
+var ErrIdentifierNotVerified = errors.New("identifier not verified")
+
 // codeTaskCannotBeRevoked is Clerk's code for revoking a task that is no
 // longer pending.
 const codeTaskCannotBeRevoked = "agent_task_cannot_be_revoked"
