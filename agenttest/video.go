@@ -39,7 +39,7 @@ func videoError(err error, env agenttask.Env) error {
 		install = node + " " + filepath.Join(dir, "package", "cli.js") + " install ffmpeg"
 	}
 	return &redactedError{
-		msg: fmt.Sprintf("agenttest: new page: video recording (WithContextOptions RecordVideo) needs Playwright's ffmpeg, missing at %s: download it with `%s` (reaches Playwright's CDN), or link there an ffmpeg with VP8 (libvpx), such as Debian's (`apt-get install -y ffmpeg`, then `ln -s /usr/bin/ffmpeg %s`), or record without video (traces and screenshots need no ffmpeg)", path, install, path),
+		msg:  fmt.Sprintf("agenttest: new page: video recording (WithContextOptions RecordVideo) needs Playwright's ffmpeg, missing at %s: download it with `%s` (reaches Playwright's CDN), or link there an ffmpeg with VP8 (libvpx), such as Debian's (`apt-get install -y ffmpeg`, then `ln -s /usr/bin/ffmpeg %s`), or record without video (traces and screenshots need no ffmpeg)", path, install, path),
 		kind: playwrightKind(err),
 	}
 }
