@@ -70,6 +70,21 @@ func browserSettingsFromEnv(env agenttask.Env) (browserSettings, error) {
 	return s, nil
 }
 
+// checkDisplay refuses a headed browser on Linux (goos) when the
+// environment names no display (neither DISPLAY nor WAYLAND_DISPLAY):
+// the browser would fail to start with a long message of its own.
+func (s browserSettings) checkDisplay(env agenttask.Env, goos string) error {
+	if !s.headed || goos != "linux" {
+		return nil
+	}
+	for _, name := range []string{"DISPLAY", "WAYLAND_DISPLAY"} {
+		if v, _ := env.Lookup(name); v != "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("agenttest: no display for a headed browser: unset %s to run headless, or run under Xvfb (xvfb-run go test …)", agenttask.VarHeaded)
+}
+
 // launchOptions turns the settings into Playwright's launch options.
 func (s browserSettings) launchOptions() playwright.BrowserTypeLaunchOptions {
 	opts := playwright.BrowserTypeLaunchOptions{
@@ -154,6 +169,11 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 	}
 	if remote != nil && remote.cdp && settings.kind != "chromium" {
 		return nil, fmt.Errorf("agenttest: %s connects to Chromium only, but %s=%s: unset one of them", agenttask.VarBrowserCDPEndpoint, agenttask.VarBrowser, settings.kind)
+	}
+	if remote == nil {
+		if err := settings.checkDisplay(s.env, runtime.GOOS); err != nil {
+			return nil, err
+		}
 	}
 	prov := provision.Load(s.env)
 	if err := prov.CheckDriver(); err != nil {

@@ -36,14 +36,18 @@ type options struct {
 }
 
 // AsUser signs in as the user with this Clerk user id (user_…). The
-// default is AGENTTEST_USER_ID, else AGENTTEST_USER_IDENTIFIER.
+// default is AGENTTEST_USER_ID, else AGENTTEST_USER_IDENTIFIER. A value
+// that is not a user id (an email address, say) fails the sign-in before
+// any call, pointing at [AsIdentifier].
 func AsUser(userID string) Option {
 	return func(o *options) { o.userID, o.identifier = userID, "" }
 }
 
 // AsIdentifier signs in as the user a verified email address, phone
 // number or username belongs to. The fixture looks the user up once per
-// test binary to know whose session to expect.
+// test binary to know whose session to expect; an address or number
+// that is the user's but unverified fails the sign-in then, naming the
+// user id to pass to [AsUser] instead.
 func AsIdentifier(identifier string) Option {
 	return func(o *options) { o.identifier, o.userID = identifier, "" }
 }

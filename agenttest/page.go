@@ -13,8 +13,9 @@ import (
 )
 
 // Page is one browser page in a BrowserContext of its own. It embeds the
-// playwright.Page, so page.Goto, page.Locator and the rest are called on
-// it directly; Goto takes paths relative to AGENTTEST_APP_URL.
+// playwright.Page, so page.Locator and the rest are called on it
+// directly; its own [Page.Goto] takes paths relative to
+// AGENTTEST_APP_URL.
 //
 // After a sign-in, Task, UserID and SessionID say who the page is
 // signed in as and how.
@@ -34,6 +35,7 @@ type Page struct {
 	suite   *suite
 	client  *agenttask.Client // set by the first sign-in or task
 	appURL  string
+	baseURL string // the context's BaseURL: relative Goto URLs need one
 	origin  string // where the session cookie lives: the redirect's origin
 	opts    options
 	console consoleLog
@@ -95,6 +97,9 @@ func (b *Browser) NewPage(ctx context.Context, opts ...Option) (*Page, error) {
 	if ctxOpts.BaseURL == nil && p.appURL != "" {
 		ctxOpts.BaseURL = playwright.String(p.appURL)
 	}
+	if ctxOpts.BaseURL != nil {
+		p.baseURL = *ctxOpts.BaseURL
+	}
 	bc, err := b.browser.NewContext(ctxOpts)
 	if err != nil {
 		return p, fmt.Errorf("agenttest: new browser context: %w", err)
@@ -113,6 +118,9 @@ func (b *Browser) NewPage(ctx context.Context, opts ...Option) (*Page, error) {
 	}
 	page, err := bc.NewPage()
 	if err != nil {
+		if verr := videoError(err, b.suite.env); verr != nil {
+			return p, verr
+		}
 		return p, fmt.Errorf("agenttest: new page: %w", err)
 	}
 	p.Page = page
@@ -189,7 +197,7 @@ func revokeSession(ctx context.Context, c *agenttask.Client, sessionID string) e
 	if err == nil || (errors.As(err, &apiErr) && (apiErr.Status == 400 || apiErr.Status == 404 || apiErr.Status == 410)) {
 		return nil
 	}
-	return fmt.Errorf("agenttest: cleanup: revoke session %s: %w", sessionID, err)
+	return fmt.Errorf("agenttest: cleanup: revoke session %s: %w", sessionID, unprefix(err))
 }
 
 // isClosedError reports whether Playwright refused because the target

@@ -120,7 +120,8 @@ func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string)
 		}
 	}
 	t.userID, t.identifier = o.userID, o.identifier
-	if t.who() == "" {
+	fromEnv := t.who() == ""
+	if fromEnv {
 		t.userID, _ = s.env.Lookup(agenttask.VarUserID)
 		t.identifier, _ = s.env.Lookup(agenttask.VarUserIdentifier)
 		if t.userID != "" && t.identifier != "" {
@@ -129,6 +130,9 @@ func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string)
 	}
 	if t.who() == "" {
 		return t, nil, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", agenttask.VarUserID, agenttask.VarUserIdentifier))
+	}
+	if err := checkUserID(t.userID, fromEnv); err != nil {
+		return t, nil, fail(StepConfig, err)
 	}
 	var err error
 	if t.redirect, err = resolveRedirect(appURL, o.redirect); err != nil {
@@ -162,7 +166,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	defer endCreate()
 	ledger := s.ledger(client)
 	if err := ledger.Creating(userID); err != nil {
-		return nil, fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", err))
+		return nil, fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", unprefix(err)))
 	}
 	task, err := client.Create(ctx, agenttask.CreateParams{
 		UserID:             t.userID,
@@ -179,7 +183,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	s.secrets.AddURL(task.URL()) // every artifact of the run hides it
 	owned := &Task{Task: task, client: client, user: user, ledger: ledger, userID: userID}
 	if err := ledger.Task(task, userID); err != nil {
-		return nil, errors.Join(fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", err)), owned.Release(context.WithoutCancel(ctx)))
+		return nil, errors.Join(fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", unprefix(err))), owned.Release(context.WithoutCancel(ctx)))
 	}
 	if err := trackTask(owned); err != nil {
 		// The run is ending: give the task back at once.

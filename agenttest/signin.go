@@ -41,11 +41,19 @@ type SignInError struct {
 
 // Error reads in one line, e.g. `agenttest: sign in as user_123:
 // redirect: …`.
+//
+// The cause's own "agenttest: " and a repeat of the step (a
+// configuration error's "config: ") are left out, so no prefix reads
+// twice.
 func (e *SignInError) Error() string {
-	if e.User == "" {
-		return fmt.Sprintf("agenttest: sign in: %s: %v", e.Step, e.Err)
+	var cause string
+	if e.Err != nil {
+		cause = trimPrefixes(e.Err.Error(), string(e.Step)+": ")
 	}
-	return fmt.Sprintf("agenttest: sign in as %s: %s: %v", e.User, e.Step, e.Err)
+	if e.User == "" {
+		return fmt.Sprintf("agenttest: sign in: %s: %s", e.Step, cause)
+	}
+	return fmt.Sprintf("agenttest: sign in as %s: %s: %s", e.User, e.Step, cause)
 }
 
 // Unwrap returns the cause.

@@ -2,7 +2,6 @@ package agenttest
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -103,7 +102,7 @@ func (s *suite) lookupUser(ctx context.Context, c *agenttask.Client, identifier 
 	}
 	u, err := c.FindUser(ctx, identifier)
 	if err != nil {
-		return "", fmt.Errorf("look up the user of %q: %w", identifier, err)
+		return "", err // it names the identifier: "find user …"
 	}
 	s.users.Store(key, u.ID)
 	return u.ID, nil

@@ -110,10 +110,12 @@ func (t *Task) Release(ctx context.Context) error {
 		case err == nil:
 			_ = t.ledger.Closed(t.ID)
 			return nil // it was pending: no session was made
-		case !errors.Is(err, agenttask.ErrTaskNotPending):
-			return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
+		case !errors.Is(err, agenttask.ErrTaskNotPending) && !errors.Is(err, agenttask.ErrTaskNotFound):
+			return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, unprefix(err))
 		}
-		// Not pending: used (or expired). Its session may be live.
+		// Not pending: used (or expired). Its session may be live. Not
+		// found (Clerk no longer knows a task it made): nothing to
+		// revoke, but a session it made may still be live too.
 	}
 	if kept || t.user == nil {
 		return nil
@@ -129,11 +131,11 @@ func (t *Task) Release(ctx context.Context) error {
 func (t *Task) revokeSessions(ctx context.Context) error {
 	userID, err := t.user(ctx)
 	if err != nil {
-		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, err)
+		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, unprefix(err))
 	}
 	sessions, err := t.client.TaskSessions(ctx, userID, t.ID)
 	if err != nil {
-		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, err)
+		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, unprefix(err))
 	}
 	var errs []error
 	for _, s := range sessions {

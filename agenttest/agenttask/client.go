@@ -210,6 +210,8 @@ func (p CreateParams) request(production bool) (*createTaskRequest, error) {
 		errs = append(errs, errors.New("both CreateParams.UserID and CreateParams.Identifier are set: set exactly one"))
 	case userID != "" && userID != p.UserID, identifier != "" && identifier != p.Identifier:
 		errs = append(errs, errors.New("the user id or identifier has surrounding white space: remove it"))
+	case userID != "" && !strings.HasPrefix(userID, "user_"):
+		errs = append(errs, fmt.Errorf("CreateParams.UserID %s is not a Clerk user id (user_…): pass an email address, phone number or username as CreateParams.Identifier", errValue(userID)))
 	case userID != "" && !isClerkID(userID):
 		errs = append(errs, fmt.Errorf("CreateParams.UserID is not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as CreateParams.Identifier", maxIDLength))
 	case len(identifier) > maxIdentifierLength:
@@ -307,6 +309,9 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 	if err != nil {
 		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
 			apiErr.is = append(apiErr.is, ErrUserNotFound)
+			if body.OnBehalfOf.Identifier != "" {
+				err = withNote(err, "an identifier names a user only if it is a verified email address or phone number, or a username, of this instance: check it is verified, or name the user by id")
+			}
 		}
 		return nil, withNote(err, duplicateNote(rec.lost))
 	}
@@ -376,8 +381,9 @@ func withNote(err error, note string) error {
 
 // Revoke revokes a pending Agent Task so its URL can no longer sign
 // anyone in, and returns it (without URL). A task that is not pending —
-// used, revoked, expired or unknown — gives an [*APIError] matching
-// [ErrTaskNotPending], which cleanup code can ignore.
+// used, revoked or expired — gives an [*APIError] matching
+// [ErrTaskNotPending], which cleanup code can ignore; an id the instance
+// does not know gives one matching [ErrTaskNotFound].
 func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	op, err := idOp("revoke agent task", "task", taskID)
 	if err != nil {
@@ -389,10 +395,13 @@ func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	}
 	raw, err := c.call(ctx, op, clerk.NewAPIRequest(http.MethodPost, path))
 	if err != nil {
-		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) &&
-			(apiErr.Status == http.StatusNotFound ||
-				(apiErr.Status == http.StatusBadRequest && apiErr.HasCode(codeTaskCannotBeRevoked))) {
-			apiErr.is = append(apiErr.is, ErrTaskNotPending)
+		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) {
+			switch {
+			case apiErr.Status == http.StatusNotFound:
+				apiErr.is = append(apiErr.is, ErrTaskNotFound)
+			case apiErr.Status == http.StatusBadRequest && apiErr.HasCode(codeTaskCannotBeRevoked):
+				apiErr.is = append(apiErr.is, ErrTaskNotPending)
+			}
 		}
 		return nil, err
 	}

@@ -187,6 +187,8 @@ var clientTestInvalidParams = []struct {
 	{"no user", CreateParams{RedirectURL: clientTestRedirect}, false, "no user"},
 	{"both users", CreateParams{UserID: clientTestAdaID, Identifier: clientTestAdaEmail, RedirectURL: clientTestRedirect}, false, "exactly one"},
 	{"white space", CreateParams{UserID: " " + clientTestAdaID, RedirectURL: clientTestRedirect}, false, "white space"},
+	{"email as user id", CreateParams{UserID: clientTestAdaEmail, RedirectURL: clientTestRedirect}, false, "is not a Clerk user id (user_…): pass an email address, phone number or username as CreateParams.Identifier"},
+	{"username as user id", CreateParams{UserID: "ada", RedirectURL: clientTestRedirect}, false, "CreateParams.UserID ada is not a Clerk user id"},
 	{"permissions", CreateParams{UserID: clientTestAdaID, Permissions: "read", RedirectURL: clientTestRedirect}, false, "Permissions"},
 	{"no redirect", CreateParams{UserID: clientTestAdaID}, false, "RedirectURL is empty"},
 	{"relative redirect", CreateParams{UserID: clientTestAdaID, RedirectURL: "/dashboard"}, false, "absolute"},
@@ -338,7 +340,7 @@ func TestRevokeNotPending(t *testing.T) {
 	emu.Advance(clerkemu.DefaultTaskTTL + time.Minute)
 
 	for name, id := range map[string]string{
-		"used": used.ID, "revoked": revoked.ID, "expired": expired.ID, "unknown": "agttsk_unknown000000000000000",
+		"used": used.ID, "revoked": revoked.ID, "expired": expired.ID,
 	} {
 		_, err := c.Revoke(ctx, id)
 		if !errors.Is(err, ErrTaskNotPending) {
@@ -354,16 +356,19 @@ func TestRevokeNotPending(t *testing.T) {
 		if !errors.As(err, &sdkErr) || sdkErr.HTTPStatusCode != apiErr.Status {
 			t.Errorf("%s: %v does not unwrap to *clerk.APIErrorResponse", name, err)
 		}
-		wantStatus := http.StatusBadRequest
-		if name == "unknown" {
-			wantStatus = http.StatusNotFound
+		if apiErr.Status != http.StatusBadRequest || apiErr.TraceID == "" || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task "+id+": ") {
+			t.Errorf("%s: %v: want status 400, a trace id and the op", name, err)
 		}
-		if apiErr.Status != wantStatus || apiErr.TraceID == "" || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task "+id+": ") {
-			t.Errorf("%s: %v: want status %d, a trace id and the op", name, err, wantStatus)
+		if !apiErr.HasCode(codeTaskCannotBeRevoked) || errors.Is(err, ErrTaskNotFound) {
+			t.Errorf("%s: %v lacks %s, or matches ErrTaskNotFound", name, err, codeTaskCannotBeRevoked)
 		}
-		if name != "unknown" && !apiErr.HasCode(codeTaskCannotBeRevoked) {
-			t.Errorf("%s: %v lacks %s", name, err, codeTaskCannotBeRevoked)
-		}
+	}
+
+	// An id the instance does not know is not found, not "not pending".
+	_, err = c.Revoke(ctx, "agttsk_unknown000000000000000")
+	var apiErr *APIError
+	if !errors.Is(err, ErrTaskNotFound) || errors.Is(err, ErrTaskNotPending) || !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+		t.Errorf("unknown: Revoke error %v, want a 404 *APIError matching ErrTaskNotFound only", err)
 	}
 }
 

@@ -27,7 +27,8 @@
 // [Client.Create] checks its parameters before any request and returns
 // a [Task] whose URL only [Task.URL] returns. Revoke a task you did not
 // use; errors.Is(err, [ErrTaskNotPending]) means it was already used,
-// revoked, expired or is unknown. Failures from Clerk are [*APIError]
+// revoked or expired, and [ErrTaskNotFound] that the instance has no
+// such task. Failures from Clerk are [*APIError]
 // values with the status, every Clerk code and message, and the trace
 // id.
 //

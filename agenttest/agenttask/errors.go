@@ -16,16 +16,31 @@ import (
 
 // ErrTaskNotPending is matched (errors.Is) by the error of
 // [Client.Revoke] when the task can no longer be revoked: its URL was
-// used, it was revoked already, it expired, or Clerk does not know it
-// (400 agent_task_cannot_be_revoked or 404). A cleanup that revokes
-// "just in case" can treat it as success. The error is still an
+// used, it was revoked already, or it expired (400
+// agent_task_cannot_be_revoked). A cleanup that revokes "just in case"
+// can treat it as success. The error is still an [*APIError] for
+// errors.As.
+var ErrTaskNotPending = errors.New("agent task is not pending (used, revoked or expired)")
+
+// ErrTaskNotFound is matched (errors.Is) by the error of [Client.Revoke]
+// when the instance has no task with this id (404 agent_task_not_found):
+// a mistyped id, or a secret key of another instance than the one that
+// created the task. Nothing can be revoked; a cleanup of a task it
+// created itself can treat it as done. The error is still an
 // [*APIError] for errors.As.
-var ErrTaskNotPending = errors.New("agent task is not pending (used, revoked, expired or unknown)")
+var ErrTaskNotFound = errors.New("no agent task with this id in this instance")
 
 // ErrUserNotFound is matched (errors.Is) when Clerk has no such user:
 // [Client.FindUser] found nobody with the identifier, or [Client.User]
 // or [Client.Create] got a 404 for it.
 var ErrUserNotFound = errors.New("user not found")
+
+// ErrIdentifierNotVerified is matched (errors.Is) by the error of
+// [Client.FindUser] when the email address or phone number belongs to a
+// user but is not verified: an Agent Task's on_behalf_of.identifier
+// names a user only by a verified one (Clerk answers "user not found"
+// otherwise). Verify it, or name the user by id.
+var ErrIdentifierNotVerified = errors.New("identifier not verified")
 
 // codeTaskCannotBeRevoked is Clerk's code for revoking a task that is no
 // longer pending.
@@ -129,8 +144,8 @@ func (e *APIError) Unwrap() error {
 	return e.resp
 }
 
-// Is reports whether e matches target: [ErrTaskNotPending] and
-// [ErrUserNotFound] where the operation and status call for it.
+// Is reports whether e matches target: [ErrTaskNotPending],
+// [ErrTaskNotFound] and [ErrUserNotFound] where the operation and status call for it.
 func (e *APIError) Is(target error) bool {
 	for _, s := range e.is {
 		if s == target {

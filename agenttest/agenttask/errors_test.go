@@ -250,3 +250,28 @@ func TestCallerValuesInErrorsAreQuotedAndCut(t *testing.T) {
 		t.Errorf("error\n %s\nwant it to start\n %s", cases["FindUser multi-line"], want)
 	}
 }
+
+// Server text cut for an error (a non-Clerk body's excerpt, a Clerk
+// message) is cut between characters, never inside one: multi-byte text
+// right at the cut stays valid UTF-8.
+func TestServerTextCutOnCharacterBoundary(t *testing.T) {
+	t.Parallel()
+	for _, r := range []string{"é", "漢", "😀"} {
+		// An offset of one ASCII byte puts every cut byte-count inside a
+		// character if the cut counted bytes.
+		html := decodeErrorBody(502, nil, []byte("x"+strings.Repeat(r, 1000)), nil)
+		if want := `response is not a Clerk error: "x` + strings.Repeat(r, errorSnippetLimit-1) + `…"`; !strings.Contains(html.Error(), want) {
+			t.Errorf("%s: excerpt %q, want the first %d characters", r, html.Error(), errorSnippetLimit)
+		}
+		body := `{"errors":[{"code":"x","long_message":"x` + strings.Repeat(r, 1000) + `"}]}`
+		clerkErr := decodeErrorBody(400, nil, []byte(body), nil)
+		if want := "x: x" + strings.Repeat(r, errorTextLimit-1) + "…"; !strings.Contains(clerkErr.Error(), want) {
+			t.Errorf("%s: message %q, want the first %d characters", r, clerkErr.Error(), errorTextLimit)
+		}
+		for _, msg := range []string{html.Error(), clerkErr.Error()} {
+			if !utf8.ValidString(msg) || strings.Contains(msg, "\n") {
+				t.Errorf("%s: %q is not one valid UTF-8 line", r, msg)
+			}
+		}
+	}
+}

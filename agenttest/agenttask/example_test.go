@@ -125,3 +125,37 @@ func ExampleClient_Revoke() {
 	// Output:
 	// true true
 }
+
+// An id the instance does not know is not found, which is not the same
+// as a task that is no longer pending: check the id, and that the secret
+// key is the instance's that created it.
+func ExampleErrTaskNotFound() {
+	emu := exampleEmulator()
+	defer emu.Close()
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = client.Revoke(context.Background(), "agttsk_mistyped")
+	fmt.Println(errors.Is(err, agenttask.ErrTaskNotFound), errors.Is(err, agenttask.ErrTaskNotPending))
+	// Output:
+	// true false
+}
+
+// An email address that is the user's but unverified cannot name the
+// user in an Agent Task; FindUser says so and returns the user, whose id
+// can name them instead.
+func ExampleErrIdentifierNotVerified() {
+	emu := exampleEmulator()
+	defer emu.Close()
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	user, err := client.FindUser(context.Background(), "alan.unverified@example.com")
+	if errors.Is(err, agenttask.ErrIdentifierNotVerified) {
+		fmt.Println("not verified; sign in as", user.ID)
+	}
+	// Output:
+	// not verified; sign in as user_2alan0000000000000000000003
+}

@@ -296,4 +296,12 @@ func TestTransportSetsBearerOnAClone(t *testing.T) {
 	if _, err := (&Transport{}).RoundTrip(req); err == nil {
 		t.Error("a Transport without Source sent the request")
 	}
+
+	// A cause with the package's own prefix reads once.
+	prefixed := errors.New("agenttest: mint session token for sess_1: 404 resource_not_found")
+	req, _ = http.NewRequest(http.MethodGet, srv.URL, nil)
+	_, err = (&Transport{Source: transportTestSource{err: prefixed}}).RoundTrip(req)
+	if want := "agenttest: sign request: get a session token: mint session token for sess_1: 404 resource_not_found"; !errors.Is(err, prefixed) || err.Error() != want {
+		t.Errorf("failing source: %v, want %q and the cause", err, want)
+	}
 }

@@ -262,7 +262,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		case err == nil:
 			s.revoked(SweepItem{Kind: "task", ID: id, UserID: t.user, Ledger: f.path})
 			closedIDs = append(closedIDs, id)
-		case errors.Is(err, ErrTaskNotPending):
+		case errors.Is(err, ErrTaskNotPending), errors.Is(err, ErrTaskNotFound):
 			spent = append(spent, id)
 			needSessions[t.user] = true
 		default:

@@ -35,7 +35,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	tok, err := t.Source.Token(req.Context())
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: sign request: get a session token: %w", err)
+		return nil, fmt.Errorf("agenttest: sign request: get a session token: %w", unprefixed{err})
 	}
 	req2 := req.Clone(req.Context())
 	req2.Header.Set("Authorization", "Bearer "+tok.Value())

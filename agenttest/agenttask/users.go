@@ -47,7 +47,10 @@ func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
 // contains @), a phone number (it starts with +, E.164) or else a
 // username. It lists users (GET /v1/users?email_address=… or
 // phone_number=… or username=…) and returns the first match; nobody
-// gives an error matching [ErrUserNotFound].
+// gives an error matching [ErrUserNotFound]. A user whose matching email
+// address or phone number is not verified (nor reserved) is returned
+// with an error matching [ErrIdentifierNotVerified]: an Agent Task
+// cannot name the user by it, only by the user's id.
 func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, error) {
 	op := "find user " + errValue(identifier)
 	if strings.TrimSpace(identifier) == "" || strings.TrimSpace(identifier) != identifier {
@@ -77,6 +80,9 @@ func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, 
 	}
 	for _, u := range users {
 		if u != nil && u.ID != "" {
+			if kind, ok := identifierVerified(u, identifier); !ok {
+				return u, fmt.Errorf("agenttest: %s: %w: the %s belongs to %s but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (%s)", op, ErrIdentifierNotVerified, kind, errValue(u.ID), errValue(u.ID))
+			}
 			return u, nil
 		}
 	}
@@ -91,3 +97,24 @@ type usersQuery struct {
 
 // ToQuery returns the query values.
 func (q *usersQuery) ToQuery() url.Values { return q.values }
+
+// identifierVerified reports whether the email address or phone number
+// of u that identifier names is verified (or reserved: unverified but
+// usable for sign-in), and what kind it is. A username, or an
+// identification u does not list, counts as verified: Clerk decides.
+func identifierVerified(u *clerk.User, identifier string) (kind string, ok bool) {
+	usable := func(v *clerk.Verification, reserved bool) bool {
+		return reserved || v != nil && v.Status == "verified"
+	}
+	for _, a := range u.EmailAddresses {
+		if a != nil && strings.EqualFold(a.EmailAddress, identifier) {
+			return "email address", usable(a.Verification, a.Reserved)
+		}
+	}
+	for _, p := range u.PhoneNumbers {
+		if p != nil && p.PhoneNumber == identifier {
+			return "phone number", usable(p.Verification, p.Reserved)
+		}
+	}
+	return "username", true
+}

@@ -88,3 +88,34 @@ func TestFindUserQuery(t *testing.T) {
 		t.Errorf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// An email address that is the user's but unverified names the user in
+// the error, which says it is not verified (an Agent Task would answer
+// "user not found"), and what to do.
+func TestFindUserUnverifiedIdentifier(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	c := clientTestClient(t, emu)
+	u, err := c.FindUser(clientTestCtx(t), "alan.unverified@example.com")
+	want := "agenttest: find user alan.unverified@example.com: identifier not verified: the email address belongs to user_2alan0000000000000000000003 but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (user_2alan0000000000000000000003)"
+	if !errors.Is(err, ErrIdentifierNotVerified) || errors.Is(err, ErrUserNotFound) || err.Error() != want {
+		t.Fatalf("FindUser(unverified): %v, want\n%s", err, want)
+	}
+	if u == nil || u.ID != "user_2alan0000000000000000000003" {
+		t.Errorf("FindUser(unverified) returned user %v, want Alan with the error", u)
+	}
+}
+
+// Creating a task for an unverified identifier: Clerk's 404 gets a hint
+// that an identifier must be verified.
+func TestCreateUnverifiedIdentifierHint(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	c := clientTestClient(t, emu)
+	_, err := c.Create(clientTestCtx(t), CreateParams{Identifier: "alan.unverified@example.com", RedirectURL: clientTestRedirect})
+	if !errors.Is(err, ErrUserNotFound) || strings.Contains(err.Error(), "\n") ||
+		!strings.Contains(err.Error(), "(trace ") ||
+		!strings.Contains(err.Error(), "an identifier names a user only if it is a verified email address or phone number, or a username, of this instance: check it is verified, or name the user by id)") {
+		t.Fatalf("Create(unverified identifier): %v, want the 404 with the verification hint", err)
+	}
+}

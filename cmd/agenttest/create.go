@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
@@ -31,6 +32,8 @@ agenttest revoke TASK_ID.`)
 		return fmt.Errorf("--user-id and --identifier name the user twice: pass exactly one")
 	case p.UserID == "" && p.Identifier == "":
 		return fmt.Errorf("no user: pass --user-id ID or --identifier EMAIL|PHONE|USERNAME")
+	case p.UserID != "" && !strings.HasPrefix(p.UserID, "user_"):
+		return fmt.Errorf("--user-id %s is not a Clerk user id (user_…): pass an email address, phone number or username as --identifier", quoteArg(p.UserID))
 	case p.RedirectURL == "":
 		return fmt.Errorf("no redirect: pass --redirect-url URL")
 	case p.SessionMaxDuration < 0:

@@ -44,3 +44,18 @@ func TestMissingSecretKeyNamesTheVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateRefusesAnEmailAsUserID(t *testing.T) {
+	emu := clerkemu.RunT(t, clerkemu.Options{})
+	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
+	t.Setenv("CLERK_API_URL", emu.APIURL())
+	code, stdout, stderr := runCLI(t, "create", "--user-id", "ada@example.com", "--redirect-url", "http://127.0.0.1:1/")
+	line := oneLineOf(t, stderr)
+	want := `agenttest create: --user-id "ada@example.com" is not a Clerk user id (user_…): pass an email address, phone number or username as --identifier`
+	if code != 1 || stdout != "" || line != want {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, line, want)
+	}
+	if n := emu.Requests(clerkemu.RouteCreateTask) + emu.Requests(clerkemu.RouteListUsers); n != 0 {
+		t.Fatalf("the refused create sent %d requests", n)
+	}
+}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/provision"
@@ -36,7 +38,11 @@ something is missing.`)
 	}
 	settings := provision.Load(env)
 	if *check {
-		return checkInstall(settings, *browser, *only, stdout)
+		fix := "agenttest install"
+		if fs.Lookup("browser").Value.String() != "chromium" || flagSet(fs, "browser") {
+			fix += " --browser " + shellWord(*browser)
+		}
+		return checkInstall(settings, *browser, *only, fix, stdout)
 	}
 	return provision.Install(ctx, provision.Options{
 		Settings: settings,
@@ -47,8 +53,9 @@ something is missing.`)
 }
 
 // checkInstall prints one line per checked part, "<part>: ok …" or
-// "<part>: missing: <why>", and fails when a part is missing.
-func checkInstall(s provision.Settings, browser, only string, stdout io.Writer) error {
+// "<part>: missing: <why>", and fails when a part is missing, advising
+// fix: the install command with the flags of the check.
+func checkInstall(s provision.Settings, browser, only, fix string, stdout io.Writer) error {
 	missing := 0
 	if only != "browser" {
 		dir, _ := s.DriverDir()
@@ -76,7 +83,23 @@ func checkInstall(s provision.Settings, browser, only string, stdout io.Writer) 
 		}
 	}
 	if missing > 0 {
-		return fmt.Errorf("not ready: run `agenttest install`")
+		return fmt.Errorf("not ready: run `%s`", fix)
 	}
 	return nil
+}
+
+// flagSet reports whether the command line gave the flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// shellWord shows a flag's value in a command to copy: as it is when it
+// is a plain word, else quoted.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == "" {
+		return s
+	}
+	return quoteArg(s)
 }

@@ -45,3 +45,18 @@ func TestInstallCheckReportsWhatIsMissing(t *testing.T) {
 		t.Fatalf("install --check --only driver: exit %d, stdout %q; want 1 and only the driver", code, stdout)
 	}
 }
+
+// The fix a failed check advises repeats the browser it checked.
+func TestInstallCheckAdvisesTheSameFlags(t *testing.T) {
+	installIsolated(t)
+	for args, want := range map[string]string{
+		"--browser firefox":               "agenttest install: not ready: run `agenttest install --browser firefox`",
+		"--browser webkit --only browser": "agenttest install: not ready: run `agenttest install --browser webkit`",
+		"":                                "agenttest install: not ready: run `agenttest install`",
+	} {
+		code, _, stderr := runCLI(t, append([]string{"install", "--check"}, strings.Fields(args)...)...)
+		if line := oneLineOf(t, stderr); code != 1 || line != want {
+			t.Errorf("install --check %s: exit %d, stderr %q; want 1 and %q", args, code, line, want)
+		}
+	}
+}

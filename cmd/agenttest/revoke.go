@@ -21,7 +21,10 @@ func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.
 		return err
 	}
 	if _, err := client.Revoke(ctx, id); err != nil {
-		if errors.Is(err, agenttask.ErrTaskNotPending) {
+		switch {
+		case errors.Is(err, agenttask.ErrTaskNotFound):
+			return fmt.Errorf("nothing to revoke: this instance has no task %s: check the id, and that CLERK_SECRET_KEY is the key of the instance that created it: %s", id, strings.TrimPrefix(err.Error(), "agenttest: "))
+		case errors.Is(err, agenttask.ErrTaskNotPending):
 			return fmt.Errorf("nothing to revoke: task %s was already used, revoked or has expired: %s", id, strings.TrimPrefix(err.Error(), "agenttest: "))
 		}
 		return err

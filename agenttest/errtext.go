@@ -1,0 +1,83 @@
+package agenttest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+)
+
+// errPrefix leads every error of the module's packages.
+const errPrefix = "agenttest: "
+
+// unprefixedError shows an error under another error's prefix: its text
+// without the leading "agenttest: " (and the words the outer error
+// already says, such as its step), so that no prefix reads twice.
+// errors.Is and errors.As see the original.
+type unprefixedError struct {
+	msg string
+	err error
+}
+
+// Error returns the trimmed text.
+func (e *unprefixedError) Error() string { return e.msg }
+
+// Unwrap returns the original error.
+func (e *unprefixedError) Unwrap() error { return e.err }
+
+// unprefix returns err shown without its leading "agenttest: " and then
+// without each of then in turn where its text starts with it (a step
+// such as "config: " that the wrapping error names already). It returns
+// err itself when there is nothing to trim, and nil for nil.
+func unprefix(err error, then ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := trimPrefixes(err.Error(), then...)
+	if msg == err.Error() {
+		return err
+	}
+	return &unprefixedError{msg: msg, err: err}
+}
+
+// trimPrefixes trims "agenttest: " and then each of then, in turn, from
+// the start of msg.
+func trimPrefixes(msg string, then ...string) string {
+	msg = strings.TrimPrefix(msg, errPrefix)
+	for _, p := range then {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
+}
+
+// quoteLimit is how many characters of a caller-given value an error
+// message shows.
+const quoteLimit = 80
+
+// quoteArg shows a caller-given value in an error message: quoted on one
+// line, its first quoteLimit characters cut on a character boundary and
+// followed by "…" when it is longer.
+func quoteArg(s string) string {
+	if utf8.RuneCountInString(s) <= quoteLimit {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:quoteLimit])) + "…"
+}
+
+// userIDPrefix starts every Clerk user id.
+const userIDPrefix = "user_"
+
+// checkUserID refuses, before any call, a user id that is not one (an
+// email address given to AsUser, say): Clerk would answer "User not
+// found". fromEnv says it came from AGENTTEST_USER_ID.
+func checkUserID(id string, fromEnv bool) error {
+	if id == "" || strings.HasPrefix(id, userIDPrefix) {
+		return nil
+	}
+	if fromEnv {
+		return fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead", agenttask.VarUserID, quoteArg(id), agenttask.VarUserIdentifier)
+	}
+	return fmt.Errorf("agenttest.AsUser(%s) is not a Clerk user id (user_…): for an email address, phone number or username use agenttest.AsIdentifier(%s)", quoteArg(id), quoteArg(id))
+}

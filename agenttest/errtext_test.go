@@ -1,0 +1,123 @@
+package agenttest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// errtextKey is a well-formed secret key that no instance knows.
+var errtextKey = "sk_test_" + strings.Repeat("k", 40)
+
+// errtextSignIn prepares a sign-in over env (no browser) and returns its
+// error, which must be one line without the secret key.
+func errtextSignIn(t *testing.T, env map[string]string, opts ...Option) error {
+	t.Helper()
+	s := newSuite(agenttask.EnvFromMap(env))
+	t.Cleanup(s.closeClient)
+	_, err := prepareSignIn(context.Background(), s, newOptions(opts), nil, s.appURL())
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "\n")
+	if key := env[agenttask.VarSecretKey]; len(key) > len("sk_test_") {
+		assert.NotContains(t, err.Error(), key)
+	}
+	return err
+}
+
+// A configuration error reads "agenttest: sign in: config: …" once, not
+// "agenttest: sign in: config: agenttest: config: …", and errors.As still
+// reaches the SignInError.
+func TestConfigErrorHasOnePrefix(t *testing.T) {
+	t.Parallel()
+	for name, env := range map[string]map[string]string{
+		"missing key": {agenttask.VarSecretKey: "", agenttask.VarUserID: fixtureAda},
+		"bad key":     {agenttask.VarSecretKey: "sk_test_abc", agenttask.VarUserID: fixtureAda},
+		"bad api url": {agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: "localhost:1234", agenttask.VarUserID: fixtureAda},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := errtextSignIn(t, env)
+			assert.Regexp(t, `^agenttest: sign in: config: CLERK_(SECRET_KEY|API_URL) `, err.Error())
+			assert.Equal(t, 1, strings.Count(err.Error(), "agenttest:"), err.Error())
+			assert.Equal(t, 1, strings.Count(err.Error(), "config:"), err.Error())
+			var sie *SignInError
+			assert.True(t, errors.As(err, &sie))
+		})
+	}
+}
+
+// An identifier nobody has: the lookup's error is named once.
+func TestUnknownIdentifierHasOnePrefix(t *testing.T) {
+	t.Parallel()
+	f := fixtureStart(t)
+	err := errtextSignIn(t, map[string]string{
+		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
+	}, AsIdentifier("nobody@example.com"))
+	assert.Equal(t, "agenttest: sign in as nobody@example.com: config: find user nobody@example.com: user not found: no user has this email address, phone number or username; check the identifier and that the user exists in this Clerk instance", err.Error())
+	assert.ErrorIs(t, err, agenttask.ErrUserNotFound)
+}
+
+// unprefix trims the text and keeps the chain.
+func TestUnprefixKeepsTheChain(t *testing.T) {
+	t.Parallel()
+	inner := errors.New("agenttest: config: CLERK_SECRET_KEY is empty")
+	err := unprefix(inner, "config: ")
+	assert.Equal(t, "CLERK_SECRET_KEY is empty", err.Error())
+	assert.ErrorIs(t, err, inner)
+	plain := errors.New("plain")
+	assert.Same(t, plain, unprefix(plain))
+	assert.NoError(t, unprefix(nil))
+}
+
+// AsUser or AGENTTEST_USER_ID given an email address is refused before
+// any call (the Backend API URL here answers nothing), pointing at the
+// identifier form.
+func TestUserIDThatIsNotOneIsRefused(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: fixtureClosedURL(t), agenttask.VarAppURL: fixtureClosedURL(t)}
+	t.Run("AsUser", func(t *testing.T) {
+		t.Parallel()
+		err := errtextSignIn(t, env, AsUser("ada@example.com"))
+		assert.Equal(t, `agenttest: sign in as ada@example.com: config: agenttest.AsUser("ada@example.com") is not a Clerk user id (user_…): for an email address, phone number or username use agenttest.AsIdentifier("ada@example.com")`, err.Error())
+	})
+	t.Run("AGENTTEST_USER_ID", func(t *testing.T) {
+		t.Parallel()
+		env := map[string]string{agenttask.VarUserID: "ada"}
+		for k, v := range map[string]string{agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: fixtureClosedURL(t)} {
+			env[k] = v
+		}
+		err := errtextSignIn(t, env)
+		assert.Equal(t, `agenttest: sign in as ada: config: AGENTTEST_USER_ID="ada" is not a Clerk user id (user_…): for an email address, phone number or username set AGENTTEST_USER_IDENTIFIER instead`, err.Error())
+	})
+}
+
+// AsIdentifier with an unverified email address says so, before any
+// task is made, instead of Clerk's "user not found".
+func TestUnverifiedIdentifierIsNamed(t *testing.T) {
+	t.Parallel()
+	f := fixtureStart(t)
+	err := errtextSignIn(t, map[string]string{
+		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
+	}, AsIdentifier("alan.unverified@example.com"))
+	assert.Equal(t, "agenttest: sign in as alan.unverified@example.com: config: find user alan.unverified@example.com: identifier not verified: the email address belongs to user_2alan0000000000000000000003 but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (user_2alan0000000000000000000003)", err.Error())
+	assert.ErrorIs(t, err, agenttask.ErrIdentifierNotVerified)
+	assert.Zero(t, f.emu.Requests(clerkemu.RouteCreateTask), "no task for an unverified identifier")
+}
+
+// quoteArg cuts a long value between characters.
+func TestQuoteArgCutsOnCharacterBoundary(t *testing.T) {
+	t.Parallel()
+	for _, r := range []string{"é", "漢", "😀"} {
+		got := quoteArg("x" + strings.Repeat(r, 200))
+		assert.Equal(t, `"x`+strings.Repeat(r, quoteLimit-1)+`"…`, got)
+		assert.True(t, utf8.ValidString(got))
+	}
+	assert.Equal(t, `"ada@example.com"`, quoteArg("ada@example.com"))
+}

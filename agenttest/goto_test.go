@@ -1,0 +1,61 @@
+package agenttest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/playwright-community/playwright-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// gotoPage opens a page of the shared browser for a suite over env
+// (no AGENTTEST_APP_URL unless env names one).
+func gotoPage(t *testing.T, env map[string]string, opts ...Option) *Page {
+	t.Helper()
+	r, err := currentRun()
+	require.NoError(t, err)
+	shared, err := r.sharedBrowser(t.Context())
+	require.NoError(t, err)
+	b := &Browser{suite: newSuite(agenttask.EnvFromMap(env)), browser: shared.browser}
+	p, err := b.NewPage(t.Context(), opts...)
+	t.Cleanup(func() { _ = p.Release(context.WithoutCancel(t.Context())) })
+	require.NoError(t, err)
+	return p
+}
+
+// A relative Goto without an app URL fails at once with one line that
+// names the variable, not Playwright's protocol error; an absolute URL,
+// or a relative one with a BaseURL, navigates.
+func TestGotoRelativeNeedsAnAppURL(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("<title>" + r.URL.Path + "</title>"))
+	}))
+	t.Cleanup(app.Close)
+
+	p := gotoPage(t, map[string]string{})
+	_, err := p.Goto("/x")
+	require.Error(t, err)
+	assert.Equal(t, `agenttest: Goto("/x"): a relative URL needs AGENTTEST_APP_URL (or WithContextOptions BaseURL)`, err.Error())
+	assert.NotContains(t, err.Error(), "\n")
+	resp, err := p.Goto(app.URL + "/abs")
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.Status())
+
+	withBase := gotoPage(t, map[string]string{}, WithContextOptions(playwright.BrowserNewContextOptions{BaseURL: playwright.String(app.URL)}))
+	_, err = withBase.Goto("/rel")
+	require.NoError(t, err)
+	title, err := withBase.Title()
+	require.NoError(t, err)
+	assert.Equal(t, "/rel", title)
+
+	withEnv := gotoPage(t, map[string]string{agenttask.VarAppURL: app.URL})
+	_, err = withEnv.Goto("/env")
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(withEnv.URL(), "/env"), withEnv.URL())
+}
