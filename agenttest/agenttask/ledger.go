@@ -161,18 +161,27 @@ func openLedger(dir string, cfg Config, now func() time.Time) (*Ledger, error) {
 
 // openLedgerIn creates the ledger in the instance directory idir.
 func openLedgerIn(idir string, now func() time.Time) (*Ledger, error) {
-	if err := os.MkdirAll(idir, 0o700); err != nil {
-		return nil, fmt.Errorf("agenttest: open ledger: %w", err)
-	}
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:]) // crypto/rand.Read never fails
 	name := strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
 	// Lock under a name a sweep does not look at, then rename: a sweep
 	// cannot find the file unlocked and take it for a dead run's.
 	tmp := filepath.Join(idir, "."+name+".tmp")
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("agenttest: open ledger: %w", err)
+	var f *os.File
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(idir, 0o700); err != nil {
+			return nil, fmt.Errorf("agenttest: open ledger: %w", err)
+		}
+		var err error
+		f, err = os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+		if err == nil {
+			break
+		}
+		// Another run's Close may have removed the empty directory
+		// between MkdirAll and OpenFile: make it again.
+		if !errors.Is(err, os.ErrNotExist) || attempt == 2 {
+			return nil, fmt.Errorf("agenttest: open ledger: %w", err)
+		}
 	}
 	fail := func(err error) (*Ledger, error) {
 		f.Close()
@@ -341,6 +350,10 @@ func (l *Ledger) Close() error {
 		if rerr := os.Remove(l.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 			err = fmt.Errorf("agenttest: close ledger: %w", rerr)
 		}
+		// And the instance's directory, when this was its last ledger:
+		// an emulator's instances would otherwise leave one empty
+		// directory per run. It fails, as meant, when not empty.
+		_ = os.Remove(filepath.Dir(l.path))
 	}
 	if cerr := l.f.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("agenttest: close ledger: %w", cerr)

@@ -359,3 +359,31 @@ func TestLedgerFilesAreSeparateAndLocked(t *testing.T) {
 		t.Errorf("instance dir mode %v, %v; want 0700", fi.Mode().Perm(), err)
 	}
 }
+
+// The instance's directory goes with its last ledger, so runs against
+// short-lived instances (an emulator per run) leave no empty folders.
+func TestLedgerCloseRemovesTheInstanceDirectoryWithItsLastLedger(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	dir := t.TempDir()
+	a := ledgerTestOpen(t, dir, emu)
+	b := ledgerTestOpen(t, dir, emu)
+	idir := filepath.Dir(a.Path())
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(idir); err != nil {
+		t.Fatalf("another ledger is open: the directory stays: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(idir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the last ledger closed: %s should be gone, stat: %v", idir, err)
+	}
+	// A new ledger makes the directory again.
+	c := ledgerTestOpen(t, dir, emu)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
