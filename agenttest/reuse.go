@@ -137,6 +137,11 @@ func (c *signInCache) revokeAll(ctx context.Context) error {
 	states := c.states
 	c.states = nil
 	c.mu.Unlock()
+	return revokeShared(ctx, states)
+}
+
+// revokeShared revokes shared sessions and closes their ledger entries.
+func revokeShared(ctx context.Context, states []*sharedSignIn) error {
 	var errs []error
 	for _, st := range states {
 		if err := revokeSession(ctx, st.client, st.sessionID); err != nil {
@@ -170,16 +175,7 @@ func (c *signInCache) releaseClient(ctx context.Context, client *agenttask.Clien
 		}
 	}
 	c.mu.Unlock()
-	var errs []error
-	for _, st := range mine {
-		if err := revokeSession(ctx, st.client, st.sessionID); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		_ = st.task.ledger.Closed(st.sessionID)
-		untrackSharedSession(st.sessionID)
-	}
-	return errors.Join(errs...)
+	return revokeShared(ctx, mine)
 }
 
 // shareState captures the leading page's signed-in state and hands its
