@@ -330,6 +330,34 @@ func (p *Page) claimArtifactsSlot(tb testing.TB) {
 		tb.Cleanup(func() { p.suite.pagesOpened.Delete(tb) })
 	}
 	p.artifactsSlot = int(n.(*atomic.Int32).Add(1))
+	if p.artifactsSlot == 1 && !artifactsFlagSet() {
+		// A new run of the test: what an earlier, failed run saved would
+		// otherwise pass for this run's.
+		clearStaleArtifacts(pageArtifactsDir(tb, p))
+	}
+}
+
+// stalePageDir matches the page-n folders of a test's artifacts.
+var stalePageDir = regexp.MustCompile(`^page-[0-9]+$`)
+
+// clearStaleArtifacts removes the artifacts an earlier run of a test
+// left in dir (and its page-n folders): only the files the fixture
+// writes, then the folders if that left them empty, so nothing the user
+// put there is lost.
+func clearStaleArtifacts(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && stalePageDir.MatchString(e.Name()) {
+			clearStaleArtifacts(filepath.Join(dir, e.Name()))
+		}
+	}
+	for _, name := range []string{artifactScreenshot, artifactTrace, artifactHTML, artifactConsole} {
+		_ = os.Remove(filepath.Join(dir, name))
+	}
+	_ = os.Remove(dir) // only when empty
 }
 
 // artifactsDirFor picks where a failed test's artifacts go: the option,

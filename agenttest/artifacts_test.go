@@ -704,3 +704,37 @@ func TestOpenTaskRefusesWhatItCannotOpen(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, "agenttest: open task agttsk_1: the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", err.Error())
 }
+
+// A test's new run clears what its earlier failed run saved: only the
+// fixture's own files, so a folder with something else in it stays.
+func TestClearStaleArtifacts(t *testing.T) {
+	write := func(dir string, names ...string) {
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		for _, n := range names {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644))
+		}
+	}
+	ours := []string{artifactScreenshot, artifactTrace, artifactHTML, artifactConsole}
+
+	gone := filepath.Join(t.TempDir(), "TestA")
+	write(gone, ours...)
+	write(filepath.Join(gone, "page-2"), ours...)
+	clearStaleArtifacts(gone)
+	_, err := os.Stat(gone)
+	assert.ErrorIs(t, err, os.ErrNotExist, "only the fixture's files: the folder goes")
+
+	kept := filepath.Join(t.TempDir(), "TestB")
+	write(kept, append(ours, "notes.txt")...)
+	write(filepath.Join(kept, "page-2"), ours...)
+	write(filepath.Join(kept, "other"), artifactScreenshot)
+	clearStaleArtifacts(kept)
+	left, err := os.ReadDir(kept)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"notes.txt", "other"}, names, "the user's files and folders stay; page-2 went")
+	_, err = os.Stat(filepath.Join(kept, "other", artifactScreenshot))
+	assert.NoError(t, err, "a folder that is not page-n is not ours")
+}
