@@ -125,20 +125,27 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	tg, task := plan.target, plan.task
 	fail := tg.fail(p)
 	p.Task = task
-	if err := p.routeFrontendAPI(plan.token, task.URL()); err != nil {
-		return fail(StepToken, err)
-	}
-
 	redirect := tg.redirect
 	if err := ctx.Err(); err != nil {
 		return fail(StepNavigate, err)
 	}
+	// The task URL carries the Testing Token itself, as the route would
+	// add it; the route for the context's later Frontend API requests (a
+	// refresh handshake, Clerk's scripts) is set meanwhile, off the
+	// navigation's path. A request the route catches keeps the token it
+	// has.
+	p.secrets.Add(plan.token.Value())
+	routed := make(chan error, 1)
+	go func() { routed <- p.routeFrontendAPI(plan.token, task.URL()) }()
 	hops, stopHops := p.watchHops()
-	resp, err := p.Page.Goto(task.URL(), playwright.PageGotoOptions{
+	resp, err := p.Page.Goto(withTestingToken(task.URL(), plan.token.Value()), playwright.PageGotoOptions{
 		WaitUntil: playwright.WaitUntilStateCommit,
 		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
 	})
 	stopHops()
+	if rerr := <-routed; rerr != nil {
+		return fail(StepToken, rerr)
+	}
 	// Which hop answered 4xx or 5xx, if one did: Clerk's Frontend API
 	// (the task URL refused) or the app, once Clerk had redirected there.
 	// Playwright may report it as a response or only as a network error.

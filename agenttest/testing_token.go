@@ -113,3 +113,23 @@ func (p *Page) routeTestingToken(host string, token *agenttask.TestingToken) err
 	}
 	return nil
 }
+
+// withTestingToken is a Frontend API URL with the Testing Token added,
+// as the context's route adds it (see routeTestingToken); raw itself
+// when there is no token or it is not a URL.
+func withTestingToken(raw, token string) string {
+	if token == "" {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Get(testingTokenParam) != "" {
+		return raw
+	}
+	q.Set(testingTokenParam, token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
