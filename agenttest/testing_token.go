@@ -125,11 +125,13 @@ func withTestingToken(raw, token string) string {
 	if err != nil {
 		return raw
 	}
-	q := u.Query()
-	if q.Get(testingTokenParam) != "" {
+	if u.Query().Get(testingTokenParam) != "" {
 		return raw
 	}
-	q.Set(testingTokenParam, token)
-	u.RawQuery = q.Encode()
+	// Appended, the URL's own parameters kept as they are and first.
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
+	}
+	u.RawQuery += testingTokenParam + "=" + url.QueryEscape(token)
 	return u.String()
 }

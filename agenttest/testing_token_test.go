@@ -77,3 +77,16 @@ func TestFrontendAPIFromPublishableKey(t *testing.T) {
 		assert.Empty(t, frontendAPIFromPublishableKey(bad), bad)
 	}
 }
+
+func TestWithTestingToken(t *testing.T) {
+	for _, c := range []struct{ raw, token, want string }{
+		{"https://fapi.example/v1/agents/tasks?ticket=abc", "1713877200-c_x+y", "https://fapi.example/v1/agents/tasks?ticket=abc&__clerk_testing_token=1713877200-c_x%2By"},
+		{"https://fapi.example/v1/x", "t", "https://fapi.example/v1/x?__clerk_testing_token=t"},
+		{"https://fapi.example/v1/x?__clerk_testing_token=old", "t", "https://fapi.example/v1/x?__clerk_testing_token=old"},
+		{"https://fapi.example/v1/x?a=1", "", "https://fapi.example/v1/x?a=1"},
+	} {
+		if got := withTestingToken(c.raw, c.token); got != c.want {
+			t.Errorf("withTestingToken(%q, %q) = %q, want %q", c.raw, c.token, got, c.want)
+		}
+	}
+}
