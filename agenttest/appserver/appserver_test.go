@@ -248,7 +248,7 @@ func TestStartAppRefusesEmptyOptions(t *testing.T) {
 }
 
 func ExampleStart() {
-	addr := "127.0.0.1:38517" // the address your app listens on
+	addr := exampleFreeAddr() // the address your app listens on, e.g. 127.0.0.1:3000
 	app, err := Start(context.Background(), Options{
 		Command: []string{"go", "run", "./testdata/webapp", "-listen", addr},
 		URL:     "http://" + addr + "/",
@@ -263,4 +263,14 @@ func ExampleStart() {
 	// Output:
 	// ready
 	// <nil>
+}
+
+// exampleFreeAddr is a loopback address nothing listens on.
+func exampleFreeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
