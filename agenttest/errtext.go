@@ -2,11 +2,10 @@ package agenttest
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 )
 
 // errPrefix leads every error of the module's packages.
@@ -52,20 +51,6 @@ func trimPrefixes(msg string, then ...string) string {
 	return msg
 }
 
-// quoteLimit is how many characters of a caller-given value an error
-// message shows.
-const quoteLimit = 80
-
-// quoteArg shows a caller-given value in an error message: quoted on one
-// line, its first quoteLimit characters cut on a character boundary and
-// followed by "…" when it is longer.
-func quoteArg(s string) string {
-	if utf8.RuneCountInString(s) <= quoteLimit {
-		return strconv.Quote(s)
-	}
-	return strconv.Quote(string([]rune(s)[:quoteLimit])) + "…"
-}
-
 // userIDPrefix starts every Clerk user id.
 const userIDPrefix = "user_"
 
@@ -77,7 +62,7 @@ func checkUserID(id string, fromEnv bool) error {
 		return nil
 	}
 	if fromEnv {
-		return fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead", agenttask.VarUserID, quoteArg(id), agenttask.VarUserIdentifier)
+		return fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead", agenttask.VarUserID, redact.Quote(id), agenttask.VarUserIdentifier)
 	}
-	return fmt.Errorf("agenttest.AsUser(%s) is not a Clerk user id (user_…): for an email address, phone number or username use agenttest.AsIdentifier(%s)", quoteArg(id), quoteArg(id))
+	return fmt.Errorf("agenttest.AsUser(%s) is not a Clerk user id (user_…): for an email address, phone number or username use agenttest.AsIdentifier(%s)", redact.Quote(id), redact.Quote(id))
 }

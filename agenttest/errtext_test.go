@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
@@ -109,15 +108,4 @@ func TestUnverifiedIdentifierIsNamed(t *testing.T) {
 	assert.Equal(t, "agenttest: sign in as alan.unverified@example.com: config: find user alan.unverified@example.com: identifier not verified: the email address belongs to user_2alan0000000000000000000003 but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (user_2alan0000000000000000000003)", err.Error())
 	assert.ErrorIs(t, err, agenttask.ErrIdentifierNotVerified)
 	assert.Zero(t, f.emu.Requests(clerkemu.RouteCreateTask), "no task for an unverified identifier")
-}
-
-// quoteArg cuts a long value between characters.
-func TestQuoteArgCutsOnCharacterBoundary(t *testing.T) {
-	t.Parallel()
-	for _, r := range []string{"é", "漢", "😀"} {
-		got := quoteArg("x" + strings.Repeat(r, 200))
-		assert.Equal(t, `"x`+strings.Repeat(r, quoteLimit-1)+`"…`, got)
-		assert.True(t, utf8.ValidString(got))
-	}
-	assert.Equal(t, `"ada@example.com"`, quoteArg("ada@example.com"))
 }

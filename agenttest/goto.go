@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/playwright-community/playwright-go"
 )
 
@@ -15,10 +16,10 @@ import (
 // one line naming them, instead of Playwright's protocol error.
 func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwright.Response, error) {
 	if p.baseURL == "" && isRelativeURL(url) {
-		return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs %s (or WithContextOptions BaseURL)", quoteArg(url), agenttask.VarAppURL)
+		return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs %s (or WithContextOptions BaseURL)", redact.Quote(url), agenttask.VarAppURL)
 	}
 	if p.Page == nil {
-		return nil, fmt.Errorf("agenttest: Goto(%s): the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", quoteArg(url))
+		return nil, fmt.Errorf("agenttest: Goto(%s): the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", redact.Quote(url))
 	}
 	return p.Page.Goto(url, options...)
 }

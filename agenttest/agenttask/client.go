@@ -222,7 +222,7 @@ func (p CreateParams) request(production bool) (*createTaskRequest, error) {
 		perms = allPermissions
 	}
 	if perms != allPermissions {
-		errs = append(errs, fmt.Errorf("CreateParams.Permissions is %s: Clerk accepts only %q; leave it empty", quoteValue(p.Permissions), allPermissions))
+		errs = append(errs, fmt.Errorf("CreateParams.Permissions is %s: Clerk accepts only %q; leave it empty", redact.Quote(p.Permissions), allPermissions))
 	}
 	if err := validateRedirectURL(p.RedirectURL, production); err != nil {
 		errs = append(errs, err)
@@ -263,10 +263,10 @@ func validateRedirectURL(raw string, production bool) error {
 		return errors.New("CreateParams.RedirectURL is empty: set the absolute URL of the page to land on, e.g. http://localhost:3000/")
 	}
 	u, err := url.Parse(raw)
-	shown := quoteValue(redact.URL(raw))
+	shown := redact.Quote(redact.URL(raw))
 	switch {
 	case err != nil:
-		return fmt.Errorf("CreateParams.RedirectURL %s is not a URL: set an absolute http(s) URL", quoteValue(redact.Text(raw)))
+		return fmt.Errorf("CreateParams.RedirectURL %s is not a URL: set an absolute http(s) URL", redact.Quote(redact.Text(raw)))
 	case u.Scheme != "http" && u.Scheme != "https":
 		return fmt.Errorf("CreateParams.RedirectURL %s is not an absolute http(s) URL: include the scheme and host, e.g. http://localhost:3000/", shown)
 	case u.Host == "" || u.Hostname() == "":

@@ -109,14 +109,14 @@ func ConfigFromEnv(env Env) (Config, error) {
 	if raw, ok := env.Lookup(VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
 		allow, err := strconv.ParseBool(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), quoteValue(raw)))
+			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), redact.Quote(raw)))
 		}
 		cfg.AllowProduction = allow
 	}
 	if raw, ok := env.Lookup(VarRateShare); ok && strings.TrimSpace(raw) != "" {
 		share, err := parseRateShare(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s is %s: %w", env.describe(VarRateShare), quoteValue(raw), err))
+			errs = append(errs, fmt.Errorf("%s is %s: %w", env.describe(VarRateShare), redact.Quote(raw), err))
 		}
 		cfg.RateShare = share
 	}
@@ -260,13 +260,13 @@ func normalizeAPIURL(raw string) (string, error) {
 		// A host and port, or a host: not a secret, but it may hold one
 		// by mistake (a key pasted in the wrong variable).
 		shown := redact.Text(raw)
-		return "", fmt.Errorf("%s has no scheme: add it, e.g. %s", quoteValue(shown), quoteValue(schemeFor(shown)+shown))
+		return "", fmt.Errorf("%s has no scheme: add it, e.g. %s", redact.Quote(shown), redact.Quote(schemeFor(shown)+shown))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("is not a URL (%s): %s", quoteValue(redact.Text(raw)), want)
+		return "", fmt.Errorf("is not a URL (%s): %s", redact.Quote(redact.Text(raw)), want)
 	}
-	shown := quoteValue(redact.URL(raw))
+	shown := redact.Quote(redact.URL(raw))
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
 		return "", fmt.Errorf("%s is not an absolute http(s) URL: %s", shown, want)

@@ -265,37 +265,17 @@ func errorOneLine(s string) string {
 
 // errorValueLimit is how many characters of a caller-given value (an id,
 // an identifier, a URL, an environment value) an error message shows.
-const errorValueLimit = 80
+const errorValueLimit = redact.QuoteLimit
 
 // errValue shows a caller-given id or identifier in an error message,
 // on one line and bounded: a value made only of letters, digits and
 // "_.@+-", of at most errorValueLimit characters, as it is (user_123,
-// ada@example.com); anything else as [quoteValue] shows it.
+// ada@example.com); anything else as [redact.Quote] shows it.
 func errValue(s string) string {
 	if s != "" && len(s) <= errorValueLimit && strings.IndexFunc(s, notPlain) < 0 {
 		return s
 	}
-	return quoteValue(s)
-}
-
-// quoteValue shows a caller-given value (an environment value, a URL)
-// in an error message on one line and bounded: in Go's quoted form
-// (newlines, control and invisible characters escaped, invalid UTF-8
-// as \x bytes), its first errorValueLimit characters cut on a character
-// boundary and followed by "…" and the value's length in bytes:
-// "abc\ndef"… (100000 bytes). Pass a value that may hold a credential
-// through redact first.
-func quoteValue(s string) string {
-	i, n := 0, 0
-	for i < len(s) && n < errorValueLimit {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		n++
-	}
-	if i == len(s) {
-		return strconv.Quote(s)
-	}
-	return strconv.Quote(s[:i]) + "… (" + strconv.Itoa(len(s)) + " bytes)"
+	return redact.Quote(s)
 }
 
 // notPlain reports a character that makes errValue quote a value.

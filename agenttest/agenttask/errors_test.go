@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
@@ -182,8 +183,8 @@ func TestErrValueAndQuoteValue(t *testing.T) {
 			t.Errorf("errValue(%.40q) = %q: not one valid, short line", in, got)
 		}
 	}
-	if got := quoteValue("yes"); got != `"yes"` {
-		t.Errorf(`quoteValue("yes") = %s, want "yes" quoted`, got)
+	if got := redact.Quote("yes"); got != `"yes"` {
+		t.Errorf(`redact.Quote("yes") = %s, want "yes" quoted`, got)
 	}
 }
 

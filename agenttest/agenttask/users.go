@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
 
@@ -54,7 +55,7 @@ func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
 func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, error) {
 	op := "find user " + errValue(identifier)
 	if strings.TrimSpace(identifier) == "" || strings.TrimSpace(identifier) != identifier {
-		return nil, fmt.Errorf("agenttest: find user %s: the identifier is empty or has surrounding white space: pass a verified email address, phone number or username", quoteValue(identifier))
+		return nil, fmt.Errorf("agenttest: find user %s: the identifier is empty or has surrounding white space: pass a verified email address, phone number or username", redact.Quote(identifier))
 	}
 	if len(identifier) > maxIdentifierLength {
 		return nil, fmt.Errorf("agenttest: %s: the identifier is longer than any email address, phone number or username (%d bytes, at most %d)", op, len(identifier), maxIdentifierLength)
