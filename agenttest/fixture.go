@@ -63,7 +63,8 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 		return &Page{opts: o}, err
 	}
 	s := r.suite
-	if _, _, err := resolveAndCheck(ctx, s, o, nil, s.appURL()); err != nil {
+	tg, client, err := resolveAndCheck(ctx, s, o, nil, s.appURL())
+	if err != nil {
 		return &Page{suite: s, opts: o}, err
 	}
 	type planned struct {
@@ -72,7 +73,7 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 	}
 	ch := make(chan planned, 1)
 	go func() {
-		plan, err := prepareSignIn(ctx, s, o, nil, s.appURL())
+		plan, err := prepareResolved(ctx, s, o, tg, client)
 		ch <- planned{plan, err}
 	}()
 	p := &Page{suite: s, opts: o}

@@ -54,8 +54,8 @@ func (h *navHops) failed() (hop, bool) {
 	return hop{}, false
 }
 
-// String shows the chain, e.g. "Clerk 307 → app 404", with each hop
-// named by whose it is (the app's origin is redirect's).
+// describe shows the chain, e.g. "Clerk 307 → app 404", each hop named
+// by whose it is (the app's origin is redirect's).
 func (h *navHops) describe(redirect *url.URL) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -47,6 +47,13 @@ func prepareSignIn(ctx context.Context, s *suite, o options, client *agenttask.C
 	if err != nil {
 		return nil, err
 	}
+	return prepareResolved(ctx, s, o, tg, client)
+}
+
+// prepareResolved is prepareSignIn once the target and client are
+// settled and the configuration checked (see resolveAndCheck).
+func prepareResolved(ctx context.Context, s *suite, o options, tg target, client *agenttask.Client) (*signInPlan, error) {
+	var err error
 	fail := tg.failWith(&s.secrets)
 	if err := runStarting(); err != nil {
 		return nil, fail(StepConfig, err)

@@ -24,3 +24,20 @@ func TestQuoteCutsOnCharacterBoundary(t *testing.T) {
 		t.Errorf("Quote of two lines = %s, want one line", got)
 	}
 }
+
+// A secret added twice is kept once (pages add their tokens from
+// several places; the set stays as long as what it knows).
+func TestSetKeepsASecretOnce(t *testing.T) {
+	var s Set
+	s.Add("s3cr3t-value")
+	s.AddURL("https://fapi.example/v1/agents/tasks?ticket=s3cr3t-ticket")
+	once := len(s.pairs)
+	s.Add("s3cr3t-value")
+	s.AddURL("https://fapi.example/v1/agents/tasks?ticket=s3cr3t-ticket")
+	if n := len(s.pairs); n != once {
+		t.Fatalf("%d pairs after adding the same again, want %d", n, once)
+	}
+	if got := s.Known("a s3cr3t-value b"); strings.Contains(got, "s3cr3t") {
+		t.Errorf("Known = %q", got)
+	}
+}

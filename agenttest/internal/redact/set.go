@@ -82,6 +82,11 @@ func (s *Set) add(secret, replacement string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, p := range s.pairs {
+		if p.secret == secret {
+			return // known already: the first replacement stands
+		}
+	}
 	s.pairs = append(s.pairs, pair{secret, replacement})
 	s.rep = nil
 }
