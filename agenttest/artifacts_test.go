@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -253,14 +252,10 @@ func TestScanChild(t *testing.T) {
 	})
 
 	t.Run("opens a task that leads nowhere", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		dead := "http://" + l.Addr().String() + "/dead"
-		require.NoError(t, l.Close())
-		task := NewTask(t, RedirectTo(dead))
+		task := NewTask(t, RedirectTo(fixtureClosedURL(t)+"/dead"))
 		m.task(t, task)
 		page := NewPage(t)
-		err = page.OpenTask(t.Context(), task)
+		err := page.OpenTask(t.Context(), task)
 		require.Error(t, err, "the redirect goes to a closed port")
 		m.cookies(t, page)
 		t.Error(err) // Playwright quoted the redirect, handshake and all

@@ -3,6 +3,7 @@ package agenttest
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -167,4 +168,13 @@ func fixtureCtx(tb testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(tb.Context(), 30*time.Second)
 	tb.Cleanup(cancel)
 	return ctx
+}
+
+// fixtureClosedURL is an http URL on loopback where nothing listens.
+func fixtureClosedURL(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
 }

@@ -2,7 +2,6 @@ package agenttest
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -15,15 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// fixtureClosedURL is an http URL on loopback where nothing listens.
-func fixtureClosedURL(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return "http://" + addr
-}
 
 func TestPreflightChecksTheConfigurationOnce(t *testing.T) {
 	t.Parallel()

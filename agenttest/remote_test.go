@@ -2,7 +2,6 @@ package agenttest
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -85,10 +84,7 @@ func TestRemoteCDPNeedsChromium(t *testing.T) {
 // the driver it started.
 func TestRemoteEndpointRefused(t *testing.T) {
 	remoteSkipUnlessLinux(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close()) // nothing listens there now
+	addr := strings.TrimPrefix(fixtureClosedURL(t), "http://") // nothing listens there
 	for _, tc := range []struct{ variable, endpoint, want string }{
 		{agenttask.VarBrowserWSEndpoint, "ws://user:s3cr3t@" + addr + "/?token=s3cr3t", "connect to the Playwright server ws://REDACTED@" + addr + "/?token=REDACTED (AGENTTEST_BROWSER_WS_ENDPOINT)"},
 		{agenttask.VarBrowserCDPEndpoint, "http://" + addr + "/?token=s3cr3t", "connect over CDP http://" + addr + "/?token=REDACTED (AGENTTEST_BROWSER_CDP_ENDPOINT)"},
