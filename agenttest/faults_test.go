@@ -34,6 +34,7 @@ func TestFaultMatrix(t *testing.T) {
 		route clerkemu.Route
 		fault clerkemu.Fault
 	}
+	endRefused := fault{clerkemu.RouteEndSession, clerkemu.Fault{Status: 503}}
 	cases := []struct {
 		name   string
 		faults []fault
@@ -52,8 +53,11 @@ func TestFaultMatrix(t *testing.T) {
 		{"3 s stall on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: 3 * time.Second}}}, 0, true, "", 0},
 		{"35 s stall on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, false, StepNavigate, 0},
 		{"503 on the task URL", []fault{{clerkemu.RouteAcceptTask, clerkemu.Fault{Status: 503}}}, 0, false, StepNavigate, 0},
-		{"429 storm on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Times: 3, Status: 429, RetryAfter: time.Second}}}, 0, true, "", 0},
-		{"35 s stall on revoke", []fault{{clerkemu.RouteRevokeSession, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, "", 0},
+		// Release ends the session on the Frontend API; when that fails it
+		// revokes it through the Backend API, whose faults follow.
+		{"503 on the session's end", []fault{{clerkemu.RouteEndSession, clerkemu.Fault{Status: 503}}}, 0, true, "", 0},
+		{"429 storm on revoke", []fault{endRefused, {clerkemu.RouteRevokeSession, clerkemu.Fault{Times: 3, Status: 429, RetryAfter: time.Second}}}, 0, true, "", 0},
+		{"35 s stall on revoke", []fault{endRefused, {clerkemu.RouteRevokeSession, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, "", 0},
 		{"JWKS failing in the app", []fault{{clerkemu.RouteJWKS, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepRedirect, 0},
 		{"user lookups failing in the app", []fault{{clerkemu.RouteGetUser, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepNavigate, 0},
 		{"Backend API down 5 s", nil, 5 * time.Second, true, "", 0},

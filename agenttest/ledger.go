@@ -56,10 +56,11 @@ func (s *suite) closeLedgers() error {
 	return errors.Join(errs...)
 }
 
-// closeClient releases the default client's idle connections, if it
-// was built: the run (or the browser of a plain program) is done with
-// it.
+// closeClient releases the idle connections of the default client, if
+// it was built, and of the Frontend API client: the run (or the browser
+// of a plain program) is done with them.
 func (s *suite) closeClient() {
+	s.frontend.CloseIdleConnections()
 	if c, err := s.defaultClient(); err == nil {
 		c.CloseIdleConnections()
 	}

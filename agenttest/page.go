@@ -45,6 +45,9 @@ type Page struct {
 	artifactsSlot int
 
 	untrack func() // forgets the session in the run's in-flight set
+	// testingToken went with the sign-in's Frontend API requests; ending
+	// the session sends it too.
+	testingToken *agenttask.TestingToken
 
 	mu      sync.Mutex
 	tasks   []*Task   // tasks this page created, in order
@@ -139,8 +142,11 @@ func (p *Page) own(t *Task) {
 
 // Release ends the page: it closes its BrowserContext, revokes every
 // task the page created that was not used (a task Clerk says is no
-// longer pending counts as done), and revokes the session the sign-in
-// created unless [KeepSession] was given. It runs every step even when
+// longer pending counts as done), and ends the session the sign-in
+// created unless [KeepSession] was given: it signs the browser out of
+// it on Clerk's Frontend API, as the app's sign-out would, which spends
+// none of the Backend API's rate limit, and revokes it through the
+// Backend API when that is not possible (see [agenttask.EndSession]). It runs every step even when
 // one fails, returns their errors joined, and is safe to call twice and
 // on a nil or half-built page. ctx should not be a test's t.Context(),
 // which is already cancelled when cleanups run.
@@ -160,6 +166,11 @@ func (p *Page) Release(ctx context.Context) error {
 	p.mu.Unlock()
 
 	var errs []error
+	ownSession := p.SessionID != "" && !p.opts.keepSession && !p.sharedSession && p.client != nil
+	var signOut *agenttask.SignOut
+	if ownSession {
+		signOut = p.signOut() // from the context's cookies, before it closes
+	}
 	if p.BrowserContext != nil {
 		if tracing {
 			// Discard the trace; SaveArtifacts already kept it if wanted.
@@ -176,8 +187,8 @@ func (p *Page) Release(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if p.SessionID != "" && !p.opts.keepSession && !p.sharedSession && p.client != nil {
-		if err := revokeSession(ctx, p.client, p.SessionID); err != nil {
+	if ownSession {
+		if err := p.endSession(ctx, signOut); err != nil {
 			errs = append(errs, err)
 		} else if p.Task != nil {
 			_ = p.Task.ledger.Closed(p.SessionID)

@@ -125,6 +125,7 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	tg, task := plan.target, plan.task
 	fail := tg.fail(p)
 	p.Task = task
+	p.testingToken = plan.token
 	redirect := tg.redirect
 	if err := ctx.Err(); err != nil {
 		return fail(StepNavigate, err)

@@ -48,13 +48,44 @@ func TestSignInLandsSignedInOnTheDashboard(t *testing.T) {
 		assert.Equal(t, taskID, accepted[0].ID)
 		assert.Equal(t, "agenttest: "+t.Name(), accepted[0].Description, "the task is described by the test's name")
 	})
-	// The subtest's cleanup has run: the session is revoked, and the used
-	// task was left alone (no revoke call for it).
+	// The subtest's cleanup has run: the browser signed out of the
+	// session on the Frontend API, with no Backend API request, and the
+	// used task was left alone (no revoke call for it).
 	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
-	revoked := s.emu.Sessions(clerkemu.SessionRevoked)
-	require.Len(t, revoked, 1)
-	assert.Equal(t, sessionID, revoked[0].ID)
+	ended := s.emu.Sessions(clerkemu.SessionEnded)
+	require.Len(t, ended, 1)
+	assert.Equal(t, sessionID, ended[0].ID)
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteEndSession))
+	assert.Zero(t, s.emu.Requests(clerkemu.RouteRevokeSession), "the session ends without the Backend API")
 	assert.Zero(t, s.emu.Requests(clerkemu.RouteRevokeTask), "a used task needs no revoke")
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive))
+}
+
+// When the Frontend API cannot end the session (it refuses, or the test
+// cleared the browser's cookies), Release revokes it through the Backend
+// API: the session never outlives the test.
+func TestReleaseRevokesWhenTheFrontendAPICannotEndTheSession(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	var refused, cleared string
+	t.Run("refused", func(t *testing.T) {
+		s.emu.InjectFault(clerkemu.RouteEndSession, clerkemu.Fault{Status: http.StatusServiceUnavailable})
+		page := SignIn(t, s.opts(AsUser(fixtureAda), WithTrace(TraceOff))...)
+		refused = page.SessionID
+	})
+	t.Run("cookies cleared", func(t *testing.T) {
+		page := SignIn(t, s.opts(AsUser(fixtureGrace), WithTrace(TraceOff))...)
+		require.NoError(t, page.BrowserContext.ClearCookies())
+		cleared = page.SessionID
+	})
+	revoked := map[string]bool{}
+	for _, sess := range s.emu.Sessions(clerkemu.SessionRevoked) {
+		revoked[sess.ID] = true
+	}
+	assert.True(t, revoked[refused], "a session the Frontend API would not end is revoked")
+	assert.True(t, revoked[cleared], "a session whose browser forgot its cookies is revoked")
+	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteRevokeSession))
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteEndSession), "no end is tried without the browser's cookies")
 	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive))
 }
 

@@ -2,6 +2,7 @@ package agenttest
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -47,6 +48,10 @@ type suite struct {
 	preflightErr  error
 	// reuse holds the sign-ins shared under ReuseSignIn.
 	reuse signInCache
+	// frontend sends the fixture's own Frontend API requests (ending a
+	// page's session); its idle connections close with the default
+	// client's (closeClient).
+	frontend *http.Client
 }
 
 // userKey names an identifier of one instance.
@@ -56,7 +61,9 @@ type userKey struct {
 }
 
 // newSuite returns a suite over env.
-func newSuite(env agenttask.Env) *suite { return &suite{env: env} }
+func newSuite(env agenttask.Env) *suite {
+	return &suite{env: env, frontend: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+}
 
 // defaultClient is the client built from the environment, shared by
 // every page of the suite (it shares the secret key's limiter anyway).
