@@ -57,7 +57,7 @@ type Limiter interface {
 //
 // A WindowLimiter is safe for concurrent use and runs no goroutine of
 // its own. Make one with [NewWindowLimiter], [NewLimiter] or
-// [ShareLimiter]; the zero value admits nothing.
+// [ShareLimiter]; the zero value and a nil *WindowLimiter admit nothing.
 type WindowLimiter struct {
 	n   int
 	per time.Duration
@@ -119,6 +119,9 @@ func (l *WindowLimiter) Wait(ctx context.Context) error {
 
 // fault is why l admits nothing, or nil.
 func (l *WindowLimiter) fault() error {
+	if l == nil {
+		return fmt.Errorf("the rate limiter is a nil *WindowLimiter, which admits nothing: make it with NewWindowLimiter, NewLimiter or ShareLimiter, or leave Config.Limiter nil")
+	}
 	if l.err != nil {
 		return l.err
 	}

@@ -133,6 +133,9 @@ func TestNewLimiterStaysUnderTheLimitInAnyWindow(t *testing.T) {
 	if err := new(WindowLimiter).Wait(context.Background()); err == nil {
 		t.Errorf("the zero WindowLimiter admits requests")
 	}
+	if err := (*WindowLimiter)(nil).Wait(context.Background()); err == nil {
+		t.Errorf("a nil *WindowLimiter admits requests")
+	}
 }
 
 // TestWindowLimiterBurstThenSlots: the first n go at once, and the
