@@ -11,7 +11,6 @@ import (
 	"unicode"
 
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
-	"golang.org/x/time/rate"
 )
 
 // DefaultAPIURL is Clerk's Backend API, used when CLERK_API_URL is unset.
@@ -50,13 +49,14 @@ type Config struct {
 	// the default policy (see [RetryPolicy]).
 	RetryPolicy RetryPolicy `json:"-"`
 	// Limiter is the client-side rate limiter every attempt (retries
-	// included) waits on. Nil means the limiter shared by every Client of
-	// the same secret key and RateShare in the process, which keeps this
-	// process under its share of Clerk's limit (sk_test_: 100 requests
-	// per 10 s, sk_live_: 1000) with a margin; see [NewLimiter] and
+	// included) waits on. Nil means the [WindowLimiter] shared by every
+	// Client of the same secret key and RateShare in the process, which
+	// keeps this process under its share of Clerk's limit (sk_test_: 100
+	// requests per 10 s, sk_live_: 1000) with a margin: 90% of that share
+	// in any 10.5 s, all at once if they come at once; see [NewLimiter] and
 	// [ShareLimiter]. To turn client-side limiting off, pass
-	// rate.NewLimiter(rate.Inf, 0).
-	Limiter *rate.Limiter `json:"-"`
+	// rate.NewLimiter(rate.Inf, 0) from golang.org/x/time/rate.
+	Limiter Limiter `json:"-"`
 	// RateShare is AGENTTEST_RATE_SHARE: the fraction of Clerk's
 	// per-instance limit this process may use, more than 0 and at most
 	// 1. The rest is left to the app under test, which calls the same

@@ -159,3 +159,26 @@ func ExampleErrIdentifierNotVerified() {
 	// Output:
 	// not verified; sign in as user_2alan0000000000000000000003
 }
+
+// A WindowLimiter admits its n requests at once, then each further one
+// when the admission n before it turns per old. A Wait whose ctx's
+// deadline comes before the next free slot fails at once.
+func ExampleNewWindowLimiter() {
+	l := agenttask.NewWindowLimiter(3, time.Minute)
+	for range 3 {
+		if err := l.Wait(context.Background()); err != nil {
+			log.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	err := l.Wait(ctx)
+	fmt.Println(errors.Is(err, context.DeadlineExceeded), ctx.Err())
+
+	// A client's share of Clerk's development limit of 100 per 10 s.
+	share := agenttask.ShareLimiter(100, 10*time.Second, 0.5)
+	fmt.Println(share.Requests(), share.Window())
+	// Output:
+	// true <nil>
+	// 45 10.5s
+}

@@ -15,7 +15,7 @@ func withPolicy(p RetryPolicy) clientTestOpt  { return func(c *Config) { c.Retry
 func withLogger(l *slog.Logger) clientTestOpt { return func(c *Config) { c.Logger = l } }
 
 // withLimiter sets the limiter; nil turns client-side limiting off.
-func withLimiter(l *rate.Limiter) clientTestOpt {
+func withLimiter(l Limiter) clientTestOpt {
 	if l == nil {
 		l = rate.NewLimiter(rate.Inf, 0)
 	}

@@ -1,12 +1,12 @@
 package agenttask
 
 import (
+	"context"
 	"crypto/sha256"
+	"fmt"
 	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Clerk's Backend API rate limits per instance (per secret key).
@@ -21,27 +21,221 @@ const (
 // way and for edges of the server's window.
 const limiterSafety = 0.9
 
-// NewLimiter returns a token-bucket limiter that keeps a client under a
-// server limit of requests per per in every window of that length, with
-// a 10% margin: burst + rate × per ≤ 0.9 × requests. About a tenth of
-// the budget is burst, the rest refills at a steady rate; NewLimiter(100,
-// 10*time.Second) allows a burst of 9 and 8.1 requests per second.
+// limiterGuard is how much longer than the server's window the client
+// counts its admissions in, as a fraction of the window: 500 ms of
+// Clerk's 10 s. The server counts requests when they arrive, and an
+// admission waits exactly until its slot while the one a window before
+// may have reached the server later (a new connection, a busy machine);
+// without the guard the two would fall in one server window.
+const limiterGuard = 0.05
+
+// Limiter is a client-side rate limiter: Wait blocks until one more
+// request may be sent, or fails when ctx is done first (or, with a
+// deadline, when the request could not be admitted before it).
+// [*WindowLimiter] (from [NewLimiter] and [ShareLimiter]) is one, and
+// so is golang.org/x/time/rate's *rate.Limiter; rate.NewLimiter(rate.Inf,
+// 0) admits everything at once.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// WindowLimiter admits at most n requests in any window of length per,
+// measured on admission times: the first n go at once, and the
+// (n+k)-th waits until the k-th admission is per old. So it allows a
+// full burst and, kept busy, the full steady rate of n per per, and it
+// is never looser than a server limit of n requests per per, whether
+// the server counts in fixed windows, in a sliding window or with a
+// token bucket of capacity n refilling n per per.
 //
-// For limits too small for a margin (requests < 2) it allows one
-// request per period. requests < 1 or per ≤ 0 give a limiter that
-// admits nothing, so the first call fails with the limiter's error
-// instead of the misconfiguration going unnoticed.
-func NewLimiter(requests int, per time.Duration) *rate.Limiter {
+// Waiters are admitted in the order they call Wait: each reserves the
+// next slot of a ring of the last n admission times and sleeps until
+// it. A Wait that ends before its slot (ctx done) gives the slot back
+// when no later Wait has reserved one after it; otherwise the slot
+// stays spent, which only makes the limiter stricter. A waiter wakes
+// at or just after its slot; the margin [NewLimiter] keeps covers that
+// and the spread in how late requests reach the server.
+//
+// A WindowLimiter is safe for concurrent use and runs no goroutine of
+// its own. Make one with [NewWindowLimiter], [NewLimiter] or
+// [ShareLimiter]; the zero value and a nil *WindowLimiter admit nothing.
+type WindowLimiter struct {
+	n   int
+	per time.Duration
+	err error // non-nil: the limiter was misconfigured and admits nothing
+
+	now   func() time.Time
+	until func(ctx context.Context, at time.Time) error // sleeps until at or ctx is done
+
+	mu    sync.Mutex
+	times []time.Time // the last n reserved admission times, a ring; zero: unused
+	next  int         // the oldest entry of times, the one the next admission replaces
+	seq   uint64      // reservations made, to tell whether a cancelled one was the last
+}
+
+// NewWindowLimiter returns a limiter that admits at most n requests in
+// any window of length per, with no margin (see [NewLimiter] for one).
+// n < 1 or per ≤ 0 give a limiter whose every Wait fails with an error
+// saying so, instead of the misconfiguration going unnoticed.
+func NewWindowLimiter(n int, per time.Duration) *WindowLimiter {
+	l := &WindowLimiter{n: n, per: per, now: time.Now, until: sleepUntil}
+	if n < 1 || per <= 0 {
+		l.err = fmt.Errorf("the rate limiter of %d requests per %s admits nothing: give it at least 1 request and a positive window", n, per)
+		return l
+	}
+	l.times = make([]time.Time, n)
+	return l
+}
+
+// Requests returns how many requests l admits in any window of length
+// [WindowLimiter.Window].
+func (l *WindowLimiter) Requests() int { return l.n }
+
+// Window returns the length of l's window.
+func (l *WindowLimiter) Window() time.Duration { return l.per }
+
+// Wait blocks until l admits one request and returns nil, or returns
+// ctx's error once ctx is done. When ctx has a deadline before the
+// next free slot it fails at once, with an error that wraps
+// context.DeadlineExceeded, and reserves nothing. A misconfigured
+// limiter fails every Wait.
+func (l *WindowLimiter) Wait(ctx context.Context) error {
+	if err := l.fault(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline, hasDeadline := ctx.Deadline()
+	r, err := l.reserve(l.now(), deadline, hasDeadline)
+	if err != nil {
+		return err
+	}
+	if err := l.until(ctx, r.at); err != nil {
+		l.cancel(r)
+		return err
+	}
+	return nil
+}
+
+// fault is why l admits nothing, or nil.
+func (l *WindowLimiter) fault() error {
+	if l == nil {
+		return fmt.Errorf("the rate limiter is a nil *WindowLimiter, which admits nothing: make it with NewWindowLimiter, NewLimiter or ShareLimiter, or leave Config.Limiter nil")
+	}
+	if l.err != nil {
+		return l.err
+	}
+	if len(l.times) == 0 {
+		return fmt.Errorf("the rate limiter is a zero WindowLimiter, which admits nothing: make it with NewWindowLimiter, NewLimiter or ShareLimiter")
+	}
+	return nil
+}
+
+// windowSlot is one reserved admission.
+type windowSlot struct {
+	at   time.Time // when the request is admitted
+	i    int       // its place in the ring
+	prev time.Time // what the place held before, given back on cancel
+	seq  uint64    // the limiter's seq after this reservation
+}
+
+// reserve takes the next slot at or after now: now while fewer than n
+// admissions lie within per before it, else when the oldest of the
+// last n turns per old. With a deadline before that time it reserves
+// nothing and fails.
+func (l *WindowLimiter) reserve(now, deadline time.Time, hasDeadline bool) (windowSlot, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at := l.slotLocked(now)
+	if hasDeadline && at.After(deadline) {
+		return windowSlot{}, fmt.Errorf("the rate limiter's next free slot is in %s, past the context's deadline in %s: %w",
+			at.Sub(now).Round(time.Millisecond), deadline.Sub(now).Round(time.Millisecond), context.DeadlineExceeded)
+	}
+	r := windowSlot{at: at, i: l.next, prev: l.times[l.next]}
+	l.times[l.next] = at
+	l.next = (l.next + 1) % len(l.times)
+	l.seq++
+	r.seq = l.seq
+	return r, nil
+}
+
+// slotLocked is the time of the next free slot at or after now.
+func (l *WindowLimiter) slotLocked(now time.Time) time.Time {
+	if oldest := l.times[l.next]; !oldest.IsZero() && oldest.Add(l.per).After(now) {
+		return oldest.Add(l.per)
+	}
+	return now
+}
+
+// cancel gives r's slot back if no later reservation was made after it.
+func (l *WindowLimiter) cancel(r windowSlot) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seq != r.seq {
+		return
+	}
+	l.times[r.i], l.next = r.prev, r.i
+	l.seq--
+}
+
+// allow admits one request at now if l can without waiting, for tests
+// on a virtual clock.
+func (l *WindowLimiter) allow(now time.Time) bool {
+	if l.fault() != nil {
+		return false
+	}
+	if _, err := l.reserve(now, now, true); err != nil {
+		return false
+	}
+	return true
+}
+
+// delay is how long a Wait starting now would wait: 0 when a slot is
+// free, or when Wait fails at once anyway.
+func (l *WindowLimiter) delay() time.Duration {
+	if l.fault() != nil {
+		return 0
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.slotLocked(now).Sub(now)
+}
+
+// sleepUntil waits until at on the real clock, or until ctx is done and
+// then returns its error.
+func sleepUntil(ctx context.Context, at time.Time) error {
+	d := time.Until(at)
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// NewLimiter returns a limiter that keeps a client under a server limit
+// of requests per per in every window of that length, with a 10%
+// margin: a [WindowLimiter] admitting ⌊0.9 × requests⌋ (at least 1) in
+// any window of length per + 5%, all at once if they come at once. The
+// 5% guard (500 ms of 10 s) absorbs how much later one request may
+// reach the server than the one a window after it.
+// NewLimiter(100, 10*time.Second) admits 90 in any 10.5 s.
+//
+// requests < 1 or per ≤ 0 give a limiter that admits nothing, so the
+// first Wait fails with an error saying so instead of the
+// misconfiguration going unnoticed.
+func NewLimiter(requests int, per time.Duration) *WindowLimiter {
 	if requests < 1 || per <= 0 {
-		return rate.NewLimiter(0, 0)
+		return NewWindowLimiter(requests, per)
 	}
-	budget := int(float64(requests) * limiterSafety)
-	if budget < 2 {
-		return rate.NewLimiter(rate.Every(per), 1)
-	}
-	burst := max(1, budget/10)
-	refill := float64(budget-burst) / per.Seconds()
-	return rate.NewLimiter(rate.Limit(refill), burst)
+	budget := max(1, int(math.Floor(float64(requests)*limiterSafety+1e-9)))
+	return NewWindowLimiter(budget, per+time.Duration(float64(per)*limiterGuard))
 }
 
 // Default shares of Clerk's limit a process takes (Config.RateShare),
@@ -54,13 +248,15 @@ const (
 // ShareLimiter returns a limiter that keeps a client to share (0 < share
 // ≤ 1) of a server limit of requests per per, with NewLimiter's 10%
 // margin: NewLimiter(⌊requests × share⌋, per), at least one request per
-// period. ShareLimiter(100, 10*time.Second, 0.5) allows a burst of 4
-// and 4.1 requests per second, 45 in any 10 s, leaving Clerk's other 50
-// to the app under test. A share outside (0, 1] gives a limiter that
-// admits nothing.
-func ShareLimiter(requests int, per time.Duration, share float64) *rate.Limiter {
+// period. ShareLimiter(100, 10*time.Second, 0.5) admits 45 in any 10.5
+// s, all at once if they come at once, leaving Clerk's other 50 to the
+// app under test. A share outside (0, 1] gives a limiter whose first Wait
+// fails with an error saying so.
+func ShareLimiter(requests int, per time.Duration, share float64) *WindowLimiter {
 	if !(share > 0 && share <= 1) {
-		return rate.NewLimiter(0, 0)
+		l := NewWindowLimiter(0, per)
+		l.err = fmt.Errorf("the rate limiter's share %g of %d requests per %s admits nothing: give a share more than 0 and at most 1", share, requests, per)
+		return l
 	}
 	return NewLimiter(max(1, int(math.Floor(float64(requests)*share+1e-9))), per)
 }
@@ -81,13 +277,13 @@ type limiterKey struct {
 // their shares.
 var limiterRegistry = struct {
 	mu sync.Mutex
-	m  map[limiterKey]*rate.Limiter
-}{m: map[limiterKey]*rate.Limiter{}}
+	m  map[limiterKey]*WindowLimiter
+}{m: map[limiterKey]*WindowLimiter{}}
 
 // sharedLimiter returns the process-wide limiter of cfg's secret key
 // and share, creating it on first use with the share of Clerk's limit
 // for the kind of key.
-func sharedLimiter(cfg Config) *rate.Limiter {
+func sharedLimiter(cfg Config) *WindowLimiter {
 	id := limiterKey{sha256.Sum256([]byte(cfg.SecretKey)), cfg.rateShare()}
 	limiterRegistry.mu.Lock()
 	defer limiterRegistry.mu.Unlock()

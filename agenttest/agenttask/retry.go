@@ -328,7 +328,7 @@ type retryTransport struct {
 	userAgent string
 	base      http.RoundTripper
 	policy    RetryPolicy // withDefaults applied
-	limiter   *rate.Limiter
+	limiter   Limiter
 	logger    *slog.Logger
 }
 
@@ -467,23 +467,27 @@ func (t *retryTransport) waitLimiter(ctx context.Context) error {
 		return nil
 	}
 	if err := t.limiter.Wait(ctx); err != nil {
-		return fmt.Errorf("wait for the client-side rate limiter (see WithLimiter): %w", err)
+		return fmt.Errorf("wait for the client-side rate limiter (see Config.Limiter): %w", err)
 	}
 	return nil
 }
 
 // limiterDelay estimates how long the limiter would make the next
-// attempt wait, so the deadline check accounts for it.
+// attempt wait, so the deadline check accounts for it: a
+// *WindowLimiter or *rate.Limiter knows; another Limiter gives 0.
 func (t *retryTransport) limiterDelay() time.Duration {
-	if t.limiter == nil {
-		return 0
+	switch l := t.limiter.(type) {
+	case *WindowLimiter:
+		return l.delay()
+	case *rate.Limiter:
+		tokens := l.TokensAt(time.Now())
+		limit := l.Limit()
+		if tokens >= 1 || limit == rate.Inf || limit <= 0 {
+			return 0 // no wait, or Wait fails with the limiter's own error
+		}
+		return time.Duration((1 - tokens) / float64(limit) * float64(time.Second))
 	}
-	tokens := t.limiter.TokensAt(time.Now())
-	limit := t.limiter.Limit()
-	if tokens >= 1 || limit == rate.Inf || limit <= 0 {
-		return 0 // no wait, or Wait fails with the limiter's own error
-	}
-	return time.Duration((1 - tokens) / float64(limit) * float64(time.Second))
+	return 0 // another Limiter: no estimate
 }
 
 // CloseIdleConnections forwards to the base transport.
