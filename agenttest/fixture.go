@@ -81,6 +81,12 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 	if err == nil {
 		p, err = b.NewPage(ctx, opts...)
 	}
+	if err == nil {
+		// Before the navigation, while the task is being created.
+		if rerr := p.routeFrontendAPIEarly(); rerr != nil {
+			err = tg.fail(p)(StepToken, rerr)
+		}
+	}
 	res := <-ch
 	switch {
 	case err != nil:

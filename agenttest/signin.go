@@ -125,28 +125,26 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	tg, task := plan.target, plan.task
 	fail := tg.fail(p)
 	p.Task = task
-	p.testingToken = plan.token
 	redirect := tg.redirect
 	if err := ctx.Err(); err != nil {
 		return fail(StepNavigate, err)
 	}
 	// The task URL carries the Testing Token itself, as the route would
-	// add it; the route for the context's later Frontend API requests (a
-	// refresh handshake, Clerk's scripts) is set meanwhile, off the
-	// navigation's path. A request the route catches keeps the token it
-	// has.
-	p.secrets.Add(plan.token.Value())
-	routed := make(chan error, 1)
-	go func() { routed <- p.routeFrontendAPI(plan.token, task.URL()) }()
+	// add it; the route, for the context's later Frontend API requests
+	// (a refresh handshake, Clerk's scripts), is in place before the
+	// navigation starts: SignIn sets it while the task is being created
+	// (routeFrontendAPIEarly), so here it is usually set already. A
+	// route set while a navigation is in flight can make Chromium report
+	// the redirect chain as one response of the first URL.
+	if err := p.routeFrontendAPI(plan.token, task.URL()); err != nil {
+		return fail(StepToken, err)
+	}
 	hops, stopHops := p.watchHops()
 	resp, err := p.Page.Goto(withTestingToken(task.URL(), plan.token.Value()), playwright.PageGotoOptions{
 		WaitUntil: playwright.WaitUntilStateCommit,
 		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
 	})
 	stopHops()
-	if rerr := <-routed; rerr != nil {
-		return fail(StepToken, rerr)
-	}
 	// Which hop answered 4xx or 5xx, if one did: Clerk's Frontend API
 	// (the task URL refused) or the app, once Clerk had redirected there.
 	// Playwright may report it as a response or only as a network error.
@@ -205,14 +203,27 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 // routeFrontendAPI sends the Testing Token with every request of the
 // context to the instance's Frontend API (named by the publishable key
 // and by the task URL's host): the instance's bot protection would
-// otherwise refuse an automated browser.
+// otherwise refuse an automated browser. Without a token it does
+// nothing.
 func (p *Page) routeFrontendAPI(token *agenttask.TestingToken, taskURL string) error {
+	if token.Value() == "" {
+		return nil
+	}
+	p.setTestingToken(token)
 	for _, h := range frontendAPIHosts(p.suite.publishableKey(), taskURL) {
-		if err := p.routeTestingToken(h, token); err != nil {
+		if err := p.routeTestingToken(h); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// routeFrontendAPIEarly sets the route of the publishable key's Frontend
+// API host before the Testing Token is known (SignIn does it while the
+// task is being created); its requests get the token once
+// routeFrontendAPI has given it.
+func (p *Page) routeFrontendAPIEarly() error {
+	return p.routeTestingToken(frontendAPIFromPublishableKey(p.suite.publishableKey()))
 }
 
 // frontendAPIHosts are the Frontend API hosts of an instance: from its

@@ -559,6 +559,13 @@ func TestSignInPassesBotProtectionWithATestingToken(t *testing.T) {
 	require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Ada"))
 	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteAcceptTask), "the task URL is fetched exactly once")
 	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteTestingTokens), "one Testing Token for the test")
+	// The context's later Frontend API requests get the token from the
+	// route (the emulator refuses them without it).
+	// A refresh handshake is one: it passes and lands on the dashboard.
+	resp, err := page.Page.Goto(s.emu.FrontendURL() + "/v1/client/handshake?redirect_url=" + url.QueryEscape(s.app.URL()+"/dashboard"))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.Status(), "a Frontend API request after the sign-in passes bot protection")
+	require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Ada"))
 
 	// A second page of the same client reuses the token.
 	SignIn(t, s.opts(AsUser(fixtureGrace))...)

@@ -71,13 +71,34 @@ func frontendAPIFromPublishableKey(key string) string {
 	return host
 }
 
-// routeTestingToken adds the Testing Token to every request of the
-// page's context to the Frontend API on host (any scheme, paths under
-// /v1/), as @clerk/testing does. The route continues each request once,
-// with the parameter added, so a task URL is still fetched exactly once.
-// Routes are set per host, once.
-func (p *Page) routeTestingToken(host string, token *agenttask.TestingToken) error {
-	if host == "" || token.Value() == "" || p.BrowserContext == nil {
+// setTestingToken makes token the one the page's Frontend API requests
+// carry (see routeTestingToken).
+func (p *Page) setTestingToken(token *agenttask.TestingToken) {
+	if token.Value() == "" {
+		return
+	}
+	p.secrets.Add(token.Value())
+	p.mu.Lock()
+	p.testingToken = token
+	p.mu.Unlock()
+}
+
+// currentTestingToken is the Testing Token the page's Frontend API
+// requests carry now, "" before one is set.
+func (p *Page) currentTestingToken() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.testingToken.Value()
+}
+
+// routeTestingToken adds the page's Testing Token (setTestingToken) to
+// every request of the page's context to the Frontend API on host (any
+// scheme, paths under /v1/), as @clerk/testing does. The route continues
+// each request once, so a task URL is still fetched exactly once; one
+// that already carries a token, or made before the page has one, goes
+// on unchanged. Routes are set per host, once.
+func (p *Page) routeTestingToken(host string) error {
+	if host == "" || p.BrowserContext == nil {
 		return nil
 	}
 	p.mu.Lock()
@@ -90,23 +111,17 @@ func (p *Page) routeTestingToken(host string, token *agenttask.TestingToken) err
 	if done {
 		return nil
 	}
-	value := token.Value()
-	p.secrets.Add(value)
 	// A regexp, not a func: the driver matches it, so only Frontend API
 	// requests make the round trip to Go.
 	pattern := regexp.MustCompile(`^https?://` + regexp.QuoteMeta(host) + `/v1/`)
 	err := p.BrowserContext.Route(pattern, func(route playwright.Route) {
+		value := p.currentTestingToken()
 		u, err := url.Parse(route.Request().URL())
-		if err != nil {
+		if err != nil || value == "" || u.Query().Get(testingTokenParam) != "" {
 			_ = route.Continue()
 			return
 		}
-		q := u.Query()
-		if q.Get(testingTokenParam) == "" {
-			q.Set(testingTokenParam, value)
-			u.RawQuery = q.Encode()
-		}
-		_ = route.Continue(playwright.RouteContinueOptions{URL: playwright.String(u.String())})
+		_ = route.Continue(playwright.RouteContinueOptions{URL: playwright.String(withTestingToken(u.String(), value))})
 	})
 	if err != nil {
 		return fmt.Errorf("route the Frontend API %s through the testing token: %w", host, err)
