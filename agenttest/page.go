@@ -188,7 +188,7 @@ func (p *Page) Release(ctx context.Context) error {
 		}
 	}
 	if ownSession {
-		if err := p.endSession(ctx, signOut); err != nil {
+		if err := endSession(ctx, p.suite.frontend, p.client, p.SessionID, signOut); err != nil {
 			errs = append(errs, err)
 		} else if p.Task != nil {
 			_ = p.Task.ledger.Closed(p.SessionID)

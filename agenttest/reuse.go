@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -46,6 +47,7 @@ type sharedSignIn struct {
 	sessionID string
 	userID    string
 	client    *agenttask.Client
+	token     *agenttask.TestingToken // the Testing Token its Frontend API requests carry
 }
 
 // sharedPending is a key's sign-in while its first page signs in: the
@@ -81,6 +83,9 @@ type signInCache struct {
 	entries map[reuseKey]*sharedPending
 	states  []*sharedSignIn // every state shared, for the end of the run
 	closed  bool
+	// frontend is the suite's client for the Frontend API, which ends
+	// the shared sessions.
+	frontend *http.Client
 }
 
 // errSuiteEnded refuses to share a sign-in once the suite is ending.
@@ -137,14 +142,21 @@ func (c *signInCache) revokeAll(ctx context.Context) error {
 	states := c.states
 	c.states = nil
 	c.mu.Unlock()
-	return revokeShared(ctx, states)
+	return c.revokeShared(ctx, states)
 }
 
-// revokeShared revokes shared sessions and closes their ledger entries.
-func revokeShared(ctx context.Context, states []*sharedSignIn) error {
+// revokeShared ends shared sessions (on the Frontend API, by the
+// browser cookies the sign-in captured, else through the Backend API)
+// and closes their ledger entries.
+func (c *signInCache) revokeShared(ctx context.Context, states []*sharedSignIn) error {
 	var errs []error
 	for _, st := range states {
-		if err := revokeSession(ctx, st.client, st.sessionID); err != nil {
+		named := make(map[string]string, len(st.cookies))
+		for _, ck := range st.cookies {
+			named[ck.Name] = ck.Value
+		}
+		s := signOutFrom(frontendOrigin(st.task.URL()), st.sessionID, st.token, named)
+		if err := endSession(ctx, c.frontend, st.client, st.sessionID, s); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -175,7 +187,7 @@ func (c *signInCache) releaseClient(ctx context.Context, client *agenttask.Clien
 		}
 	}
 	c.mu.Unlock()
-	return revokeShared(ctx, mine)
+	return c.revokeShared(ctx, mine)
 }
 
 // shareState captures the leading page's signed-in state and hands its
@@ -185,7 +197,7 @@ func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn
 	if err != nil {
 		return nil, fmt.Errorf("read the signed-in cookies to share: %w", err)
 	}
-	state := &sharedSignIn{task: plan.task, sessionID: claims.SessionID, userID: claims.Subject, client: plan.client}
+	state := &sharedSignIn{task: plan.task, sessionID: claims.SessionID, userID: claims.Subject, client: plan.client, token: plan.token}
 	for _, c := range cookies {
 		p.secrets.Add(c.Value)
 		state.cookies = append(state.cookies, playwright.OptionalCookie{

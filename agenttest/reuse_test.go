@@ -52,11 +52,16 @@ func TestReuseSignInSignsInOncePerUser(t *testing.T) {
 	assert.Equal(t, sessions[0], active[0].ID)
 	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
 	assert.Zero(t, s.emu.Requests(clerkemu.RouteRevokeSession), "no test revokes the shared session")
+	assert.Zero(t, s.emu.Requests(clerkemu.RouteEndSession), "no test ends the shared session")
 
 	r, err := currentRun()
 	require.NoError(t, err)
 	require.NoError(t, r.suite.reuse.releaseClient(fixtureCleanupCtx(t), s.client))
-	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "the run revokes the shared session")
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "the run ends the shared session")
+	ended := s.emu.Sessions(clerkemu.SessionEnded)
+	require.Len(t, ended, 1, "ended on the Frontend API, by the sign-in's browser cookies")
+	assert.Equal(t, sessions[0], ended[0].ID)
+	assert.Zero(t, s.emu.Requests(clerkemu.RouteRevokeSession), "no Backend API request")
 }
 
 func TestReuseSignInWaitsForTheFirstSignIn(t *testing.T) {

@@ -2,6 +2,7 @@ package agenttest
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -21,12 +22,11 @@ func (p *Page) signOut() *agenttask.SignOut {
 	if p.BrowserContext == nil || p.Task == nil {
 		return nil
 	}
-	fapi, err := url.Parse(p.Task.URL())
-	if err != nil || fapi.Host == "" {
+	fapi := frontendOrigin(p.Task.URL())
+	if fapi == "" {
 		return nil
 	}
-	s := &agenttask.SignOut{FrontendAPI: fapi.Scheme + "://" + fapi.Host, SessionID: p.SessionID, TestingToken: p.testingToken}
-	urls := []string{s.FrontendAPI}
+	urls := []string{fapi}
 	if p.origin != "" {
 		urls = append(urls, p.origin)
 	}
@@ -34,12 +34,36 @@ func (p *Page) signOut() *agenttask.SignOut {
 	if err != nil {
 		return nil
 	}
+	named := make(map[string]string, len(cookies))
 	for _, c := range cookies {
+		named[c.Name] = c.Value
+	}
+	return signOutFrom(fapi, p.SessionID, p.testingToken, named)
+}
+
+// frontendOrigin is the scheme and host of a task URL: its instance's
+// Frontend API; "" when it is not a URL.
+func frontendOrigin(taskURL string) string {
+	u, err := url.Parse(taskURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// signOutFrom names a session by the browser cookies (name → value)
+// that identify its client: the __client cookie and the dev browser
+// token (__clerk_db_jwt, also with the instance's suffix). It is nil
+// when neither is there.
+func signOutFrom(fapi, sessionID string, token *agenttask.TestingToken, cookies map[string]string) *agenttask.SignOut {
+	s := &agenttask.SignOut{FrontendAPI: fapi, SessionID: sessionID, TestingToken: token}
+	for name, value := range cookies {
 		switch {
-		case c.Name == clientCookie && c.Value != "":
-			s.Client = c.Value
-		case isClerkCookie(c.Name, devBrowserCookie) && c.Value != "":
-			s.DevBrowser = c.Value
+		case value == "":
+		case name == clientCookie:
+			s.Client = value
+		case isClerkCookie(name, devBrowserCookie):
+			s.DevBrowser = value
 		}
 	}
 	if s.Client == "" && s.DevBrowser == "" {
@@ -48,13 +72,13 @@ func (p *Page) signOut() *agenttask.SignOut {
 	return s
 }
 
-// endSession ends the page's session: on the Frontend API when s names
-// the browser (no Backend API request), otherwise, or when the Frontend
-// API refuses, by revoking it through the Backend API. Either way the
-// session can no longer be used.
-func (p *Page) endSession(ctx context.Context, s *agenttask.SignOut) error {
-	if s != nil && agenttask.EndSession(ctx, p.suite.frontend, *s) == nil {
+// endSession ends a session: on the Frontend API when s names the
+// browser it lives on (no Backend API request), otherwise, or when the
+// Frontend API refuses, by revoking it through the Backend API with c.
+// Either way the session can no longer be used.
+func endSession(ctx context.Context, hc *http.Client, c *agenttask.Client, sessionID string, s *agenttask.SignOut) error {
+	if s != nil && agenttask.EndSession(ctx, hc, *s) == nil {
 		return nil
 	}
-	return revokeSession(ctx, p.client, p.SessionID)
+	return revokeSession(ctx, c, sessionID)
 }

@@ -62,7 +62,9 @@ type userKey struct {
 
 // newSuite returns a suite over env.
 func newSuite(env agenttask.Env) *suite {
-	return &suite{env: env, frontend: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+	s := &suite{env: env, frontend: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+	s.reuse.frontend = s.frontend
+	return s
 }
 
 // defaultClient is the client built from the environment, shared by
