@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"sync"
 	"testing"
@@ -42,6 +43,10 @@ type SignedInClient struct {
 	transport *http.Transport // the client's connections, closed by Release
 	keep      bool
 	untrack   func()
+	// signOut names the session on the Frontend API by the __client
+	// cookie the task URL's visit left (nil if none); frontend sends it.
+	signOut  *agenttask.SignOut
+	frontend *http.Client
 
 	mu       sync.Mutex
 	released bool
@@ -89,8 +94,14 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	}
 	sc.Task = task
 
+	// The jar keeps the __client cookie the visit sets on the Frontend
+	// API host: Release ends the session with it, as a browser signs out.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return sc, fail(StepNavigate, err)
+	}
 	vctx, cancel := o.stepContext(ctx)
-	first, err := agenttask.VisitTask(vctx, &http.Client{Transport: tr}, task.Task, token)
+	first, err := agenttask.VisitTask(vctx, &http.Client{Transport: tr, Jar: jar}, task.Task, token)
 	cancel()
 	var refused *agenttask.APIError
 	switch {
@@ -115,6 +126,13 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 		return sc, fail(StepWrongSession, fmt.Errorf("the session token is from agent task %q, want %s", first.ActorTaskID, task.ID))
 	}
 	sc.UserID, sc.SessionID = first.UserID, first.SessionID
+	if fapi, err := url.Parse(frontendOrigin(task.URL())); err == nil && fapi.Host != "" {
+		named := map[string]string{}
+		for _, c := range jar.Cookies(fapi) {
+			named[c.Name] = c.Value
+		}
+		sc.signOut, sc.frontend = signOutFrom(fapi.String(), sc.SessionID, token, named), s.frontend
+	}
 	task.keepSession() // the session is the client's to revoke (or keep)
 	if sc.keep {
 		_ = task.ledger.Closed(task.ID)
@@ -180,7 +198,7 @@ func (sc *SignedInClient) Release(ctx context.Context) error {
 	sc.mu.Unlock()
 	var errs []error
 	if sc.SessionID != "" && !sc.keep && sc.client != nil {
-		if err := revokeSession(ctx, sc.client, sc.SessionID); err != nil {
+		if err := endSession(ctx, sc.frontend, sc.client, sc.SessionID, sc.signOut); err != nil {
 			errs = append(errs, err)
 		} else {
 			_ = sc.Task.ledger.Closed(sc.SessionID)

@@ -135,9 +135,12 @@ func TestSignedInClientReleaseRevokesTheSession(t *testing.T) {
 	r.inflight.mu.Unlock()
 	assert.False(t, tracked, "the run's in-flight set still holds the session")
 	require.NoError(t, sc.Release(ctx), "a second Release is a no-op")
-	revoked := st.emu.Sessions(clerkemu.SessionRevoked)
-	require.Len(t, revoked, 1)
-	assert.Equal(t, sc.SessionID, revoked[0].ID)
+	// Ended on the Frontend API by the visit's __client cookie, as a
+	// browser signs out: no Backend API request.
+	ended := st.emu.Sessions(clerkemu.SessionEnded)
+	require.Len(t, ended, 1)
+	assert.Equal(t, sc.SessionID, ended[0].ID)
+	assert.Zero(t, st.emu.Requests(clerkemu.RouteRevokeSession))
 	assert.Empty(t, st.emu.Sessions(clerkemu.SessionActive))
 
 	// Tokens are verified without Clerk: the last one works until its
