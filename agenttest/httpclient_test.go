@@ -105,7 +105,7 @@ func TestHTTPClientRefreshesTokensAcrossExpiry(t *testing.T) {
 	assert.Equal(t, 3, mints(), "concurrent callers past an expiry share one mint")
 }
 
-func TestSignedInClientReleaseRevokesTheSession(t *testing.T) {
+func TestSignedInClientReleaseEndsTheSession(t *testing.T) {
 	t.Parallel()
 	st := fixtureStart(t)
 	ctx := fixtureCtx(t)
