@@ -18,8 +18,8 @@
 // checks that the app's origin holds a __session cookie whose token is
 // for that user. When the test ends it saves a screenshot, a trace, the
 // HTML and the console log if the test failed, closes the context,
-// revokes every task the test created and did not use, and revokes the
-// session (for the run's own client, in the background: the run drains
+// revokes every task the test created and did not use, and ends the
+// session, as a browser signs out (for the run's own client, in the background: the run drains
 // its release queue before the binary exits). Every failure names its
 // step ([SignInError]) and, when the page came to rest somewhere else,
 // why (another host name, a token the app rejected, which hop of the

@@ -19,8 +19,8 @@ import (
 // their folder is logged and named in the test attribute
 // agenttest.artifacts (a -json `attr` event, which `agenttest report`
 // reads); the context is closed; every task the test
-// created and did not use is revoked; the session is revoked (see
-// [KeepSession]). Cleanup errors are reported with t.Error.
+// created and did not use is revoked; the session is ended (see
+// [Page.Release], [KeepSession]). Cleanup errors are reported with t.Error.
 //
 // SignIn is safe to call from parallel tests; the package's tests must
 // run under [Main].

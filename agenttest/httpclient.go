@@ -179,7 +179,9 @@ func (sc *SignedInClient) findSession(ctx context.Context, task *Task) (*agentta
 	return &agenttask.SessionToken{SessionID: s.ID, UserID: s.UserID, ActorTaskID: task.ID}, nil
 }
 
-// Release revokes the session (unless [KeepSession] was given) and,
+// Release ends the session (unless [KeepSession] was given: on the
+// Frontend API by the __client cookie the task URL's visit left, as a
+// browser signs out, else through the Backend API) and,
 // should the sign-in have stopped before the session was known, the task
 // or what it created; it closes the client's connections. A session
 // token the app already holds stays valid until it expires (at most
@@ -220,7 +222,7 @@ func (sc *SignedInClient) Release(ctx context.Context) error {
 // without a browser (see [SignedInClient], [NewSignedInClient] its
 // core): requests to the app carry a fresh session token as
 // "Authorization: Bearer"; relative URLs resolve against
-// AGENTTEST_APP_URL. When the test ends the session is revoked. A
+// AGENTTEST_APP_URL. When the test ends the session is ended. A
 // failure fails the test with one line that names the step.
 func HTTPClient(tb testing.TB, opts ...Option) *http.Client {
 	tb.Helper()

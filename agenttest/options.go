@@ -88,7 +88,7 @@ func WithCheck(check func(*Page) error) Option {
 }
 
 // KeepSession leaves the session the task created alive when the test
-// ends. By default it is revoked, so a real instance does not collect
+// ends. By default it is ended, so a real instance does not collect
 // live sessions. A kept session is not in the run's ledger either, so no
 // later sweep revokes it: it ends with its lifetime
 // ([WithSessionMaxDuration]).

@@ -19,7 +19,7 @@ import (
 // redirect URL, and the app's own refresh keeps the 60 s session token
 // fresh (a handshake through Clerk's Frontend API, no Backend API call).
 // The checks are the same: the page is signed in as the user, through
-// that task. The shared session is the run's: no test revokes it, the
+// that task. The shared session is the run's: no test ends it, the
 // run does when the binary ends (and a killed run's ledger has it for
 // the sweep).
 //
