@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -188,7 +189,11 @@ func (p *Page) Release(ctx context.Context) error {
 		}
 	}
 	if ownSession {
-		if err := endSession(ctx, p.suite.frontend, p.client, p.SessionID, signOut); err != nil {
+		var frontend *http.Client // nil: a plain client (signOut is nil without a suite's page anyway)
+		if p.suite != nil {
+			frontend = p.suite.frontend
+		}
+		if err := endSession(ctx, frontend, p.client, p.SessionID, signOut); err != nil {
 			errs = append(errs, err)
 		} else if p.Task != nil {
 			_ = p.Task.ledger.Closed(p.SessionID)
