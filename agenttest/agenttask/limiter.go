@@ -203,20 +203,12 @@ func (l *WindowLimiter) delay() time.Duration {
 }
 
 // sleepUntil waits until at on the real clock, or until ctx is done and
-// then returns its error.
+// then returns its error (retrySleep's wait).
 func sleepUntil(ctx context.Context, at time.Time) error {
-	d := time.Until(at)
-	if d <= 0 {
-		return nil
+	if d := time.Until(at); d > 0 {
+		return retrySleep(ctx, d)
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // NewLimiter returns a limiter that keeps a client under a server limit
