@@ -550,7 +550,7 @@ func TestCleanEnvDriverDirRunsNodeWithoutSecrets(t *testing.T) {
 	require.NoError(t, err)
 	// /usr/bin/env stands in for Node.js: it prints the environment the
 	// wrapper gives it.
-	dir, remove, err := cleanEnvDriverDir(driver, envPath)
+	dir, remove, err := cleanEnvDriverDir(driver, envPath, "")
 	require.NoError(t, err)
 	cli, err := os.ReadFile(filepath.Join(dir, "package", "cli.js"))
 	require.NoError(t, err)
@@ -584,6 +584,39 @@ func TestCleanEnvDriverDirRunsNodeWithoutSecrets(t *testing.T) {
 	assert.DirExists(t, filepath.Join(driver, "package"), "removing the wrapper leaves the driver alone")
 }
 
+// With the version provision checked, the wrapper answers playwright-go's
+// version check itself; any other command still runs Node.js.
+func TestCleanEnvDriverDirAnswersTheVersionCheck(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the driver runs as playwright-go starts it on Windows")
+	}
+	t.Parallel()
+	driver := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(driver, "package"), 0o755))
+	// A "Node.js" that records that it ran.
+	ran := filepath.Join(t.TempDir(), "ran")
+	fake := filepath.Join(t.TempDir(), "node")
+	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\necho \"$@\" >> "+shellQuote(ran)+"\necho from-node\n"), 0o755))
+	dir, remove, err := cleanEnvDriverDir(driver, fake, "1.52.0")
+	require.NoError(t, err)
+	defer remove()
+	cli := filepath.Join(dir, "package", "cli.js")
+
+	out, err := exec.Command(filepath.Join(dir, "node"), cli, "--version").Output()
+	require.NoError(t, err)
+	assert.Equal(t, "Version 1.52.0\n", string(out), "the form playwright-go looks for")
+	assert.NoFileExists(t, ran, "Node.js did not start for the version check")
+
+	for _, args := range [][]string{{cli, "run-driver"}, {"other.js", "--version"}, {cli, "--version", "x"}} {
+		out, err := exec.Command(filepath.Join(dir, "node"), args...).Output()
+		require.NoError(t, err)
+		assert.Equal(t, "from-node\n", string(out), "%v runs Node.js", args)
+	}
+	log, err := os.ReadFile(ran)
+	require.NoError(t, err)
+	assert.Equal(t, 3, strings.Count(string(log), "\n"))
+}
+
 func TestCleanEnvDriverDirFailsClosed(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the driver runs as playwright-go starts it on Windows")
@@ -591,7 +624,7 @@ func TestCleanEnvDriverDirFailsClosed(t *testing.T) {
 	t.Parallel()
 	envPath, err := exec.LookPath("env")
 	require.NoError(t, err)
-	dir, remove, err := cleanEnvDriverDir(t.TempDir(), envPath)
+	dir, remove, err := cleanEnvDriverDir(t.TempDir(), envPath, "")
 	require.NoError(t, err)
 	defer remove()
 	// Without awk the wrapper cannot list the variables: it must not run

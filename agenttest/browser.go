@@ -188,7 +188,7 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	cleanDir, removeCleanDir, err := cleanEnvDriverDir(driverDir, prov.NodePath)
+	cleanDir, removeCleanDir, err := cleanEnvDriverDir(driverDir, prov.NodePath, provision.DriverVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -279,10 +279,17 @@ const secretVarPattern = `^CLERK_|^AGENTTEST_BROWSER_.*_ENDPOINT$|SECRET|TOKEN|P
 // Node.js, next to a link to the real driver package. The script fails
 // rather than run the driver when it cannot list the variables.
 //
+// When version is set (the driver version provision.CheckDriver has
+// just read from the driver's package.json), the script answers
+// playwright-go's own version check (`node <dir>/package/cli.js
+// --version`, run before every start) with it instead of starting
+// Node.js for it: that check cost every test binary about 0.6 s of a
+// core before its first page.
+//
 // Limits: on Windows the driver runs as playwright-go starts it; and
 // when PLAYWRIGHT_NODEJS_PATH is set in the process environment,
 // playwright-go runs that Node.js directly and the script is not used.
-func cleanEnvDriverDir(driverDir, nodePath string) (string, func() error, error) {
+func cleanEnvDriverDir(driverDir, nodePath, version string) (string, func() error, error) {
 	if runtime.GOOS == "windows" {
 		return driverDir, func() error { return nil }, nil
 	}
@@ -299,9 +306,17 @@ func cleanEnvDriverDir(driverDir, nodePath string) (string, func() error, error)
 		}
 		return nil
 	}
+	versionCheck := ""
+	if version != "" {
+		versionCheck = "if [ \"$#\" -eq 2 ] && [ \"$1\" = " + shellQuote(filepath.Join(tmp, "package", "cli.js")) + " ] && [ \"$2\" = --version ]; then\n" +
+			"\techo " + shellQuote("Version "+version) + "\n" +
+			"\texit 0\n" +
+			"fi\n"
+	}
 	script := "#!/bin/sh\n" +
 		"# agenttest: runs the Playwright driver without secret variables.\n" +
 		"set -f\n" +
+		versionCheck +
 		"unset_args=$(awk 'BEGIN { for (k in ENVIRON) if (toupper(k) ~ /" + secretVarPattern + "/) printf \"-u %s \", k }') || exit 126\n" +
 		"exec env $unset_args " + shellQuote(nodePath) + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(tmp, "node"), []byte(script), 0o700); err != nil {
