@@ -38,8 +38,8 @@
 // requests per 10 s for development keys, 1000 for production; half by
 // default, the rest left to the app under test: Config.RateShare,
 // AGENTTEST_RATE_SHARE, [ShareLimiter]): 90% of that share in any
-// 10.5 s, sent at once when they come at once ([WindowLimiter]). Failed requests are retried on
-// 408, 429, 5xx gateway errors and dropped connections with exponential
+// 10.5 s, sent at once when they come at once ([WindowLimiter]). Failed
+// requests are retried on 408, 429, 5xx gateway errors and dropped connections with exponential
 // backoff, or after the server's Retry-After when it sends one, never
 // past the context's deadline ([RetryPolicy]). A create whose answer was
 // lost may therefore leave a duplicate pending task that nobody holds
@@ -58,6 +58,11 @@
 // /v1/sessions/{id}/tokens); [Client.NewTokenSource] reuses each token
 // until shortly before it expires; [Transport] sends them as
 // "Authorization: Bearer" (golang.org/x/oauth2's Transport shape).
+//
+// [EndSession] signs a browser's client out of a session on the Frontend
+// API, as clerk-js does, identified by the client's __client cookie or
+// dev browser token: the session ends without a Backend API request,
+// leaving the rate limit's budget for creating tasks.
 //
 // # Secrets
 //
