@@ -39,9 +39,10 @@
 // default, the rest left to the app under test: Config.RateShare,
 // AGENTTEST_RATE_SHARE, [ShareLimiter]): 90% of that share in any
 // 10.5 s, sent at once when they come at once ([WindowLimiter]). Failed
-// requests are retried on 408, 429, 5xx gateway errors and dropped connections with exponential
-// backoff, or after the server's Retry-After when it sends one, never
-// past the context's deadline ([RetryPolicy]). A create whose answer was
+// requests are retried on 408, 429, 5xx gateway errors and dropped
+// connections with exponential backoff, or after the server's
+// Retry-After when it sends one, never past the context's deadline
+// ([RetryPolicy]). A create whose answer was
 // lost may therefore leave a duplicate pending task that nobody holds
 // the URL of; Clerk expires it, and Create names it ([Task.Warning]).
 //
