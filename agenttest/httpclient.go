@@ -95,13 +95,16 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	sc.Task = task
 
 	// The jar keeps the __client cookie the visit sets on the Frontend
-	// API host: Release ends the session with it, as a browser signs out.
+	// API host, and watch the dev browser token of a development
+	// instance's 307: Release ends the session with them, as a browser
+	// signs out.
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return sc, fail(StepNavigate, err)
 	}
+	watch := &devBrowserWatch{base: tr}
 	vctx, cancel := o.stepContext(ctx)
-	first, err := agenttask.VisitTask(vctx, &http.Client{Transport: tr, Jar: jar}, task.Task, token)
+	first, err := agenttask.VisitTask(vctx, &http.Client{Transport: watch, Jar: jar}, task.Task, token)
 	cancel()
 	var refused *agenttask.APIError
 	switch {
@@ -130,6 +133,9 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 		named := map[string]string{}
 		for _, c := range jar.Cookies(fapi) {
 			named[c.Name] = c.Value
+		}
+		if v := watch.token(); v != "" {
+			named[devBrowserCookie] = v
 		}
 		sc.signOut, sc.frontend = signOutFrom(fapi.String(), sc.SessionID, token, named), s.frontend
 	}
@@ -268,4 +274,36 @@ func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.signed.RoundTrip(req)
 	}
 	return t.plain.RoundTrip(req)
+}
+
+// devBrowserWatch remembers the dev browser token (__clerk_db_jwt) a
+// redirect's Location carries: a development instance's task URL
+// answers 307 to redirect_url?…&__clerk_db_jwt=….
+type devBrowserWatch struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	seen string
+}
+
+// RoundTrip sends r with the base transport and reads the answer's
+// Location.
+func (w *devBrowserWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := w.base.RoundTrip(r)
+	if err == nil {
+		if loc, lerr := resp.Location(); lerr == nil {
+			if v := loc.Query().Get(devBrowserCookie); v != "" {
+				w.mu.Lock()
+				w.seen = v
+				w.mu.Unlock()
+			}
+		}
+	}
+	return resp, err
+}
+
+// token is the dev browser token seen, "" if none.
+func (w *devBrowserWatch) token() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seen
 }

@@ -128,6 +128,9 @@ func TestSignedInClientReleaseEndsTheSession(t *testing.T) {
 	r.inflight.mu.Unlock()
 	assert.True(t, tracked, "the run's in-flight set holds the session")
 
+	require.NotNil(t, sc.signOut, "the visit left what ends the session on the Frontend API")
+	assert.NotEmpty(t, sc.signOut.Client, "the __client cookie")
+	assert.NotEmpty(t, sc.signOut.DevBrowser, "the dev browser token of the 307")
 	require.NoError(t, sc.Release(ctx))
 	assert.Zero(t, ledger.Outstanding(), "the ledger still holds something after Release")
 	r.inflight.mu.Lock()
@@ -135,8 +138,8 @@ func TestSignedInClientReleaseEndsTheSession(t *testing.T) {
 	r.inflight.mu.Unlock()
 	assert.False(t, tracked, "the run's in-flight set still holds the session")
 	require.NoError(t, sc.Release(ctx), "a second Release is a no-op")
-	// Ended on the Frontend API by the visit's __client cookie, as a
-	// browser signs out: no Backend API request.
+	// Ended on the Frontend API by the visit's __client cookie and dev
+	// browser token, as a browser signs out: no Backend API request.
 	ended := st.emu.Sessions(clerkemu.SessionEnded)
 	require.Len(t, ended, 1)
 	assert.Equal(t, sc.SessionID, ended[0].ID)
