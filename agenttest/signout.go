@@ -38,7 +38,10 @@ func (p *Page) signOut() *agenttask.SignOut {
 	for _, c := range cookies {
 		named[c.Name] = c.Value
 	}
-	return signOutFrom(fapi, p.SessionID, p.testingToken, named)
+	p.mu.Lock()
+	token := p.testingToken
+	p.mu.Unlock()
+	return signOutFrom(fapi, p.SessionID, token, named)
 }
 
 // frontendOrigin is the scheme and host of a task URL: its instance's
