@@ -43,8 +43,9 @@ type SignedInClient struct {
 	transport *http.Transport // the client's connections, closed by Release
 	keep      bool
 	untrack   func()
-	// signOut names the session on the Frontend API by the __client
-	// cookie the task URL's visit left (nil if none); frontend sends it.
+	// signOut names the session on the Frontend API by what the task
+	// URL's visit left (the __client cookie, the dev browser token; nil
+	// if neither); frontend sends it.
 	signOut  *agenttask.SignOut
 	frontend *http.Client
 
@@ -95,7 +96,7 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	sc.Task = task
 
 	// The jar keeps the __client cookie the visit sets on the Frontend
-	// API host, and watch the dev browser token of a development
+	// API host, and watch notes the dev browser token of a development
 	// instance's 307: Release ends the session with them, as a browser
 	// signs out.
 	jar, err := cookiejar.New(nil)
@@ -186,8 +187,9 @@ func (sc *SignedInClient) findSession(ctx context.Context, task *Task) (*agentta
 }
 
 // Release ends the session (unless [KeepSession] was given: on the
-// Frontend API by the __client cookie the task URL's visit left, as a
-// browser signs out, else through the Backend API) and,
+// Frontend API by the __client cookie and dev browser token the task
+// URL's visit left, as a browser signs out, else through the Backend
+// API) and,
 // should the sign-in have stopped before the session was known, the task
 // or what it created; it closes the client's connections. A session
 // token the app already holds stays valid until it expires (at most
