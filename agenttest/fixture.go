@@ -28,7 +28,7 @@ func SignIn(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
 	ctx, cancel := signInContext(tb)
 	defer cancel()
-	opts = append(opts[:len(opts):len(opts)], WithTaskDescription(description(tb, newOptions(opts))))
+	opts = describedBy(tb, opts)
 	p, err := openSignedIn(ctx, opts)
 	p.claimArtifactsSlot(tb)
 	tb.Cleanup(func() { cleanupPage(tb, p) })
@@ -122,17 +122,11 @@ func NewPage(tb testing.TB, opts ...Option) *Page {
 // it when it ends, it is revoked.
 func NewTask(tb testing.TB, opts ...Option) *Task {
 	tb.Helper()
-	opts = append(opts[:len(opts):len(opts)], WithTaskDescription(description(tb, newOptions(opts))))
+	opts = describedBy(tb, opts)
 	ctx, cancel := signInContext(tb)
 	defer cancel()
 	task, err := CreateTask(ctx, opts...)
-	tb.Cleanup(func() {
-		ctx, cancel := cleanupContext(tb)
-		defer cancel()
-		if err := task.Release(ctx); err != nil {
-			tb.Error(err)
-		}
-	})
+	releaseOnCleanup(tb, task.Release)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -208,13 +202,27 @@ func cleanupContext(tb testing.TB) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(tb.Context()), cleanupTimeout)
 }
 
-// description is the task's description: the option, else the test's
-// name, which is what an audit log reader needs.
-func description(tb testing.TB, o options) string {
-	if o.description != "" {
-		return o.description
+// describedBy is opts with the task's description: the caller's
+// WithTaskDescription, else the test's name ("agenttest: TestX/sub"),
+// so Clerk's audit log says which test made the task.
+func describedBy(tb testing.TB, opts []Option) []Option {
+	desc := newOptions(opts).description
+	if desc == "" {
+		desc = "agenttest: " + tb.Name()
 	}
-	return "agenttest: " + tb.Name()
+	return append(opts[:len(opts):len(opts)], WithTaskDescription(desc))
+}
+
+// releaseOnCleanup registers release, bounded by cleanupContext, as a
+// cleanup of tb that reports its error with tb.Error.
+func releaseOnCleanup(tb testing.TB, release func(context.Context) error) {
+	tb.Cleanup(func() {
+		ctx, cancel := cleanupContext(tb)
+		defer cancel()
+		if err := release(ctx); err != nil {
+			tb.Error(err)
+		}
+	})
 }
 
 // artifactsFlagSet reports whether `go test -artifacts` was given.

@@ -234,17 +234,11 @@ func (sc *SignedInClient) Release(ctx context.Context) error {
 // failure fails the test with one line that names the step.
 func HTTPClient(tb testing.TB, opts ...Option) *http.Client {
 	tb.Helper()
-	opts = append(opts[:len(opts):len(opts)], WithTaskDescription(description(tb, newOptions(opts))))
+	opts = describedBy(tb, opts)
 	ctx, cancel := signInContext(tb)
 	defer cancel()
 	sc, err := NewSignedInClient(ctx, opts...)
-	tb.Cleanup(func() {
-		ctx, cancel := cleanupContext(tb)
-		defer cancel()
-		if err := sc.Release(ctx); err != nil {
-			tb.Error(err)
-		}
-	})
+	releaseOnCleanup(tb, sc.Release)
 	if sc.Task != nil {
 		tb.Attr("agenttest.task_id", sc.Task.ID)
 	}
