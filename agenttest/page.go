@@ -169,15 +169,17 @@ func (p *Page) Release(ctx context.Context) error {
 	var errs []error
 	ownSession := p.SessionID != "" && !p.opts.keepSession && !p.sharedSession && p.client != nil
 	var signOut *agenttask.SignOut
-	if ownSession {
-		signOut = p.signOut() // from the context's cookies, before it closes
-	}
 	if p.BrowserContext != nil {
 		if tracing {
 			// Discard the trace; SaveArtifacts already kept it if wanted.
 			if err := p.BrowserContext.Tracing().Stop(); err != nil && !isClosedError(err) {
 				errs = append(errs, fmt.Errorf("agenttest: stop trace: %w", err))
 			}
+		}
+		if ownSession {
+			// From the context's cookies, once no trace records them and
+			// before the context closes.
+			signOut = p.signOut()
 		}
 		if err := p.BrowserContext.Close(); err != nil && !isClosedError(err) {
 			errs = append(errs, fmt.Errorf("agenttest: close browser context: %w", err))
@@ -189,7 +191,7 @@ func (p *Page) Release(ctx context.Context) error {
 		}
 	}
 	if ownSession {
-		var frontend *http.Client // nil: a plain client (signOut is nil without a suite's page anyway)
+		var frontend *http.Client // nil: a plain client (signOut is nil without a suite's page)
 		if p.suite != nil {
 			frontend = p.suite.frontend
 		}
