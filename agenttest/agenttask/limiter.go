@@ -178,18 +178,6 @@ func (l *WindowLimiter) cancel(r windowSlot) {
 	l.seq--
 }
 
-// allow admits one request at now if l can without waiting, for tests
-// on a virtual clock.
-func (l *WindowLimiter) allow(now time.Time) bool {
-	if l.fault() != nil {
-		return false
-	}
-	if _, err := l.reserve(now, now, true); err != nil {
-		return false
-	}
-	return true
-}
-
 // delay is how long a Wait starting now would wait: 0 when a slot is
 // free, or when Wait fails at once anyway.
 func (l *WindowLimiter) delay() time.Duration {

@@ -19,6 +19,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// allow admits one request at now if l can without waiting: the
+// limiter driven on a virtual clock.
+func (l *WindowLimiter) allow(now time.Time) bool {
+	if l.fault() != nil {
+		return false
+	}
+	_, err := l.reserve(now, now, true)
+	return err == nil
+}
+
 // clientTestMaxInWindow drives l greedily on a virtual clock for three
 // windows and returns the most events admitted in any window of length
 // per, counted as a server with a sliding window counts them: the
