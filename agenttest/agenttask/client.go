@@ -129,7 +129,7 @@ func (b *clientBackend) Format(f fmt.State, verb rune) {
 func (c *Client) APIURL() string { return c.apiURL }
 
 // String describes the client without its secret key.
-func (c *Client) String() string {
+func (c Client) String() string {
 	kind := "development"
 	if c.production {
 		kind = "production"
@@ -137,13 +137,16 @@ func (c *Client) String() string {
 	return fmt.Sprintf("agenttask.Client{APIURL: %s, instance: %s}", redact.URL(c.apiURL), kind)
 }
 
-// Format makes every fmt verb print [Client.String].
-func (c *Client) Format(f fmt.State, verb rune) {
+// Format makes every fmt verb print [Client.String]. Its receiver is a
+// value so that printing a Client, not only a *Client, never walks its
+// fields: they hold the HTTP transport, whose state other goroutines
+// change while they use it.
+func (c Client) Format(f fmt.State, verb rune) {
 	redact.Format(f, verb, c.String(), "&"+c.String())
 }
 
 // LogValue implements slog.LogValuer without the secret key.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("api_url", redact.URL(c.apiURL)), slog.Bool("production", c.production))
 }
 
