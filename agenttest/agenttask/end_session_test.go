@@ -55,7 +55,7 @@ func TestEndSessionEndsItWithoutTheBackendAPI(t *testing.T) {
 		name     string
 		opts     clerkemu.Options
 		redirect string
-		cfg      func(*Config)
+		cfg      clientTestOpt
 		by       func(client, dvb string) (string, string) // which credentials to send
 	}{
 		{"development, __client cookie", clerkemu.Options{}, clientTestRedirect, nil, func(c, _ string) (string, string) { return c, "" }},
@@ -67,11 +67,7 @@ func TestEndSessionEndsItWithoutTheBackendAPI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			emu := clientTestEmulator(t, tc.opts)
-			var opts []clientTestOpt
-			if tc.cfg != nil {
-				opts = append(opts, tc.cfg)
-			}
-			c := clientTestClient(t, emu, opts...)
+			c := clientTestClient(t, emu, tc.cfg)
 			tt, err := c.CreateTestingToken(clientTestCtx(t))
 			if err != nil {
 				t.Fatal(err)

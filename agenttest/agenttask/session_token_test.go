@@ -39,7 +39,7 @@ func TestVisitTaskReadsTheSessionFromTheHandshake(t *testing.T) {
 		name     string
 		opts     clerkemu.Options
 		redirect string
-		cfg      func(*Config)
+		cfg      clientTestOpt
 	}{
 		// Development: the handshake is in the redirect's query.
 		{"development", clerkemu.Options{}, clientTestRedirect, nil},
@@ -52,11 +52,7 @@ func TestVisitTaskReadsTheSessionFromTheHandshake(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			emu := clientTestEmulator(t, tc.opts)
-			var opts []clientTestOpt
-			if tc.cfg != nil {
-				opts = append(opts, tc.cfg)
-			}
-			c := clientTestClient(t, emu, opts...)
+			c := clientTestClient(t, emu, tc.cfg)
 			var tt *TestingToken
 			if tc.opts.BotProtection {
 				var err error
