@@ -3,6 +3,7 @@ package agenttask
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -235,6 +236,19 @@ func errorExcerpt(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:errorSnippetLimit]) + "…"
+}
+
+// checkObject refuses a decoded answer whose "object" field names
+// another kind of object than want; an answer without one passes.
+func checkObject(got, want string) error {
+	if got != "" && got != want {
+		article := "a"
+		if strings.ContainsRune("aeiou", rune(want[0])) {
+			article = "an"
+		}
+		return fmt.Errorf("the response is a %q object, not %s %s", errorOneLine(got), article, want)
+	}
+	return nil
 }
 
 // errorOneLine makes server text safe for a one-line message: white

@@ -276,3 +276,24 @@ func TestServerTextCutOnCharacterBoundary(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckObject(t *testing.T) {
+	for _, tc := range []struct{ got, want, err string }{
+		{"", "token", ""},
+		{"token", "token", ""},
+		{"session", "token", `the response is a "session" object, not a token`},
+		{"user", "agent_task", `the response is a "user" object, not an agent_task`},
+		{"token\n\x00x", "testing_token", `the response is a "token x" object, not a testing_token`},
+	} {
+		err := checkObject(tc.got, tc.want)
+		if tc.err == "" {
+			if err != nil {
+				t.Errorf("checkObject(%q, %q) = %v, want nil", tc.got, tc.want, err)
+			}
+			continue
+		}
+		if err == nil || err.Error() != tc.err {
+			t.Errorf("checkObject(%q, %q) = %v, want %s", tc.got, tc.want, err, tc.err)
+		}
+	}
+}

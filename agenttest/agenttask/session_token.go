@@ -125,8 +125,8 @@ func (c *Client) SessionToken(ctx context.Context, sessionID string) (*SessionTo
 	if err := raw.decodeJSON(&wire); err != nil {
 		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
 	}
-	if wire.Object != "" && wire.Object != "token" {
-		return nil, fmt.Errorf("agenttest: %s: the response is a %q object, not a token (%s)", op, errorOneLine(wire.Object), raw.describe())
+	if err := checkObject(wire.Object, "token"); err != nil {
+		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
 	}
 	if wire.JWT == "" {
 		return nil, fmt.Errorf("agenttest: %s: the response has no jwt (%s)", op, raw.describe())

@@ -116,8 +116,8 @@ func decodeTaskResponse(body []byte, requireURL bool) (*Task, error) {
 	if err := json.Unmarshal(body, &wire); err != nil {
 		return nil, fmt.Errorf("the response is not an agent task object: %w", taskJSONError(err))
 	}
-	if wire.Object != "" && wire.Object != "agent_task" {
-		return nil, fmt.Errorf("the response is a %q object, not an agent_task", errorOneLine(wire.Object))
+	if err := checkObject(wire.Object, "agent_task"); err != nil {
+		return nil, err
 	}
 	t := &Task{AgentID: wire.AgentID, ID: wire.AgentTaskID}
 	if t.ID == "" {

@@ -80,8 +80,8 @@ func (c *Client) CreateTestingToken(ctx context.Context) (*TestingToken, error) 
 	if err := raw.decodeJSON(&wire); err != nil {
 		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
 	}
-	if wire.Object != "" && wire.Object != "testing_token" {
-		return nil, fmt.Errorf("agenttest: %s: the response is a %q object, not a testing_token (%s)", op, errorOneLine(wire.Object), raw.describe())
+	if err := checkObject(wire.Object, "testing_token"); err != nil {
+		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
 	}
 	if wire.Token == "" {
 		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, errors.New("the response has no token"), raw.describe())
