@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/stretchr/testify/require"
@@ -54,7 +55,7 @@ func runReadmeBlock(t *testing.T, block string, env map[string]string) string {
 		args = append(args, "-race") // reuse the build cache of the outer run
 	}
 	cmd := exec.CommandContext(t.Context(), "go", append(args, "./"+filepath.Base(dir)+"/")...)
-	cmd.Env = childEnv(env)
+	cmd.Env = childenv.Clean(env)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the README example failed:\n%s", out)
 	return string(out)
@@ -117,26 +118,11 @@ func TestOutsideTestsProgram(t *testing.T) {
 		args = append(args, "-race")
 	}
 	cmd := exec.CommandContext(t.Context(), "go", append(args, "./agenttest/testdata/outside")...)
-	cmd.Env = childEnv(stack.Env())
+	cmd.Env = childenv.Clean(stack.Env())
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the program failed:\n%s", out)
 	require.Contains(t, string(out), "Welcome, Ada as user_2ada0000000000000000000001")
 	require.NotContains(t, string(out), stack.Emulator.SecretKey())
 	require.Empty(t, stack.Emulator.Sessions(clerkemu.SessionActive), "Release revoked the session")
 	require.Empty(t, stack.Emulator.Tasks(clerkemu.TaskPending))
-}
-
-// childEnv is the process environment cleared of Clerk and agenttest
-// variables, plus env: the variables a user's .env.local would hold.
-func childEnv(env map[string]string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
-			out = append(out, kv)
-		}
-	}
-	for name, value := range env {
-		out = append(out, name+"="+value)
-	}
-	return out
 }

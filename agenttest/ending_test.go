@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/stretchr/testify/assert"
@@ -82,14 +83,7 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 				args = append(args, "-test.timeout="+timeout.String())
 			}
 			cmd := exec.Command(os.Args[0], args...)
-			for _, kv := range os.Environ() {
-				if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
-					cmd.Env = append(cmd.Env, kv)
-				}
-			}
-			for name, value := range stack.Env() {
-				cmd.Env = append(cmd.Env, name+"="+value)
-			}
+			cmd.Env = childenv.Clean(stack.Env())
 			ledgers := t.TempDir()
 			cmd.Env = append(cmd.Env, "AGENTTEST_ARTIFACTS_DIR="+t.TempDir(), "AGENTTEST_LEDGER_DIR="+ledgers)
 			base := cmd.Env

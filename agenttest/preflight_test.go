@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/stretchr/testify/assert"
@@ -83,12 +84,7 @@ func TestConfigErrorsFailEveryTestAtOnce(t *testing.T) {
 	t.Parallel()
 	artifacts := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPreflightChild$", "-test.count=1", "-test.v")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env,
+	cmd.Env = append(childenv.Clean(nil),
 		preflightChildEnv+"=1",
 		agenttask.VarSecretKey+"=sk_test_"+strings.Repeat("k", 40),
 		agenttask.VarAPIURL+"="+fixtureClosedURL(t),

@@ -6,12 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/agenttest/report"
+	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/playwright-community/playwright-go"
 	"github.com/stretchr/testify/require"
@@ -31,7 +31,7 @@ func TestReportInChromium(t *testing.T) {
 	stack := demoapp.RunStackT(t, demoapp.StackOptions{})
 	out := t.TempDir()
 	cmd := exec.CommandContext(t.Context(), "go", "test", "-json", "-count=1", "-artifacts", "-outputdir="+out, "./testdata/signedin")
-	cmd.Env = childEnv(stack.Env())
+	cmd.Env = childenv.Clean(stack.Env())
 	var stream, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stream, &stderr
 	var exit *exec.ExitError
@@ -78,19 +78,4 @@ func TestReportInChromium(t *testing.T) {
 	_, err = page.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(shot), FullPage: playwright.Bool(true)})
 	require.NoError(t, err)
 	t.Logf("the report, as Chromium shows it: %s", shot)
-}
-
-// childEnv is the process environment cleared of Clerk and agenttest
-// variables, plus env.
-func childEnv(env map[string]string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") {
-			out = append(out, kv)
-		}
-	}
-	for name, value := range env {
-		out = append(out, name+"="+value)
-	}
-	return out
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 )
 
@@ -153,12 +154,7 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 	}
 	cmd := exec.Command("go", "test", "-count=1", "-v", "./e2e/")
 	cmd.Dir = dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CLERK_") && !strings.HasPrefix(kv, "AGENTTEST_") && !strings.HasPrefix(kv, "GOFLAGS=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local",
+	cmd.Env = append(childenv.Without("CLERK_", "AGENTTEST_", "GOFLAGS="), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local",
 		"AGENTTEST_LEDGER_DIR="+t.TempDir())
 	if v := os.Getenv("AGENTTEST_BROWSER_PATH"); v != "" {
 		cmd.Env = append(cmd.Env, "AGENTTEST_BROWSER_PATH="+v)
