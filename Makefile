@@ -14,7 +14,7 @@ TEST_TIMEOUT ?= 20m
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 
-setup: ## provide a browser (Debian chromium when none), the Playwright driver and the npm packages of fixtures/node; idempotent, fast when done
+setup: ## provide a browser (Debian chromium and its headless shell when none), the Playwright driver and the npm packages of fixtures/node; idempotent, fast when done
 	@bash .ci/setup-browser.sh
 	@$(AGENTTEST) install
 	@bash .ci/setup-node.sh

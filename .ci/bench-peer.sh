@@ -16,7 +16,9 @@
 #                          run starts with Clerk's whole budget (100 per 10 s)
 #   PEER_RATE_LIMIT (clerk) the emulator's limit: clerk or off
 #   PEER_RATE_SHARE        AGENTTEST_RATE_SHARE for the Go side (unset: its default)
-#   PEER_CHROMIUM          the browser both sides use (default: chromium on PATH)
+#   PEER_CHROMIUM          the browser both sides use (default: the headless shell
+#                          chromium-headless-shell on PATH, which Playwright launches
+#                          for headless runs and agenttest too; else chromium)
 #   PEER_REUSE=1           the Go side signs in once per user (agenttest.ReuseSignIn)
 #   SCALE_SIGNINS (200), SCALE_WAYS (8); SCALE=0 skips the scale run
 set -euo pipefail
@@ -30,7 +32,7 @@ QUIET=${PEER_QUIET:-10}
 SCALE=${SCALE:-1}
 SCALE_SIGNINS=${SCALE_SIGNINS:-200}
 SCALE_WAYS=${SCALE_WAYS:-8}
-CHROMIUM=${PEER_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+CHROMIUM=${PEER_CHROMIUM:-$(command -v chromium-headless-shell || command -v chromium || command -v chromium-browser || true)}
 if [[ -z "$CHROMIUM" ]]; then
 	echo "bench-peer: no chromium on PATH: install it (make setup does) or set PEER_CHROMIUM" >&2
 	exit 1
@@ -108,7 +110,7 @@ run() {
 	echo "$side $w $secs" >>"$tmp/times"
 }
 
-echo "bench-peer: $SPECS dashboard specs a run; Chromium $("$CHROMIUM" --version 2>/dev/null | head -1); @playwright/test $(node -p "require('$peer/node_modules/@playwright/test/package.json').version"), @clerk/testing $(node -p "require('$peer/node_modules/@clerk/testing/package.json').version"); emulator limit ${PEER_RATE_LIMIT:-clerk}; $QUIET s quiet before each run"
+echo "bench-peer: $SPECS dashboard specs a run; browser $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null | head -1)); @playwright/test $(node -p "require('$peer/node_modules/@playwright/test/package.json').version"), @clerk/testing $(node -p "require('$peer/node_modules/@clerk/testing/package.json').version"); emulator limit ${PEER_RATE_LIMIT:-clerk}; $QUIET s quiet before each run"
 echo "warm-up (not counted):"
 sleep "$QUIET"; run go 2 >/dev/null; sleep "$QUIET"; run node 2 >/dev/null
 : >"$tmp/times"

@@ -180,7 +180,12 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		return nil, err
 	}
 	if remote == nil {
-		if settings.path, err = prov.FindBrowser(settings.kind); err != nil {
+		// A headless run takes a headless shell, as Playwright does.
+		find := prov.FindBrowser
+		if !settings.headed {
+			find = prov.FindHeadlessBrowser
+		}
+		if settings.path, err = find(settings.kind); err != nil {
 			return nil, err
 		}
 	}

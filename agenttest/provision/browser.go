@@ -16,13 +16,20 @@ import (
 )
 
 // aptHint is what to do when no Chromium can be found or downloaded.
-const aptHint = "install Debian's chromium (`apt-get install -y chromium`) or set AGENTTEST_BROWSER_PATH"
+const aptHint = "install Debian's chromium (`apt-get install -y chromium chromium-headless-shell`) or set AGENTTEST_BROWSER_PATH"
 
 // systemChromiums are the executables FindBrowser looks for on PATH, in order.
 var systemChromiums = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 
+// systemHeadlessShells are the Chromium headless shells (Chromium's
+// "old headless", a browser without the full browser's services) that
+// FindHeadlessBrowser looks for on PATH first: Debian's package and
+// Google's Chrome for Testing download.
+var systemHeadlessShells = []string{"chromium-headless-shell", "chrome-headless-shell"}
+
 // FindBrowser returns the executable to launch for a browser kind:
-// "chromium" (also when kind is ""), "firefox" or "webkit". In order:
+// "chromium" (also when kind is ""), "firefox" or "webkit", one that can
+// run headed as well as headless. In order:
 //
 //  1. AGENTTEST_BROWSER_PATH, which must name an executable file (any kind);
 //  2. Playwright's own download of that browser for this driver version (in
@@ -34,6 +41,23 @@ var systemChromiums = []string{"chromium", "chromium-browser", "google-chrome", 
 //
 // The error names what was looked for and how to provide a browser.
 func (s Settings) FindBrowser(kind string) (string, error) {
+	return s.findBrowser(kind, false)
+}
+
+// FindHeadlessBrowser is [Settings.FindBrowser] for a headless launch.
+// Where FindBrowser would take a Chromium from PATH, it takes a headless
+// shell first (chromium-headless-shell, Debian's package, or
+// chrome-headless-shell): the browser Playwright itself launches for
+// headless Chromium. A headless shell makes a new browser context with
+// much less work than the full browser, whose profile starts services a
+// test never uses; on a 2-core machine a signed-in spec takes about half
+// the time. AGENTTEST_BROWSER_PATH and Playwright's own download come
+// first, as in FindBrowser.
+func (s Settings) FindHeadlessBrowser(kind string) (string, error) {
+	return s.findBrowser(kind, true)
+}
+
+func (s Settings) findBrowser(kind string, headless bool) (string, error) {
 	kind, err := browserKind(kind)
 	if err != nil {
 		return "", fmt.Errorf("agenttest: find browser: %w", err)
@@ -51,13 +75,17 @@ func (s Settings) FindBrowser(kind string) (string, error) {
 	if kind != "chromium" {
 		return "", fmt.Errorf("agenttest: find browser %s: Playwright's %s is not installed (%s): run `%s --browser %s` or set AGENTTEST_BROWSER_PATH", kind, kind, where, installCommand, kind)
 	}
-	for _, name := range systemChromiums {
+	names := systemChromiums
+	if headless {
+		names = append(slices.Clone(systemHeadlessShells), names...)
+	}
+	for _, name := range names {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
 		}
 	}
 	return "", fmt.Errorf("agenttest: find browser chromium: AGENTTEST_BROWSER_PATH is unset, Playwright's chromium is not installed (%s), and none of %s is on PATH: %s",
-		where, strings.Join(systemChromiums, ", "), aptHint)
+		where, strings.Join(names, ", "), aptHint)
 }
 
 func browserKind(kind string) (string, error) {

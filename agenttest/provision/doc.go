@@ -6,8 +6,10 @@
 // [Load] reads its [Settings] from agenttask's environment snapshot
 // (PLAYWRIGHT_DRIVER_PATH, PLAYWRIGHT_NODEJS_PATH,
 // PLAYWRIGHT_BROWSERS_PATH, AGENTTEST_BROWSER_PATH,
-// PLAYWRIGHT_DOWNLOAD_HOST). [Settings.CheckDriver] and
-// [Settings.FindBrowser] only look at files; [Install] downloads what is
+// PLAYWRIGHT_DOWNLOAD_HOST). [Settings.CheckDriver],
+// [Settings.FindBrowser] and [Settings.FindHeadlessBrowser] (a headless
+// shell first, as Playwright launches for headless runs) only look at
+// files; [Install] downloads what is
 // missing: the driver from Playwright's CDN, else built from the npm
 // registry (playwright-core), and the browser through the driver when
 // none is found.

@@ -29,3 +29,14 @@ func ExampleSettings_CheckDriver() {
 	// Output:
 	// true
 }
+
+// AGENTTEST_BROWSER_PATH wins for every launch; without it, a headless
+// launch looks for a headless shell on PATH before a full Chromium.
+func ExampleSettings_FindHeadlessBrowser() {
+	s := provision.Settings{BrowserPath: "/bin/sh", DriverPath: "/nonexistent/driver"}
+	headless, _ := s.FindHeadlessBrowser("chromium")
+	headed, _ := s.FindBrowser("chromium")
+	fmt.Println(headless, headed)
+	// Output:
+	// /bin/sh /bin/sh
+}

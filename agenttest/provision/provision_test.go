@@ -137,10 +137,26 @@ func TestFindBrowserOrder(t *testing.T) {
 		}
 	}
 
+	if _, err := fromProcess(t).FindHeadlessBrowser(""); err == nil || !strings.Contains(err.Error(), "chromium-headless-shell, chrome-headless-shell, chromium,") {
+		t.Errorf("FindHeadlessBrowser with no browser = %v, want the headless shells named first", err)
+	}
+
 	// 3. A chromium on PATH.
 	system := installFakeExecutable(t, pathDir, "google-chrome")
 	if got, err := fromProcess(t).FindBrowser("chromium"); err != nil || got != system {
 		t.Fatalf("FindBrowser with chromium on PATH = %q, %v; want %q", got, err, system)
+	}
+	// A headless launch takes a headless shell from PATH first; a launch
+	// that may be headed never does.
+	if got, err := fromProcess(t).FindHeadlessBrowser("chromium"); err != nil || got != system {
+		t.Fatalf("FindHeadlessBrowser with only chrome on PATH = %q, %v; want %q", got, err, system)
+	}
+	pathShell := installFakeExecutable(t, pathDir, "chromium-headless-shell")
+	if got, err := fromProcess(t).FindHeadlessBrowser(""); err != nil || got != pathShell {
+		t.Fatalf("FindHeadlessBrowser with a headless shell on PATH = %q, %v; want %q", got, err, pathShell)
+	}
+	if got, err := fromProcess(t).FindBrowser("chromium"); err != nil || got != system {
+		t.Fatalf("FindBrowser with a headless shell on PATH = %q, %v; want the full browser %q", got, err, system)
 	}
 	// PATH does not count for firefox.
 	if _, err := fromProcess(t).FindBrowser("firefox"); err == nil || !strings.Contains(err.Error(), "--browser firefox") {
@@ -173,6 +189,9 @@ func TestFindBrowserOrder(t *testing.T) {
 	if got, err := fromProcess(t).FindBrowser("chromium"); err != nil || got != "" {
 		t.Fatalf("FindBrowser with Playwright's chromium = %q, %v; want \"\" (Playwright's default)", got, err)
 	}
+	if got, err := fromProcess(t).FindHeadlessBrowser("chromium"); err != nil || got != "" {
+		t.Fatalf("FindHeadlessBrowser with Playwright's chromium = %q, %v; want \"\" (Playwright's default)", got, err)
+	}
 	// A revision of another driver does not count.
 	if err := os.MkdirAll(filepath.Join(browsersDir, "firefox-1000"), 0o755); err != nil {
 		t.Fatal(err)
@@ -190,6 +209,9 @@ func TestFindBrowserOrder(t *testing.T) {
 	for _, kind := range []string{"", "chromium", "firefox", "webkit"} {
 		if got, err := fromProcess(t).FindBrowser(kind); err != nil || got != mine {
 			t.Errorf("FindBrowser(%q) with AGENTTEST_BROWSER_PATH = %q, %v; want %q", kind, got, err, mine)
+		}
+		if got, err := fromProcess(t).FindHeadlessBrowser(kind); err != nil || got != mine {
+			t.Errorf("FindHeadlessBrowser(%q) with AGENTTEST_BROWSER_PATH = %q, %v; want %q", kind, got, err, mine)
 		}
 	}
 

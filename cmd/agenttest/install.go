@@ -16,7 +16,8 @@ func runInstall(ctx context.Context, c command, args []string, stdout, stderr io
 	fs := newFlagSet(c, stderr, `Without --check it installs what is missing: the driver through playwright-go's
 download, else from npm (playwright-core); the browser found by FindBrowser
 (AGENTTEST_BROWSER_PATH, Playwright's own, chromium or chrome on PATH), else
-Playwright's download. With --check it only reports, and exits 1 when
+Playwright's download; the report names the headless shell that headless
+runs launch when one is on PATH beside it (chromium-headless-shell). With --check it only reports, and exits 1 when
 something is missing.`)
 	browser := fs.String("browser", "chromium", "the browser to provide: chromium, firefox or webkit")
 	check := fs.Bool("check", false, "only report what is missing; exit 1 when anything is")
@@ -79,13 +80,22 @@ func checkInstall(s provision.Settings, browser, only, fix string, stdout io.Wri
 		case path == "":
 			fmt.Fprintf(stdout, "browser %s: ok: Playwright's own\n", kind)
 		default:
-			fmt.Fprintf(stdout, "browser %s: ok: %s\n", kind, path)
+			fmt.Fprintf(stdout, "browser %s: ok: %s%s\n", kind, path, headlessNote(s, kind, path))
 		}
 	}
 	if missing > 0 {
 		return fmt.Errorf("not ready: run `%s`", fix)
 	}
 	return nil
+}
+
+// headlessNote names the browser headless runs launch when it is not
+// path (a headless shell on PATH beside a full Chromium), else "".
+func headlessNote(s provision.Settings, kind, path string) string {
+	if headless, err := s.FindHeadlessBrowser(kind); err == nil && headless != path {
+		return " (headless runs: " + headless + ")"
+	}
+	return ""
 }
 
 // flagSet reports whether the command line gave the flag.

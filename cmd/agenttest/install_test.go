@@ -40,6 +40,20 @@ func TestInstallCheckReportsWhatIsMissing(t *testing.T) {
 	if code != 0 || stdout != "browser chromium: ok: "+browser+"\n" {
 		t.Fatalf("install --check --only browser: exit %d, stdout %q; want 0 and the browser", code, stdout)
 	}
+	// A full Chromium and a headless shell on PATH: the line names both.
+	t.Setenv("AGENTTEST_BROWSER_PATH", "")
+	pathDir := t.TempDir()
+	t.Setenv("PATH", pathDir)
+	for _, name := range []string{"chromium", "chromium-headless-shell"} {
+		if err := os.WriteFile(filepath.Join(pathDir, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, _ = runCLI(t, "install", "--check", "--only", "browser")
+	want := "browser chromium: ok: " + filepath.Join(pathDir, "chromium") + " (headless runs: " + filepath.Join(pathDir, "chromium-headless-shell") + ")\n"
+	if code != 0 || stdout != want {
+		t.Fatalf("install --check --only browser with a headless shell: exit %d, stdout %q; want 0 and %q", code, stdout, want)
+	}
 	code, stdout, _ = runCLI(t, "install", "--check", "--only", "driver")
 	if code != 1 || strings.Contains(stdout, "browser") {
 		t.Fatalf("install --check --only driver: exit %d, stdout %q; want 1 and only the driver", code, stdout)

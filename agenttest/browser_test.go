@@ -1,0 +1,60 @@
+package agenttest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/provision"
+	"github.com/stretchr/testify/require"
+)
+
+// A headless run launches the headless shell when one is on PATH and
+// neither AGENTTEST_BROWSER_PATH nor Playwright's own download says
+// otherwise: the shared browser's process is the shell's executable.
+func TestHeadlessRunsLaunchTheHeadlessShell(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the browser's process from /proc")
+	}
+	shell, err := exec.LookPath("chromium-headless-shell")
+	if err != nil {
+		t.Skip("no chromium-headless-shell on PATH (make setup installs Debian's)")
+	}
+	r, err := currentRun()
+	require.NoError(t, err)
+	env := r.suite.env
+	if v, _ := env.Lookup(agenttask.VarBrowserPath); v != "" {
+		t.Skipf("%s chooses the browser", agenttask.VarBrowserPath)
+	}
+	if v, _ := env.Lookup(agenttask.VarHeaded); v != "" && v != "0" {
+		t.Skip("a headed run")
+	}
+	if found, err := provision.Load(env).FindHeadlessBrowser("chromium"); err != nil || found == "" {
+		t.Skipf("Playwright's own headless shell is installed (%q, %v): Playwright launches it", found, err)
+	}
+	b, err := r.sharedBrowser(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, shell, b.settings.path)
+
+	// Debian's /usr/bin/chromium-headless-shell is a script that runs the
+	// binary beside the full browser's: look for a running process of it.
+	want := "chromium-headless-shell"
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var exes []string
+	for _, e := range entries {
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err != nil || !strings.Contains(exe, "chrom") {
+			continue
+		}
+		if filepath.Base(exe) == want {
+			return
+		}
+		exes = append(exes, exe)
+	}
+	t.Fatalf("no running %s process; Chromium processes run %v", want, exes)
+}
