@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Runs the sign-in benchmarks and the bare page loads in one `go test`
-# run (same browser, same machine load) and prints each one's median
-# ns/op and the ratios of like with like: a sign-in against a bare load
-# with the same trace policy. COUNT and BENCHTIME tune the run.
+# Runs the sign-in benchmarks and the bare page loads COUNT times, each
+# time all of them in one run of the test binary (same browser, same
+# machine load), so that the samples of every kind are spread over the
+# whole script: `go test -count` would take each benchmark's samples back
+# to back, and a machine that slows down between them moves the ratios.
+# It prints each one's median ns/op and the ratios of like with like: a
+# sign-in against a bare load with the same trace policy. COUNT and
+# BENCHTIME tune the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 COUNT=${COUNT:-5}
 BENCHTIME=${BENCHTIME:-10x}
 
-out=$("$GO" test -run '^$' -bench '^Benchmark(SignIn|SignInTraceOff|SignInReuse|SignInReuseTraceOff|BareNavigation|BareNavigationTraced)$' \
-	-benchtime "$BENCHTIME" -count "$COUNT" ./agenttest/)
+bin=$(mktemp)
+trap 'rm -f "$bin"' EXIT
+"$GO" test -c -o "$bin" ./agenttest/
+out=
+for _ in $(seq "$COUNT"); do
+	out+=$(cd agenttest && "$bin" -test.run '^$' -test.bench '^Benchmark(SignIn|SignInTraceOff|SignInReuse|SignInReuseTraceOff|BareNavigation|BareNavigationTraced)$' \
+		-test.benchtime "$BENCHTIME" -test.count 1)$'\n'
+done
 printf '%s\n' "$out" | grep '^Benchmark'
 printf '%s\n' "$out" | awk '
 	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name); v[name, ++n[name]] = $3 }
