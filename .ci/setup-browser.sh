@@ -61,11 +61,12 @@ if ! out=$(check); then
 	out=$(check) || exit 0 # agenttest install tries Playwright's download next
 fi
 
-# The headless shell, only beside Debian's chromium found on PATH (not
-# Playwright's own download, not AGENTTEST_BROWSER_PATH's browser), and
-# only when the check names no headless browser of its own yet.
-if [[ -z "${AGENTTEST_BROWSER_PATH:-}" ]] && grep -q '^browser chromium: ok: /' <<<"$out" &&
-	! grep -q '(headless runs: ' <<<"$out" && dpkg -s chromium >/dev/null 2>&1; then
+# The headless shell, only when the browser found is Debian's chromium
+# with no headless browser beside it (the line then has no "(headless
+# runs: …)"): not beside Playwright's own download, nor when
+# AGENTTEST_BROWSER_PATH (from the environment or a .env file) chooses.
+if [[ -z "${AGENTTEST_BROWSER_PATH:-}" ]] && grep -qx 'browser chromium: ok: /usr/bin/chromium' <<<"$out" &&
+	dpkg -s chromium >/dev/null 2>&1; then
 	echo "setup: adding Debian's chromium-headless-shell for headless runs (apt-get install -y chromium-headless-shell)"
 	install 1 chromium-headless-shell
 fi

@@ -65,7 +65,10 @@
 // one running elsewhere to connect to; AGENTTEST_ARTIFACTS_DIR is
 // where failed tests' artifacts go. Per-call choices are [Option]
 // values. The driver and browser are installed by the provision package
-// (the CLI's `agenttest install`).
+// (the CLI's `agenttest install`). A headless run launches Chromium's
+// headless shell when one is found, as Playwright does (see
+// [provision.Settings.FindHeadlessBrowser]); a headed run, the full
+// browser.
 //
 // # The core and the wrappers
 //
