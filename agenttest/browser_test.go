@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,14 +42,15 @@ func TestHeadlessRunsLaunchTheHeadlessShell(t *testing.T) {
 	require.Equal(t, shell, b.settings.path)
 
 	// Debian's /usr/bin/chromium-headless-shell is a script that runs the
-	// binary beside the full browser's: look for a running process of it.
+	// binary beside the full browser's: look for a process of that binary
+	// among this test binary's descendants (the driver's children).
 	want := "chromium-headless-shell"
 	entries, err := os.ReadDir("/proc")
 	require.NoError(t, err)
 	var exes []string
 	for _, e := range entries {
 		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if err != nil || !strings.Contains(exe, "chrom") {
+		if err != nil || !strings.Contains(exe, "chrom") || !descendsFrom(e.Name(), os.Getpid()) {
 			continue
 		}
 		if filepath.Base(exe) == want {
@@ -56,5 +58,31 @@ func TestHeadlessRunsLaunchTheHeadlessShell(t *testing.T) {
 		}
 		exes = append(exes, exe)
 	}
-	t.Fatalf("no running %s process; Chromium processes run %v", want, exes)
+	t.Fatalf("no %s process under this test binary; its Chromium processes run %v", want, exes)
+}
+
+// descendsFrom reports whether process pid (a /proc entry name) has
+// ancestor among its parents, following /proc/<pid>/stat's ppid.
+func descendsFrom(pid string, ancestor int) bool {
+	for range 16 {
+		b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		if err != nil {
+			return false
+		}
+		// pid (comm) state ppid …: comm may hold spaces, so cut after ')'.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		fields := strings.Fields(rest)
+		if !ok || len(fields) < 2 {
+			return false
+		}
+		ppid, err := strconv.Atoi(fields[1])
+		if err != nil || ppid <= 1 {
+			return false
+		}
+		if ppid == ancestor {
+			return true
+		}
+		pid = strconv.Itoa(ppid)
+	}
+	return false
 }
