@@ -115,13 +115,12 @@ func (p *Page) routeTestingToken(host string) error {
 	// requests make the round trip to Go.
 	pattern := regexp.MustCompile(`^https?://` + regexp.QuoteMeta(host) + `/v1/`)
 	err := p.BrowserContext.Route(pattern, func(route playwright.Route) {
-		value := p.currentTestingToken()
-		u, err := url.Parse(route.Request().URL())
-		if err != nil || value == "" || u.Query().Get(testingTokenParam) != "" {
-			_ = route.Continue()
+		raw := route.Request().URL()
+		if next := withTestingToken(raw, p.currentTestingToken()); next != raw {
+			_ = route.Continue(playwright.RouteContinueOptions{URL: playwright.String(next)})
 			return
 		}
-		_ = route.Continue(playwright.RouteContinueOptions{URL: playwright.String(withTestingToken(u.String(), value))})
+		_ = route.Continue()
 	})
 	if err != nil {
 		return fmt.Errorf("route the Frontend API %s through the testing token: %w", host, err)
