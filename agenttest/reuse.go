@@ -47,7 +47,10 @@ type sharedSignIn struct {
 	sessionID string
 	userID    string
 	client    *agenttask.Client
-	token     *agenttask.TestingToken // the Testing Token its Frontend API requests carry
+	// signOut names the session on the Frontend API by the sign-in's
+	// browser cookies (nil if they name no browser): the end of the run
+	// ends it there.
+	signOut *agenttask.SignOut
 }
 
 // sharedPending is a key's sign-in while its first page signs in: the
@@ -151,12 +154,7 @@ func (c *signInCache) revokeAll(ctx context.Context) error {
 func (c *signInCache) revokeShared(ctx context.Context, states []*sharedSignIn) error {
 	var errs []error
 	for _, st := range states {
-		named := make(map[string]string, len(st.cookies))
-		for _, ck := range st.cookies {
-			named[ck.Name] = ck.Value
-		}
-		s := signOutFrom(frontendOrigin(st.task.URL()), st.sessionID, st.token, named)
-		if err := endSession(ctx, c.frontend, st.client, st.sessionID, s); err != nil {
+		if err := endSession(ctx, c.frontend, st.client, st.sessionID, st.signOut); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -197,9 +195,11 @@ func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn
 	if err != nil {
 		return nil, fmt.Errorf("read the signed-in cookies to share: %w", err)
 	}
-	state := &sharedSignIn{task: plan.task, sessionID: claims.SessionID, userID: claims.Subject, client: plan.client, token: plan.token}
+	state := &sharedSignIn{task: plan.task, sessionID: claims.SessionID, userID: claims.Subject, client: plan.client}
+	named := make(map[string]string, len(cookies))
 	for _, c := range cookies {
 		p.secrets.Add(c.Value)
+		named[c.Name] = c.Value
 		state.cookies = append(state.cookies, playwright.OptionalCookie{
 			Name:     c.Name,
 			Value:    c.Value,
@@ -211,6 +211,7 @@ func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn
 			SameSite: c.SameSite,
 		})
 	}
+	state.signOut = signOutFrom(frontendOrigin(plan.task.URL()), claims.SessionID, plan.token, named)
 	trackSharedSession(claims.SessionID, plan.client)
 	return state, nil
 }
