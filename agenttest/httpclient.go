@@ -186,12 +186,12 @@ func (sc *SignedInClient) findSession(ctx context.Context, task *Task) (*agentta
 	return &agenttask.SessionToken{SessionID: s.ID, UserID: s.UserID, ActorTaskID: task.ID}, nil
 }
 
-// Release ends the session (unless [KeepSession] was given: on the
+// Release ends the session unless [KeepSession] was given (on the
 // Frontend API by the __client cookie and dev browser token the task
 // URL's visit left, as a browser signs out, else through the Backend
-// API) and,
-// should the sign-in have stopped before the session was known, the task
-// or what it created; it closes the client's connections. A session
+// API) and, should the sign-in have stopped before the session was
+// known, the task or what it created; it closes the client's
+// connections. A session
 // token the app already holds stays valid until it expires (at most
 // 60 s): Clerk's session tokens are verified without a call to Clerk. It
 // is safe to call twice and on a nil or half-built client.

@@ -149,8 +149,9 @@ func (p *Page) own(t *Task) {
 // none of the Backend API's rate limit, and revokes it through the
 // Backend API when that is not possible (see [agenttask.EndSession]).
 // It runs every step even when one fails, returns their errors joined,
-// and is safe to call twice and on a nil or half-built page. ctx should not be a test's t.Context(),
-// which is already cancelled when cleanups run.
+// and is safe to call twice and on a nil or half-built page. ctx should
+// not be a test's t.Context(), which is already cancelled when cleanups
+// run.
 func (p *Page) Release(ctx context.Context) error {
 	if p == nil {
 		return nil
