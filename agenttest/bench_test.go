@@ -2,6 +2,7 @@ package agenttest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 )
@@ -30,17 +31,25 @@ func benchSignIn(b *testing.B, more ...Option) {
 			b.Error(err)
 		}
 	})
+	var m phaseMeter
 	for b.Loop() {
 		p, err := openSignedIn(b.Context(), opts)
 		if err != nil {
 			_ = p.Release(fixtureCleanupCtx(b))
 			b.Fatal(err)
 		}
+		mark := time.Now()
 		if err := fixtureExpect().Locator(p.Locator("header")).ToContainText("Welcome"); err != nil {
 			b.Fatal(err)
 		}
+		m.add("page", p.phases.page)
+		m.add("prepare", p.phases.prepare)
+		m.add("navigate", p.phases.navigate)
+		m.add("check", p.phases.check)
+		m.add("assert", time.Since(mark))
 		r.releases.add(b.Name(), p)
 	}
+	m.report(b)
 	if err := r.releases.drain(); err != nil {
 		b.Fatal(err)
 	}
@@ -74,7 +83,9 @@ func benchBare(b *testing.B, traced bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var m phaseMeter
 	for b.Loop() {
+		mark := time.Now()
 		bc, err := browser.browser.NewContext()
 		if err != nil {
 			b.Fatal(err)
@@ -88,12 +99,15 @@ func benchBare(b *testing.B, traced bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		m.lap("page", &mark)
 		if _, err := page.Goto(s.app.URL() + "/sign-in"); err != nil {
 			b.Fatal(err)
 		}
+		m.lap("navigate", &mark)
 		if err := fixtureExpect().Locator(page.Locator("h1")).ToContainText("Sign in"); err != nil {
 			b.Fatal(err)
 		}
+		m.lap("assert", &mark)
 		if traced {
 			if err := bc.Tracing().Stop(); err != nil {
 				b.Fatal(err)
@@ -102,6 +116,42 @@ func benchBare(b *testing.B, traced bool) {
 		if err := bc.Close(); err != nil {
 			b.Fatal(err)
 		}
+		m.lap("close", &mark)
+	}
+	m.report(b)
+}
+
+// phaseMeter sums the time of each part of a benchmark's iterations
+// and reports each part's mean as a metric, "<part>-ms/op", in the
+// order the parts were first added.
+type phaseMeter struct {
+	names []string
+	sums  map[string]time.Duration
+}
+
+// add counts d towards the part name.
+func (m *phaseMeter) add(name string, d time.Duration) {
+	if m.sums == nil {
+		m.sums = map[string]time.Duration{}
+	}
+	if _, ok := m.sums[name]; !ok {
+		m.names = append(m.names, name)
+	}
+	m.sums[name] += d
+}
+
+// lap counts the time since *mark towards the part name and moves
+// *mark to now.
+func (m *phaseMeter) lap(name string, mark *time.Time) {
+	var d time.Duration
+	lap(&d, mark)
+	m.add(name, d)
+}
+
+// report reports each part's mean over the b.N iterations.
+func (m *phaseMeter) report(b *testing.B) {
+	for _, name := range m.names {
+		b.ReportMetric(float64(m.sums[name].Microseconds())/1e3/float64(b.N), name+"-ms/op")
 	}
 }
 

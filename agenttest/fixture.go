@@ -77,6 +77,7 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 		ch <- planned{plan, err}
 	}()
 	p := &Page{suite: s, opts: o}
+	mark := time.Now()
 	b, err := r.sharedBrowser(ctx)
 	if err == nil {
 		p, err = b.NewPage(ctx, opts...)
@@ -87,7 +88,9 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 			err = tg.fail(p)(StepToken, rerr)
 		}
 	}
+	lap(&p.phases.page, &mark)
 	res := <-ch
+	lap(&p.phases.prepare, &mark)
 	switch {
 	case err != nil:
 		if res.plan != nil {

@@ -44,6 +44,8 @@ type Page struct {
 	// artifactsSlot is the page's number among its test's pages (1 for
 	// the first), naming its artifacts folder; 0 outside NewPage.
 	artifactsSlot int
+	// phases timed the page's last sign-in, for the benchmarks.
+	phases signInPhases
 
 	untrack func() // forgets the session in the run's in-flight set
 	// testingToken went with the sign-in's Frontend API requests; ending

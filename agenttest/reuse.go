@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/playwright-community/playwright-go"
@@ -227,6 +228,7 @@ func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
 	for _, c := range st.cookies {
 		p.secrets.Add(c.Value)
 	}
+	mark := time.Now()
 	if err := p.routeFrontendAPI(plan.token, st.task.URL()); err != nil {
 		return fail(StepToken, err)
 	}
@@ -249,10 +251,12 @@ func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
 	if err := p.waitSettled(o, tg.redirect); err != nil {
 		return fail(StepRedirect, err)
 	}
+	lap(&p.phases.navigate, &mark)
 	claims, step, err := p.checkSession(ctx, o, plan, st.task.ID)
 	if err != nil {
 		return fail(step, err)
 	}
+	lap(&p.phases.check, &mark)
 	if claims.SessionID != st.sessionID {
 		return fail(StepWrongSession, fmt.Errorf("the session token is of session %s, want the shared %s", claims.SessionID, st.sessionID))
 	}

@@ -29,6 +29,8 @@ func TestReuseSignInSignsInOncePerUser(t *testing.T) {
 		p := SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...)
 		require.NoError(t, fixtureExpect().Locator(p.Locator("header")).ToContainText("Welcome"))
 		ExpectSignedIn(t, p)
+		assert.Positive(t, p.phases.navigate, "the seeded sign-in's navigation was timed")
+		assert.Positive(t, p.phases.check, "the seeded sign-in's check was timed")
 		sessions = append(sessions, p.SessionID)
 		tasks = append(tasks, p.Task.ID)
 	}

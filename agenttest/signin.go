@@ -129,6 +129,7 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	if err := ctx.Err(); err != nil {
 		return fail(StepNavigate, err)
 	}
+	mark := time.Now()
 	// The task URL carries the Testing Token itself, as the route would
 	// add it; the route, for the context's later Frontend API requests
 	// (a refresh handshake, Clerk's scripts), is in place before the
@@ -170,11 +171,13 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	}
 	// The browser reached the redirect URL, so the ticket was spent.
 	task.markUsed()
+	lap(&p.phases.navigate, &mark)
 
 	claims, step, err := p.checkSession(ctx, o, plan, task.ID)
 	if err != nil {
 		return fail(step, err)
 	}
+	lap(&p.phases.check, &mark)
 	// The session is this task's: the page revokes it (or keeps it, under
 	// KeepSession), or the run does when it is shared (ReuseSignIn).
 	// Until here the task's cleanup looks it up itself.

@@ -36,6 +36,11 @@ func TestSignInLandsSignedInOnTheDashboard(t *testing.T) {
 		require.NotEmpty(t, page.SessionID)
 		require.NotNil(t, page.Task)
 		taskID, sessionID = page.Task.ID, page.SessionID
+		// The parts of the sign-in were timed, for the benchmarks.
+		ph := page.phases
+		for name, d := range map[string]time.Duration{"page": ph.page, "navigate": ph.navigate, "check": ph.check} {
+			assert.Positive(t, d, "the sign-in's %s phase", name)
+		}
 
 		// The page's own base URL is the app: paths work.
 		_, err := page.Goto("/api/me")
