@@ -31,7 +31,10 @@ func SignIn(tb testing.TB, opts ...Option) *Page {
 	opts = describedBy(tb, opts)
 	p, err := openSignedIn(ctx, opts)
 	p.claimArtifactsSlot(tb)
-	tb.Cleanup(func() { cleanupPage(tb, p) })
+	tb.Cleanup(func() {
+		tb.Helper()
+		cleanupPage(tb, p)
+	})
 	if p.Task != nil {
 		// Recorded on failure too: the id is what Clerk's logs know it by.
 		tb.Attr("agenttest.task_id", p.Task.ID)
@@ -112,7 +115,10 @@ func NewPage(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
 	p, err := Open(tb.Context(), opts...)
 	p.claimArtifactsSlot(tb)
-	tb.Cleanup(func() { cleanupPage(tb, p) })
+	tb.Cleanup(func() {
+		tb.Helper()
+		cleanupPage(tb, p)
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -161,6 +167,7 @@ func signInContext(tb testing.TB) (context.Context, context.CancelFunc) {
 // (a client the test brought with WithClient may be stopped by one of
 // the test's own cleanups, which run right after this one).
 func cleanupPage(tb testing.TB, p *Page) {
+	tb.Helper() // its lines name the test's SignIn or NewPage call
 	if p.Page != nil {
 		dir := pageArtifactsDir(tb, p)
 		switch {
@@ -219,7 +226,9 @@ func describedBy(tb testing.TB, opts []Option) []Option {
 // releaseOnCleanup registers release, bounded by cleanupContext, as a
 // cleanup of tb that reports its error with tb.Error.
 func releaseOnCleanup(tb testing.TB, release func(context.Context) error) {
+	tb.Helper()
 	tb.Cleanup(func() {
+		tb.Helper()
 		ctx, cancel := cleanupContext(tb)
 		defer cancel()
 		if err := release(ctx); err != nil {

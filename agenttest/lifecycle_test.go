@@ -56,6 +56,17 @@ func TestFixtureProcessesEndWithTheBinary(t *testing.T) {
 			err = cmd.Wait()
 			require.Error(t, err, "the child test must fail")
 			require.NotEmpty(t, pids, "the child started no browser:\n%s", strings.Join(transcript, "\n"))
+			if mode == "fail" {
+				// The cleanup's log line names the test's NewPage call,
+				// not the library's file.
+				var logged string
+				for _, line := range transcript {
+					if strings.Contains(line, "agenttest: artifacts of the failed test are in") {
+						logged = strings.TrimSpace(line)
+					}
+				}
+				assert.Regexp(t, `^lifecycle_test\.go:\d+: `, logged, "the artifacts line, in:\n%s", strings.Join(transcript, "\n"))
+			}
 
 			deadline := time.Now().Add(20 * time.Second)
 			var alive []int
