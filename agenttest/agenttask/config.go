@@ -192,7 +192,7 @@ const (
 // and underscores. Its error starts mid-sentence ("is empty: …") after
 // the variable's name, and never quotes the key.
 func validateSecretKey(key string) error {
-	const where = "copy the secret key from the Clerk Dashboard (Configure → API keys) into the environment or into .env.local at the module root"
+	const where = "copy the secret key from the Clerk Dashboard (Configure → API keys), or from `agenttest emulator` for the emulator, into the environment or into .env.local at the module root"
 	switch {
 	case key == "":
 		return fmt.Errorf("is empty or unset: %s", where)

@@ -26,7 +26,9 @@ const sourceProcess = "the process environment"
 // go.mod). A file closer to the working directory wins over one further
 // up, and .env.local wins over .env in the same directory. A variable
 // already set in the process — even to the empty string — is never
-// overridden by a file.
+// overridden by a file. In a file, an empty value (NAME= as copied from
+// a .env.local.example) is a placeholder: a value for NAME in a file
+// further up, or in .env, fills it.
 //
 // Env never writes to the process environment: it is a snapshot taken by
 // [LoadEnv] (or built by [EnvFromMap]), so tests can build their own
@@ -93,8 +95,9 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 				return Env{}, fmt.Errorf("agenttest: load environment: parse %s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the line is not shown, it may hold a secret): fix or remove the file", path)
 			}
 			for k, v := range m {
-				if _, set := vars[k]; set {
-					continue // the process, or a closer file, wins
+				prev, set := vars[k]
+				if set && (prev.source == sourceProcess || prev.value != "" || v == "") {
+					continue // the process, or a closer file's value, wins
 				}
 				vars[k] = envEntry{v, path}
 			}

@@ -28,10 +28,10 @@ func TestLoadEnvMergesFilesUpToTheModuleRoot(t *testing.T) {
 	clientTestWriteFiles(t, root, map[string]string{
 		".env":                   "ABOVE_MODULE=1\n", // outside the module: never read
 		"mod/go.mod":             "module example.com/m\n",
-		"mod/.env":               "A=root-env\nB=root-env\nC=root-env\nD=root-env\nE=root-env\n",
-		"mod/.env.local":         "A=root-local\nB=root-local\n",
-		"mod/pkg/.env":           "A=pkg-env\nC=pkg-env\n",
-		"mod/pkg/sub/.env.local": "A=sub-local\n",
+		"mod/.env":               "A=root-env\nB=root-env\nC=root-env\nD=root-env\nE=root-env\nH=root-env\n",
+		"mod/.env.local":         "A=root-local\nB=root-local\nPLACEHOLDER=root-local\nBLANK=\n",
+		"mod/pkg/.env":           "A=pkg-env\nC=pkg-env\nH=\n",
+		"mod/pkg/sub/.env.local": "A=sub-local\nPLACEHOLDER=\nBLANK=\n",
 		"mod/pkg/sub/.env":       "A=sub-env\nF=sub-env\n",
 	})
 	env, err := loadEnvFrom(filepath.Join(root, "mod", "pkg", "sub"), []string{"E=process", "EMPTY=", "G=process=with=equals", "=bad", "novalue"})
@@ -46,6 +46,11 @@ func TestLoadEnvMergesFilesUpToTheModuleRoot(t *testing.T) {
 		"E": "process", // the process always wins
 		"F": "sub-env",
 		"G": "process=with=equals",
+		// An empty value in a file is a placeholder that a further
+		// file's value fills (a copied .env.local.example).
+		"PLACEHOLDER": "root-local",
+		"H":           "root-env",
+		"BLANK":       "", // empty everywhere: set, empty
 	} {
 		if got, ok := env.Lookup(name); !ok || got != want {
 			t.Errorf("%s = %q, %t; want %q", name, got, ok, want)
