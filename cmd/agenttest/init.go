@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
@@ -21,22 +25,26 @@ import (
 //go:embed initfiles
 var initFiles embed.FS
 
-// starterFile is one file agenttest init writes under e2e/.
+// starterFile is one file agenttest init writes into the module.
 type starterFile struct {
-	name string // under e2e/
+	name string // relative to the module root, slash-separated
 	body []byte
 	// appendLines: the file gets the lines it lacks appended instead of
 	// being written whole (.gitignore).
 	appendLines bool
 }
 
-// starterFiles are the files of the starter e2e/ package.
+// starterFiles are the files of the starter e2e/ package and, at the
+// module root, the .env.local example (one .env.local there serves go
+// test, which reads it from each parent of a package up to the module
+// root, and agenttest run from the root) and the .gitignore lines that
+// keep it and the artifacts out of git.
 func starterFiles() ([]starterFile, error) {
 	var files []starterFile
 	for _, f := range []struct{ name, src string }{
-		{"main_test.go", "main_test.go.txt"},
-		{"dashboard_test.go", "dashboard_test.go.txt"},
-		{"signed_out_test.go", "signed_out_test.go.txt"},
+		{"e2e/main_test.go", "main_test.go.txt"},
+		{"e2e/dashboard_test.go", "dashboard_test.go.txt"},
+		{"e2e/signed_out_test.go", "signed_out_test.go.txt"},
 		{".gitignore", "gitignore.txt"},
 	} {
 		b, err := fs.ReadFile(initFiles, "initfiles/"+f.src)
@@ -79,11 +87,17 @@ func envExample() string {
 
 func runInit(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, `It writes a starter e2e/ package into the Go module at DIR (default "."):
-main_test.go (TestMain with agenttest.Main), dashboard_test.go (a signed-in
-user sees a protected page), signed_out_test.go (a visitor does not),
-.env.local.example and .gitignore (test-results/, .env.local). An existing
-file is kept unless --force; a .gitignore only gets the lines it lacks.
-Then: fill in e2e/.env.local and run go test ./e2e/.`)
+e2e/main_test.go (TestMain with agenttest.Main), e2e/dashboard_test.go (a
+signed-in user sees a protected page), e2e/signed_out_test.go (a visitor does
+not), and at the module root .env.local.example and .gitignore lines
+(test-results/, .env.local). An existing file is kept unless --force; a
+.gitignore only gets the lines it lacks. It then prints the next steps: go get
+(unless go.mod requires agenttest already), go mod tidy, agenttest install,
+cp .env.local.example .env.local (unless .env.local exists) and go test ./e2e/.
+One .env.local at the module root serves go test (it reads each parent of a
+package up to the module root) and agenttest run from the root. Without a
+Clerk account, agenttest demo runs the emulator and a demo app and prints the
+values to paste into it.`)
 	force := fs.Bool("force", false, "overwrite existing files")
 	if err := parseOnly(fs, args); err != nil {
 		return err
@@ -102,15 +116,13 @@ Then: fill in e2e/.env.local and run go test ./e2e/.`)
 	if err != nil {
 		return err
 	}
-	e2e := filepath.Join(dir, "e2e")
-	if err := os.MkdirAll(e2e, 0o755); err != nil {
-		return fmt.Errorf("make %s: %w", e2e, err)
+	if err := os.MkdirAll(filepath.Join(dir, "e2e"), 0o755); err != nil {
+		return fmt.Errorf("make %s: %w", filepath.Join(dir, "e2e"), err)
 	}
 	kept := 0
 	for _, f := range files {
-		path := filepath.Join(e2e, f.name)
-		rel := filepath.Join("e2e", f.name)
-		did, err := writeStarter(path, f, *force)
+		rel := filepath.FromSlash(f.name)
+		did, err := writeStarter(filepath.Join(dir, rel), f, *force)
 		if err != nil {
 			return err
 		}
@@ -122,13 +134,74 @@ Then: fill in e2e/.env.local and run go test ./e2e/.`)
 	if kept > 0 {
 		fmt.Fprintf(stdout, "%d existing files kept: --force overwrites them\n", kept)
 	}
-	fmt.Fprint(stdout, `next:
-  go get github.com/agenttest/agenttest@latest
-  go run github.com/agenttest/agenttest/cmd/agenttest@latest install
-  cp e2e/.env.local.example e2e/.env.local   # then fill it in
-  go test ./e2e/
-`)
+	fmt.Fprint(stdout, nextSteps(ctx, dir))
 	return nil
+}
+
+// agenttestModule is the module path go get adds and the CLI's own.
+const agenttestModule = "github.com/agenttest/agenttest"
+
+// nextSteps is what init prints last: the commands that take the module
+// at dir from the starter files to a green go test ./e2e/, in the state
+// it is in (a go get it has had is not advised, nor a cp that would
+// overwrite an .env.local).
+func nextSteps(ctx context.Context, dir string) string {
+	const cli = "go run " + agenttestModule + "/cmd/agenttest@latest"
+	var b strings.Builder
+	b.WriteString("next:\n")
+	if dir != "." {
+		fmt.Fprintf(&b, "  cd %s\n", shellQuote(dir))
+	}
+	if !requires(ctx, dir, agenttestModule) {
+		fmt.Fprintf(&b, "  go get %s@latest\n", agenttestModule)
+	}
+	b.WriteString("  go mod tidy\n")
+	fmt.Fprintf(&b, "  %s install\n", cli)
+	switch {
+	case exists(filepath.Join(dir, ".env.local")):
+		b.WriteString("  # .env.local exists and is kept: give it any variable of .env.local.example it lacks\n")
+	case exists(filepath.Join(dir, "e2e", ".env.local")):
+		b.WriteString("  mv e2e/.env.local .env.local   # one file at the module root serves go test and agenttest\n")
+	default:
+		b.WriteString("  cp .env.local.example .env.local   # then fill it in\n")
+	}
+	fmt.Fprintf(&b, "  # no Clerk account? `%s demo` (in another terminal) runs the Clerk emulator and a demo app and prints the values to paste into .env.local\n", cli)
+	b.WriteString("  go test ./e2e/\n")
+	return b.String()
+}
+
+// requires reports whether the go.mod at dir requires module, as go mod
+// edit parses it. When it cannot tell, it says no: the go get it then
+// advises is harmless.
+func requires(ctx context.Context, dir, module string) bool {
+	cmd := exec.CommandContext(ctx, "go", "mod", "edit", "-json")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return false
+	}
+	var mod struct{ Require []struct{ Path string } }
+	if json.Unmarshal(out, &mod) != nil {
+		return false
+	}
+	return slices.ContainsFunc(mod.Require, func(r struct{ Path string }) bool { return r.Path == module })
+}
+
+// shellQuote shows s as one word of a POSIX shell command to paste: as
+// it is when every character is plain, else in single quotes.
+func shellQuote(s string) string {
+	plain := func(r rune) bool {
+		return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-./:@%+=,", r))
+	}
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !plain(r) }) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // writeStarter writes f at path and says what it did: "wrote",

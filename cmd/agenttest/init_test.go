@@ -13,7 +13,8 @@ import (
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 )
 
-var starterNames = []string{"main_test.go", "dashboard_test.go", "signed_out_test.go", ".gitignore", ".env.local.example"}
+// starterNames are the files init writes, relative to the module root.
+var starterNames = []string{"e2e/main_test.go", "e2e/dashboard_test.go", "e2e/signed_out_test.go", ".gitignore", ".env.local.example"}
 
 func newModule(t *testing.T) string {
 	t.Helper()
@@ -31,18 +32,25 @@ func TestInitWritesTheStarterFilesOnce(t *testing.T) {
 		t.Fatalf("init: exit %d, stderr %q", code, stderr)
 	}
 	for _, name := range starterNames {
-		if !strings.Contains(stdout, "wrote    "+filepath.Join("e2e", name)+"\n") {
-			t.Errorf("init output does not say it wrote e2e/%s: %q", name, stdout)
+		if !strings.Contains(stdout, "wrote    "+filepath.FromSlash(name)+"\n") {
+			t.Errorf("init output does not say it wrote %s: %q", name, stdout)
 		}
-		b, err := os.ReadFile(filepath.Join(dir, "e2e", name))
+		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.HasSuffix(name, ".go") {
 			if formatted, err := format.Source(b); err != nil || string(formatted) != string(b) {
-				t.Errorf("e2e/%s is not gofmt'd Go: %v", name, err)
+				t.Errorf("%s is not gofmt'd Go: %v", name, err)
 			}
 		}
+	}
+	// One .env.local at the module root serves the tests and the CLI.
+	if _, err := os.Stat(filepath.Join(dir, "e2e", ".env.local.example")); err == nil {
+		t.Error("init wrote e2e/.env.local.example; want it only at the module root")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, ".gitignore")); !strings.Contains(string(b), "\n.env.local\n") || !strings.Contains(string(b), "\ntest-results/\n") {
+		t.Errorf("the root .gitignore does not ignore .env.local and test-results/: %q", b)
 	}
 	if !strings.Contains(stdout, "go test ./e2e/") {
 		t.Errorf("init does not say what to run next: %q", stdout)
@@ -54,7 +62,7 @@ func TestInitWritesTheStarterFilesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, _ = runCLI(t, "init", dir)
-	if code != 0 || strings.Count(stdout, "kept ") != 4 || !strings.Contains(stdout, "complete "+filepath.Join("e2e", ".gitignore")) || !strings.Contains(stdout, "4 existing files kept: --force") {
+	if code != 0 || strings.Count(stdout, "kept ") != 4 || !strings.Contains(stdout, "complete .gitignore\n") || !strings.Contains(stdout, "4 existing files kept: --force") {
 		t.Fatalf("init over existing files: exit %d, stdout %q", code, stdout)
 	}
 	if b, _ := os.ReadFile(mine); string(b) != "package e2e // mine\n" {
@@ -68,16 +76,112 @@ func TestInitWritesTheStarterFilesOnce(t *testing.T) {
 	}
 }
 
+// The next steps fit the module: go get and go mod tidy before the tests,
+// go get only when go.mod lacks agenttest, cp only when it overwrites
+// nothing, and agenttest demo for a user without a Clerk account.
+func TestInitNextStepsFitTheModule(t *testing.T) {
+	const get = "  go get github.com/agenttest/agenttest@latest\n  go mod tidy\n"
+	const cp = "  cp .env.local.example .env.local"
+	const demo = "go run github.com/agenttest/agenttest/cmd/agenttest@latest demo"
+	for _, tc := range []struct {
+		name   string
+		gomod  string
+		files  []string // created before init, relative to the module root
+		want   []string
+		unwant []string
+	}{{
+		name:   "new module",
+		want:   []string{get, cp, demo, "  go test ./e2e/\n"},
+		unwant: []string{"kept:", "mv "},
+	}, {
+		name:   "agenttest required, .env.local exists",
+		gomod:  "require github.com/agenttest/agenttest v0.3.0\n",
+		files:  []string{".env.local"},
+		want:   []string{"next:\n  go mod tidy\n", ".env.local exists and is kept", "go test ./e2e/"},
+		unwant: []string{"go get", "cp "},
+	}, {
+		name:   "agenttest required in a block, .env.local of an earlier init in e2e/",
+		gomod:  "require (\n\tgolang.org/x/time v0.16.0\n\tgithub.com/agenttest/agenttest v0.3.0 // indirect\n)\n",
+		files:  []string{"e2e/.env.local"},
+		want:   []string{"  mv e2e/.env.local .env.local"},
+		unwant: []string{"go get", "cp "},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newModule(t)
+			if tc.gomod != "" {
+				f, err := os.OpenFile(filepath.Join(dir, "go.mod"), os.O_APPEND|os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = f.WriteString("\n" + tc.gomod)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, name := range tc.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("CLERK_SECRET_KEY=sk_test_mine\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, stdout, stderr := runCLI(t, "init", dir)
+			if code != 0 {
+				t.Fatalf("init: exit %d, stderr %q", code, stderr)
+			}
+			_, next, _ := strings.Cut(stdout, "next:\n")
+			next = "next:\n" + next
+			cd := "  cd " + shellQuote(dir) + "\n"
+			if !strings.HasPrefix(next, "next:\n"+cd) {
+				t.Errorf("the next steps do not start in the module's folder:\n%s", next)
+			}
+			next = strings.Replace(next, cd, "", 1)
+			for _, w := range tc.want {
+				if !strings.Contains(next, w) {
+					t.Errorf("the next steps lack %q:\n%s", w, next)
+				}
+			}
+			for _, w := range tc.unwant {
+				if strings.Contains(next, w) {
+					t.Errorf("the next steps hold %q:\n%s", w, next)
+				}
+			}
+			for _, name := range tc.files {
+				if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != "CLERK_SECRET_KEY=sk_test_mine\n" {
+					t.Errorf("init changed %s", name)
+				}
+			}
+		})
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/mod-1/x.y": "/tmp/mod-1/x.y",
+		"my mod":         "'my mod'",
+		"it's":           `'it'\''s'`,
+		"":               "''",
+		"$HOME/`x`":      "'$HOME/`x`'",
+		"/tmp/café":      "'/tmp/café'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
 func TestInitAppendsMissingGitignoreLines(t *testing.T) {
 	dir := newModule(t)
-	gi := filepath.Join(dir, "e2e", ".gitignore")
-	if err := os.MkdirAll(filepath.Dir(gi), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	gi := filepath.Join(dir, ".gitignore")
 	if err := os.WriteFile(gi, []byte("*.log\n.env.local"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, stdout, _ := runCLI(t, "init", dir); code != 0 || !strings.Contains(stdout, "appended "+filepath.Join("e2e", ".gitignore")) {
+	if code, stdout, _ := runCLI(t, "init", dir); code != 0 || !strings.Contains(stdout, "appended .gitignore\n") {
 		t.Fatalf("init: exit %d, stdout %q", code, stdout)
 	}
 	if b, _ := os.ReadFile(gi); string(b) != "*.log\n.env.local\ntest-results/\n" {
@@ -111,12 +215,16 @@ func TestEnvExampleHasEveryVariable(t *testing.T) {
 	}
 }
 
-// TestInitFromZeroIsGreen is a new user's first minutes: a fresh module
-// that requires agenttest (this repository, through a replace), agenttest
-// init, then go test ./e2e/ in a child process against the emulator and
-// demo app this test starts, configured through the child's environment
-// only. Both generated specs must pass at once. It launches Chromium: run
-// it under the browser lock (flock /tmp/agenttest-browser.lock).
+// TestInitFromZeroIsGreen is a new user's first minutes, the steps init
+// prints: a fresh module that requires agenttest (this repository,
+// through a replace: what go get does), agenttest init, go mod tidy, the
+// emulator and demo app's values in .env.local at the module root (what
+// cp and filling it in do), then go test ./e2e/ in a child process whose
+// environment holds no Clerk or agenttest configuration. Both generated
+// specs must pass at once. go mod tidy runs offline (GOPROXY=off) from
+// the module cache, which holds every module agenttest needs once this
+// repository's own build has run. It launches Chromium: run it under the
+// browser lock (flock /tmp/agenttest-browser.lock).
 func TestInitFromZeroIsGreen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module and launches Chromium")
@@ -130,17 +238,18 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The repository's go.sum holds every checksum the module needs, so
-	// the test runs offline from the local module cache.
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, stdout, stderr := runCLI(t, "init", dir); code != 0 {
+	code, stdout, stderr := runCLI(t, "init", dir)
+	if code != 0 {
 		t.Fatalf("init: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "  go mod tidy\n") {
+		t.Fatalf("init does not advise go mod tidy:\n%s", stdout)
+	}
+	goEnv := append(childenv.Without("CLERK_", "AGENTTEST_", "GOFLAGS=", "GOPROXY=", "GOSUMDB="), "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir, tidy.Env, tidy.WaitDelay = dir, goEnv, lineWait
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy in the new module, offline: %v\n%s", err, out)
 	}
 
 	stack, err := demoapp.StartStack(demoapp.StackOptions{})
@@ -152,15 +261,18 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var envLocal strings.Builder
+	for name, value := range stack.Env() {
+		envLocal.WriteString(name + "=" + value + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env.local"), []byte(envLocal.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("go", "test", "-count=1", "-v", "./e2e/")
 	cmd.Dir = dir
-	cmd.Env = append(childenv.Without("CLERK_", "AGENTTEST_", "GOFLAGS="), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local",
-		"AGENTTEST_LEDGER_DIR="+t.TempDir())
+	cmd.Env = append(goEnv, "AGENTTEST_LEDGER_DIR="+t.TempDir())
 	if v := os.Getenv("AGENTTEST_BROWSER_PATH"); v != "" {
 		cmd.Env = append(cmd.Env, "AGENTTEST_BROWSER_PATH="+v)
-	}
-	for name, value := range stack.Env() {
-		cmd.Env = append(cmd.Env, name+"="+value)
 	}
 	cmd.WaitDelay = lineWait
 	out, err := cmd.CombinedOutput()

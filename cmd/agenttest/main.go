@@ -112,7 +112,7 @@ func commands() []command {
 		run:     runShowTrace,
 	}, {
 		name:    "init",
-		summary: "write a starter e2e/ package (TestMain, two specs, .env.local example) into a module",
+		summary: "write a starter e2e/ package (TestMain, two specs) and a .env.local example into a module",
 		usage:   "init [--force] [DIR]",
 		run:     runInit,
 	}}
