@@ -54,7 +54,7 @@ func TestPreflightChecksTheConfigurationOnce(t *testing.T) {
 		_, err := check(t, map[string]string{agenttask.VarSecretKey: key})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "refused the secret key (401")
-		assert.Contains(t, err.Error(), "check CLERK_SECRET_KEY")
+		assert.Contains(t, err.Error(), "check CLERK_SECRET_KEY (from the given map) is this instance's secret key", "it names where the key came from")
 		assert.NotContains(t, err.Error(), key)
 		assert.Equal(t, before+1, stack.Emulator.Requests(clerkemu.RouteJWKS), "one request, no retries")
 	})

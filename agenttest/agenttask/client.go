@@ -1,6 +1,7 @@
 package agenttask
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,6 +50,9 @@ type Client struct {
 	http       *http.Client        // its transport is the retrying one
 	base       http.RoundTripper   // the transport under the retries, for Ping
 	authorize  func(*http.Request) // sets the secret key's header (a func: never printed)
+	// keyFrom and urlFrom name the key's and the URL's variables in
+	// Ping's errors, with their source when known (see Config).
+	keyFrom, urlFrom string
 }
 
 // NewClient validates cfg and returns a Client for its instance. The
@@ -86,7 +90,10 @@ func NewClient(cfg Config) (*Client, error) {
 		logger:    logger,
 	}
 	key := cfg.SecretKey
+	keyFrom, urlFrom := cmp.Or(cfg.keyFrom, VarSecretKey), cmp.Or(cfg.urlFrom, VarAPIURL)
 	return &Client{
+		keyFrom: keyFrom,
+		urlFrom: urlFrom,
 		Backend: &clientBackend{
 			Backend: clerk.NewBackend(&clerk.BackendConfig{HTTPClient: hc, URL: &apiURL, Key: &key}),
 			apiURL:  apiURL,

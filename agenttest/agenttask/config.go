@@ -69,6 +69,11 @@ type Config struct {
 	// (or run go test -p 1) when several packages sign in at once.
 	// Ignored when Limiter is set.
 	RateShare float64
+
+	// keyFrom and urlFrom name the variables the key and the URL came
+	// from, with their source ("CLERK_SECRET_KEY (from /m/.env.local)"),
+	// for Ping's errors; set by ConfigFromEnv.
+	keyFrom, urlFrom string
 	// Logger receives, at debug level, the retries the client makes
 	// (method, path, attempt, status or error, wait) and why it stops
 	// retrying; at warn level, a create that succeeded after an attempt
@@ -95,7 +100,7 @@ func LoadConfig() (Config, error) {
 func ConfigFromEnv(env Env) (Config, error) {
 	var errs []error
 	key, _ := env.Lookup(VarSecretKey)
-	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL}
+	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL, keyFrom: env.describe(VarSecretKey), urlFrom: env.describe(VarAPIURL)}
 	if err := validateSecretKey(cfg.SecretKey); err != nil {
 		errs = append(errs, fmt.Errorf("%s %w", env.describe(VarSecretKey), err))
 	}

@@ -25,7 +25,7 @@ func (c *Client) Ping(ctx context.Context) error {
 	req.Header.Set("User-Agent", userAgent())
 	resp, err := c.base.RoundTrip(req)
 	if err != nil {
-		return fmt.Errorf("the Backend API at %s did not answer (%s): check %s and that Clerk (or the emulator) is running and reachable from here", redact.URL(c.apiURL), c.scrub(redact.Text(err.Error())), VarAPIURL)
+		return fmt.Errorf("the Backend API at %s did not answer (%s): check %s and that Clerk (or the emulator) is running and reachable from here", redact.URL(c.apiURL), c.scrub(redact.Text(err.Error())), c.urlFrom)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -33,9 +33,9 @@ func (c *Client) Ping(ctx context.Context) error {
 	case resp.StatusCode == http.StatusOK:
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return fmt.Errorf("the Backend API at %s refused the secret key (%s): check %s is this instance's secret key (Clerk dashboard, API keys)", redact.URL(c.apiURL), apiErrorSummary(resp, body, c.scrub), VarSecretKey)
+		return fmt.Errorf("the Backend API at %s refused the secret key (%s): check %s is this instance's secret key (Clerk dashboard, API keys)", redact.URL(c.apiURL), apiErrorSummary(resp, body, c.scrub), c.keyFrom)
 	default:
-		return fmt.Errorf("the Backend API at %s answered %s to GET /v1/jwks: check %s names Clerk's Backend API (with or without /v1)", redact.URL(c.apiURL), apiErrorSummary(resp, body, c.scrub), VarAPIURL)
+		return fmt.Errorf("the Backend API at %s answered %s to GET /v1/jwks: check %s names Clerk's Backend API (with or without /v1)", redact.URL(c.apiURL), apiErrorSummary(resp, body, c.scrub), c.urlFrom)
 	}
 }
 
