@@ -3,6 +3,7 @@ package agenttest
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
@@ -13,7 +14,10 @@ import (
 // shadows: a relative url (a path such as "/dashboard") is resolved
 // against AGENTTEST_APP_URL, or the BaseURL given in
 // [WithContextOptions]. With neither, a relative url fails at once with
-// one line naming them, instead of Playwright's protocol error.
+// one line naming them, instead of Playwright's protocol error. When
+// the app at that base URL cannot be reached (nothing listens there,
+// its host does not resolve), the error says so in one line and names
+// the setting to fix; it wraps Playwright's.
 func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwright.Response, error) {
 	if p.baseURL == "" && isRelativeURL(url) {
 		return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs %s (or WithContextOptions BaseURL)", redact.Quote(url), agenttask.VarAppURL)
@@ -21,7 +25,38 @@ func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwrig
 	if p.Page == nil {
 		return nil, fmt.Errorf("agenttest: Goto(%s): the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", redact.Quote(url))
 	}
-	return p.Page.Goto(url, options...)
+	resp, err := p.Page.Goto(url, options...)
+	if err != nil {
+		return resp, p.appUnreachable(url, err)
+	}
+	return resp, nil
+}
+
+// netError is Chromium's name for a failed connection in Playwright's
+// error text: net::ERR_CONNECTION_REFUSED, net::ERR_NAME_NOT_RESOLVED…
+var netError = regexp.MustCompile(`net::ERR_[A-Z_]+`)
+
+// appUnreachable is err, Goto's error for target, said as one line
+// when the browser could not reach the page's base URL (the app):
+// which app, which setting names it, what to do.
+func (p *Page) appUnreachable(target string, err error) error {
+	cause := netError.FindString(err.Error())
+	if cause == "" || p.baseURL == "" {
+		return err
+	}
+	base, berr := url.Parse(p.baseURL)
+	u, uerr := base.Parse(target)
+	if berr != nil || uerr != nil || u.Scheme != base.Scheme || u.Host != base.Host {
+		return err
+	}
+	setting := "the context's BaseURL (WithContextOptions)"
+	if p.baseURL == p.appURL {
+		setting = agenttask.VarAppURL
+	}
+	return &redactedError{
+		msg:  fmt.Sprintf("agenttest: Goto(%s): the app at %s (%s) could not be reached (%s): start it before the tests, or fix %s", redact.Quote(target), redact.URL(base.Scheme+"://"+base.Host), setting, cause, setting),
+		kind: err,
+	}
 }
 
 // isRelativeURL reports whether s names no scheme, so that it means

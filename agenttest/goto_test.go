@@ -59,3 +59,28 @@ func TestGotoRelativeNeedsAnAppURL(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasSuffix(withEnv.URL(), "/env"), withEnv.URL())
 }
+
+// A Goto to an app that is not running says so in one line, naming the
+// setting that points at it; a Goto elsewhere keeps Playwright's error.
+func TestGotoNamesAnAppThatDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	dead := fixtureClosedURL(t)
+
+	p := gotoPage(t, map[string]string{agenttask.VarAppURL: dead})
+	_, err := p.Goto("/dashboard")
+	require.Error(t, err)
+	assert.Equal(t, `agenttest: Goto("/dashboard"): the app at `+dead+` (AGENTTEST_APP_URL) could not be reached (net::ERR_CONNECTION_REFUSED): start it before the tests, or fix AGENTTEST_APP_URL`, err.Error())
+	var pwErr *playwright.Error
+	assert.ErrorAs(t, err, &pwErr, "Playwright's error is wrapped")
+
+	withBase := gotoPage(t, map[string]string{}, WithContextOptions(playwright.BrowserNewContextOptions{BaseURL: playwright.String(dead)}))
+	_, err = withBase.Goto(dead + "/x")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "(the context's BaseURL (WithContextOptions)) could not be reached")
+
+	// Another host than the app's: Playwright's own error.
+	_, err = p.Goto(fixtureClosedURL(t) + "/elsewhere")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "the app at")
+	assert.Contains(t, err.Error(), "net::ERR_CONNECTION_REFUSED")
+}
