@@ -5,10 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// errUsage reports a usage error whose message and usage are printed
-// already; run exits 2.
+// errUsage reports a usage error whose one-line problem and pointer to
+// the usage are printed already; run exits 2.
 var errUsage = errors.New("usage error")
 
 // errHelpShown reports that -h printed the usage; run exits 0.
@@ -49,27 +53,95 @@ func parseFlags(fs *flag.FlagSet, args []string, positional string) error {
 	switch {
 	case positional == "" && fs.NArg() > 0:
 		return usagef(fs, "unexpected argument %q", fs.Arg(0))
-	case positional != "" && fs.NArg() != 1:
-		return usagef(fs, "want exactly one %s, got %d arguments", positional, fs.NArg())
+	case positional != "":
+		if err := checkFlagOrder(fs, args, positional); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usagef(fs, "want exactly one %s, got %d arguments", positional, fs.NArg())
+		}
 	}
 	return nil
 }
 
-// usagef prints a usage problem and the usage, and returns errUsage.
+// usagef prints a usage problem on one line and where the full usage is,
+// and returns errUsage.
 func usagef(fs *flag.FlagSet, format string, args ...any) error {
 	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
-	fs.Usage()
+	fmt.Fprintf(fs.Output(), "run `agenttest help %s` for its flags\n", strings.TrimPrefix(fs.Name(), "agenttest "))
 	return errUsage
 }
 
-// parseOnly parses args and maps the outcome to errHelpShown or errUsage,
-// leaving any arguments after the flags to the command.
+// parseOnly parses args and maps the outcome to errHelpShown (the full
+// usage printed) or errUsage (the problem and where the usage is
+// printed), leaving any arguments after the flags to the command.
 func parseOnly(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelpShown
-		}
-		return errUsage
+	// The flag package prints the problem and calls Usage both on -h and
+	// on an error; it stays quiet here and the outcome decides.
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return errHelpShown
+	case err != nil:
+		return usagef(fs, "%v", err)
 	}
 	return nil
+}
+
+// checkFlagOrder fails with the command line in the right order when
+// flags follow the first of the arguments (named what): the flag package
+// stops at that argument, so they were not parsed.
+func checkFlagOrder(fs *flag.FlagSet, args []string, what string) error {
+	rest := fs.Args()
+	lead := args[:len(args)-len(rest)]
+	if slices.Contains(lead, "--") || !slices.ContainsFunc(rest, looksLikeFlag) {
+		return nil
+	}
+	var flags, operands []string
+	for i := 0; i < len(rest); i++ {
+		if !looksLikeFlag(rest[i]) {
+			operands = append(operands, rest[i])
+			continue
+		}
+		flags = append(flags, rest[i])
+		name, _, hasValue := strings.Cut(strings.TrimLeft(rest[i], "-"), "=")
+		if f := fs.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) && i+1 < len(rest) {
+			i++
+			flags = append(flags, rest[i])
+		}
+	}
+	words := []string{fs.Name()}
+	for _, a := range slices.Concat(lead, flags, operands) {
+		words = append(words, shellQuote(a))
+	}
+	return usagef(fs, "flags go before the %s: %s", what, strings.Join(words, " "))
+}
+
+// looksLikeFlag reports whether a is a flag to the flag package: -x or
+// --x (a lone "-" is an argument, stdin by custom).
+func looksLikeFlag(a string) bool {
+	return len(a) > 1 && a[0] == '-' && a != "--"
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// shellQuote shows s as one word of a POSIX shell command to paste: as
+// it is when every character is plain, else in single quotes.
+func shellQuote(s string) string {
+	plain := func(r rune) bool {
+		return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-./:@%+=,", r))
+	}
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !plain(r) }) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

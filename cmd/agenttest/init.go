@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
@@ -102,6 +100,9 @@ values to paste into it.`)
 	if err := parseOnly(fs, args); err != nil {
 		return err
 	}
+	if err := checkFlagOrder(fs, args, "DIR"); err != nil {
+		return err
+	}
 	if fs.NArg() > 1 {
 		return usagef(fs, "want at most one DIR, got %d arguments", fs.NArg())
 	}
@@ -185,18 +186,6 @@ func requires(ctx context.Context, dir, module string) bool {
 		return false
 	}
 	return slices.ContainsFunc(mod.Require, func(r struct{ Path string }) bool { return r.Path == module })
-}
-
-// shellQuote shows s as one word of a POSIX shell command to paste: as
-// it is when every character is plain, else in single quotes.
-func shellQuote(s string) string {
-	plain := func(r rune) bool {
-		return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-./:@%+=,", r))
-	}
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !plain(r) }) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func exists(path string) bool {

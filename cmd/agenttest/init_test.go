@@ -194,7 +194,7 @@ func TestInitNeedsAModule(t *testing.T) {
 	if line := oneLineOf(t, stderr); code != 1 || stdout != "" || !strings.Contains(line, "no go.mod in") || !strings.Contains(line, "go mod init") {
 		t.Fatalf("init outside a module: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	if code, _, stderr := runCLI(t, "init", "a", "b"); code != 2 || !strings.Contains(stderr, "usage: agenttest init") {
+	if code, _, stderr := runCLI(t, "init", "a", "b"); code != 2 || !isUsageError(stderr, "init") {
 		t.Fatalf("init a b: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -19,7 +19,7 @@
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
-// usage error (the usage on stderr).
+// usage error (on stderr one line, then where the full usage is).
 //
 // The secret key is printed only by emulator and demo, whose whole output
 // is an env file for the instance they just started (the key is a random
@@ -142,14 +142,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case err == nil, errors.Is(err, errHelpShown):
 			return 0
 		case errors.Is(err, errUsage):
-			return 2 // the flag set has printed the problem and the usage
+			return 2 // the flag set has printed the problem and where the usage is
 		default:
 			fmt.Fprintf(stderr, "agenttest %s: %s\n", c.name, oneLine(err.Error()))
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "agenttest: unknown command %q\n", name)
-	printUsage(stderr)
+	fmt.Fprintf(stderr, "agenttest: unknown command %q\n%s\n", name, listPointer)
 	return 2
 }
 
@@ -164,10 +163,12 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	fmt.Fprintf(stderr, "agenttest help: unknown command %q\n", args[0])
-	printUsage(stderr)
+	fmt.Fprintf(stderr, "agenttest help: unknown command %q\n%s\n", args[0], listPointer)
 	return 2
 }
+
+// listPointer follows a usage error that is not about one command.
+const listPointer = "run `agenttest help` for the commands"
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: agenttest COMMAND [flags]")

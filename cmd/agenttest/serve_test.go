@@ -112,7 +112,7 @@ func TestServeAppThatExitsFailsInOneLine(t *testing.T) {
 func TestServeUsage(t *testing.T) {
 	for _, args := range [][]string{{"serve"}, {"serve", "--url", "http://127.0.0.1:1/"}, {"serve", "--app", "true"}} {
 		code, stdout, stderr := runCLI(t, args...)
-		if code != 2 || stdout != "" || !strings.Contains(stderr, "usage: agenttest serve") {
+		if code != 2 || stdout != "" || !isUsageError(stderr, "serve") {
 			t.Errorf("agenttest %q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
 		}
 	}

@@ -39,6 +39,9 @@ func runShard(ctx context.Context, c command, args []string, stdout, stderr io.W
 	if err := parseOnly(fs, args); err != nil {
 		return err
 	}
+	if err := checkFlagOrder(fs, args, "packages"); err != nil {
+		return err
+	}
 	switch {
 	case *total < 1:
 		return usagef(fs, "--total is %d, want at least 1", *total)

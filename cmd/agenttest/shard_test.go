@@ -159,7 +159,7 @@ func TestShardUsage(t *testing.T) {
 		{"shard", "--total", "0", "--index", "0"},
 	} {
 		code, stdout, stderr := runCLI(t, args...)
-		if code != 2 || stdout != "" || !strings.Contains(stderr, "usage: agenttest shard") {
+		if code != 2 || stdout != "" || !isUsageError(stderr, "shard") {
 			t.Errorf("agenttest %q: exit %d, stdout %q, stderr %q; want 2 and the usage", args, code, stdout, stderr)
 		}
 	}

@@ -106,7 +106,7 @@ func TestShowTraceRefusesWhatIsNotATrace(t *testing.T) {
 		})
 	}
 	for _, args := range [][]string{{"show-trace"}, {"show-trace", "a", "b"}, {"show-trace", "--port", "http", "x.zip"}} {
-		if code, _, stderr := runCLI(t, args...); code != 2 || !strings.Contains(stderr, "usage: agenttest show-trace") {
+		if code, _, stderr := runCLI(t, args...); code != 2 || !isUsageError(stderr, "show-trace") {
 			t.Errorf("agenttest %q: exit %d, stderr %q; want 2 and the usage", args, code, stderr)
 		}
 	}

@@ -148,7 +148,7 @@ func TestSweepCommandEndToEnd(t *testing.T) {
 }
 
 func TestSweepUsageAndConfig(t *testing.T) {
-	if code, stdout, stderr := runCLI(t, "sweep", "extra"); code != 2 || stdout != "" || !strings.Contains(stderr, "usage: agenttest sweep") {
+	if code, stdout, stderr := runCLI(t, "sweep", "extra"); code != 2 || stdout != "" || !isUsageError(stderr, "sweep") {
 		t.Errorf("sweep extra: exit %d, stdout %q, stderr %q; want 2 and the usage", code, stdout, stderr)
 	}
 	code, stdout, stderr := sweepCLI(t, []string{"CLERK_SECRET_KEY="}, "sweep", "--ledger-dir", t.TempDir())
