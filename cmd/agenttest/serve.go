@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/appserver"
@@ -55,7 +56,7 @@ The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 		ReuseExisting: *reuse,
 	})
 	if err != nil {
-		return err
+		return flagNames(err)
 	}
 	var runErr error
 	if len(tests) == 0 {
@@ -73,6 +74,25 @@ The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 	}
 	return runErr
 }
+
+// flagNames names serve's flags where appserver's error names the Go
+// options they set (its timeout hint says Options.Timeout).
+func flagNames(err error) error {
+	text := strings.ReplaceAll(err.Error(), "Options.Timeout", "--timeout")
+	if text == err.Error() {
+		return err
+	}
+	return renamedError{text: text, err: err}
+}
+
+// renamedError is err with the text a command-line user acts on.
+type renamedError struct {
+	text string
+	err  error
+}
+
+func (e renamedError) Error() string { return e.text }
+func (e renamedError) Unwrap() error { return e.err }
 
 // runTestsCommand runs argv with our stdin and the given outputs; an
 // interrupted run gets SIGINT (go test then prints what was running).

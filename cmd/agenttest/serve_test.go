@@ -109,6 +109,20 @@ func TestServeAppThatExitsFailsInOneLine(t *testing.T) {
 	requireProcessesGone(t, 2, appPids(stderr))
 }
 
+// The timeout hint names the flag, not appserver's Go option.
+func TestServeTimeoutNamesTheFlag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs processes")
+	}
+	addr := freeLoopback(t) // nothing listens there
+	code, stdout, stderr := serveCLI(t, "--url", "http://"+addr+"/", "--app", "echo starting; exec sleep 30", "--timeout", "500ms", "--", "sh", "-c", "echo tests ran")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := lines[len(lines)-1]
+	if code != 1 || stdout != "" || !strings.HasPrefix(last, "agenttest serve: start app: ") || !strings.Contains(last, "did not answer within 500ms") || !strings.Contains(last, "raise --timeout") || strings.Contains(stderr, "Options.") {
+		t.Fatalf("serve of an app that does not answer: exit %d, stdout %q, stderr %q; want 1 and a hint to raise --timeout", code, stdout, stderr)
+	}
+}
+
 func TestServeUsage(t *testing.T) {
 	for _, args := range [][]string{{"serve"}, {"serve", "--url", "http://127.0.0.1:1/"}, {"serve", "--app", "true"}} {
 		code, stdout, stderr := runCLI(t, args...)
