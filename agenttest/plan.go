@@ -100,6 +100,9 @@ func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask
 	if err := s.preflight(ctx, client); err != nil {
 		return tg, nil, tg.failWith(&s.secrets)(StepConfig, err)
 	}
+	if err, ok := s.unknownUsers.Load(userKey{client, tg.userID}); ok && tg.userID != "" {
+		return tg, nil, tg.failWith(&s.secrets)(StepCreate, fmt.Errorf("%w (known from an earlier sign-in of this test binary)", err.(error)))
+	}
 	return tg, client, nil
 }
 
@@ -185,6 +188,10 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	})
 	if err != nil {
 		_ = ledger.CreateFailed(userID)
+		if unknown := unknownUser(err, userID); unknown != nil {
+			s.unknownUsers.Store(userKey{client, userID}, unknown)
+			return nil, fail(StepCreate, unknown)
+		}
 		return nil, fail(StepCreate, err)
 	}
 	s.secrets.AddURL(task.URL()) // every artifact of the run hides it

@@ -245,6 +245,37 @@ func TestSignInRefusesAWrongUser(t *testing.T) {
 	assert.Contains(t, err.Error(), "user_someone_else")
 }
 
+// A user id Clerk does not have fails the sign-in with one line that
+// says so and names where the id comes from; later sign-ins as that
+// user in the same binary fail at once, with no task request and no
+// browser page.
+func TestSignInAsAnUnknownUserFailsOnceThenAtOnce(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	const nobody = "user_nobody0000000000000000000"
+	signIn := func() (*Page, error) {
+		p, err := openSignedIn(fixtureCtx(t), s.opts(AsUser(nobody)))
+		t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
+		return p, err
+	}
+	_, err := signIn()
+	var sie *SignInError
+	require.ErrorAs(t, err, &sie)
+	assert.Equal(t, StepCreate, sie.Step)
+	assert.Contains(t, err.Error(), "no user "+nobody+" in this Clerk instance (404 agent_task_subject_not_found, trace ")
+	assert.Contains(t, err.Error(), "check the user id given to agenttest.AsUser or AGENTTEST_USER_ID")
+	assert.NotContains(t, err.Error(), "\n")
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteCreateTask))
+
+	p, err := signIn()
+	require.ErrorAs(t, err, &sie)
+	assert.Equal(t, StepCreate, sie.Step)
+	assert.Contains(t, err.Error(), "no user "+nobody+" in this Clerk instance")
+	assert.Contains(t, err.Error(), "known from an earlier sign-in of this test binary")
+	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteCreateTask), "no second request")
+	assert.Nil(t, p.Page, "no browser page")
+}
+
 // The session must come from this very task: a token for the right user
 // without the agent act claim, or from another task, is refused.
 func TestSignInRefusesASessionNotFromTheTask(t *testing.T) {

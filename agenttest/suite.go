@@ -26,6 +26,10 @@ type suite struct {
 	// from one API URL, so the URL alone does not name one) and an
 	// identifier to the user id (see [AsIdentifier]).
 	users sync.Map // userKey -> string
+	// unknownUsers are the user ids Clerk said it does not have (see
+	// unknownUser): later sign-ins as them fail at once, before a
+	// browser page or a Backend API request.
+	unknownUsers sync.Map // userKey (with the user id) -> error
 
 	// tokens are the Testing Tokens the suite's contexts send to each
 	// instance's Frontend API, replaced shortly before they expire.
