@@ -10,10 +10,11 @@ import (
 )
 
 func runCreate(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet(c, stderr, `It reads CLERK_SECRET_KEY and CLERK_API_URL from the environment, .env.local
-and .env, and prints two lines:
+	fs := newFlagSet(c, stderr, `It reads CLERK_SECRET_KEY and CLERK_API_URL from the environment, else from
+.env.local and .env (the working directory's, then each parent's up to the
+module root), and prints two lines:
   task_id=agttsk_…
-  https://…/v1/tickets/accept?ticket=…
+  https://<Frontend API host>/v1/agents/tasks?ticket=…
 The URL signs its holder in as the user until it is used, revoked or expires:
 hand it only to the agent that should use it. Revoke an unused one with
 agenttest revoke TASK_ID.`)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -57,5 +58,28 @@ func TestCreateRefusesAnEmailAsUserID(t *testing.T) {
 	}
 	if n := emu.Requests(clerkemu.RouteCreateTask) + emu.Requests(clerkemu.RouteListUsers); n != 0 {
 		t.Fatalf("the refused create sent %d requests", n)
+	}
+}
+
+// What create prints has the shape its help shows.
+func TestCreatePrintsWhatItsHelpShows(t *testing.T) {
+	emu := clerkemu.RunT(t, clerkemu.Options{Users: clerkemu.SeedUsers()})
+	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
+	t.Setenv("CLERK_API_URL", emu.APIURL())
+	code, stdout, stderr := runCLI(t, "create", "--user-id", clerkemu.SeedUsers()[0].ID, "--redirect-url", "http://127.0.0.1:1/")
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if code != 0 || len(lines) != 2 {
+		t.Fatalf("create: exit %d, %d lines, stderr %q; want 0 and two lines", code, len(lines), stderr)
+	}
+	_, help, _ := runCLI(t, "help", "create")
+	if !strings.HasPrefix(lines[0], "task_id=agttsk_") || !strings.Contains(help, "\n  task_id=agttsk_…\n") {
+		t.Errorf("the first line is not task_id=agttsk_… as the help shows")
+	}
+	u, err := url.Parse(lines[1])
+	if err != nil || u.Query().Get("ticket") == "" {
+		t.Fatalf("the second line is not a URL with a ticket: %v", err)
+	}
+	if shape := u.Path + "?ticket=…\n"; !strings.Contains(help, shape) {
+		t.Errorf("the help does not show the task URL's shape …%s: %q", shape, help)
 	}
 }

@@ -25,8 +25,8 @@ and a test need, in Clerk's own forms:
   CLERK_API_URL=http://127.0.0.1:PORT   (Backend API, no /v1: JS SDKs add it)
   CLERK_FRONTEND_API_URL=http://127.0.0.1:PORT   (issuer of session tokens)
   CLERK_JWKS_URL=http://127.0.0.1:PORT/.well-known/jwks.json
-This is the one place agenttest prints a secret key, on purpose: it is the
-key of the throwaway instance just started. It serves until SIGINT or SIGTERM.
+It and agenttest demo print a secret key on purpose, the key of the
+throwaway instance just started (or --secret-key); no other command does. It serves until SIGINT or SIGTERM.
 
 On stderr it says which addresses it really bound. --listen :0 (or 0.0.0.0,
 or any address that is not loopback) binds beyond this machine: it warns,

@@ -16,9 +16,9 @@ func runInstall(ctx context.Context, c command, args []string, stdout, stderr io
 	fs := newFlagSet(c, stderr, `Without --check it installs what is missing: the driver through playwright-go's
 download, else from npm (playwright-core); the browser found by FindBrowser
 (AGENTTEST_BROWSER_PATH, Playwright's own, chromium or chrome on PATH), else
-Playwright's download; the report names the headless shell that headless
-runs launch when one is on PATH beside it (chromium-headless-shell). With --check it only reports, and exits 1 when
-something is missing.`)
+Playwright's download; what it prints names the headless shell that headless
+runs launch when one is on PATH beside it (chromium-headless-shell). With
+--check it only reports, and exits 1 when something is missing.`)
 	browser := fs.String("browser", "chromium", "the browser to provide: chromium, firefox or webkit")
 	check := fs.Bool("check", false, "only report what is missing; exit 1 when anything is")
 	only := fs.String("only", "", "with --check, check only the `driver` or only the browser")

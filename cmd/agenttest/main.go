@@ -6,13 +6,13 @@
 // Usage:
 //
 //	agenttest install [--browser chromium] [--check [--only driver|browser]]
-//	agenttest emulator [--listen ADDR] [--secret-key KEY] [--users FILE]
+//	agenttest emulator [--listen ADDR] [--frontend-listen ADDR] [--secret-key KEY] [--users FILE]
 //	agenttest demo [--listen-host HOST] [--users FILE]
 //	agenttest create (--user-id ID | --identifier X) --redirect-url URL [flags]
 //	agenttest revoke TASK_ID
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
 //	agenttest report [--json FILE] [-o FILE] [--title T] DIR
-//	agenttest shard --index I --total N [--durations REPORT.json] [PACKAGES]
+//	agenttest shard --index I --total N [--durations REPORT.json] [-v] [PACKAGES]
 //	agenttest serve --url URL --app COMMAND [flags] [-- TESTS COMMAND...]
 //	agenttest show-trace [--port P] [--host H] FILE
 //	agenttest init [--force] [DIR]
@@ -67,8 +67,8 @@ func commands() []command {
 		run:     runInstall,
 	}, {
 		name:    "emulator",
-		summary: "run the Clerk emulator and print its env (CLERK_API_URL, CLERK_SECRET_KEY)",
-		usage:   "emulator [--listen ADDR] [--secret-key KEY] [--users FILE]",
+		summary: "run the Clerk emulator and print its env: five CLERK_ variables (keys and URLs)",
+		usage:   "emulator [--listen ADDR] [--frontend-listen ADDR] [--secret-key KEY] [--users FILE]",
 		run:     runEmulator,
 	}, {
 		name:    "demo",
@@ -103,7 +103,7 @@ func commands() []command {
 	}, {
 		name:    "serve",
 		summary: "start the app, wait until its URL answers, run the tests command, stop the app",
-		usage:   "serve --url URL --app COMMAND [--timeout 60s] [--reuse-existing] [-- TESTS COMMAND...]",
+		usage:   "serve --url URL --app COMMAND [--timeout 60s] [--stop-timeout 10s] [--reuse-existing] [-- TESTS COMMAND...]",
 		run:     runServe,
 	}, {
 		name:    "show-trace",

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
 
 // isUsageError reports whether stderr is a usage error of the command
@@ -98,6 +100,21 @@ func TestHelp(t *testing.T) {
 		}
 		if code, _, stderr := runCLI(t, c.name, "-h"); code != 0 || !strings.Contains(stderr, "usage: agenttest "+c.name) || !strings.Contains(stderr, "\n"+c.summary+"\n") {
 			t.Errorf("%s -h: exit %d, stderr %q", c.name, code, stderr)
+		}
+	}
+}
+
+// The emulator's summary and help name what it prints.
+func TestEmulatorHelpNamesItsEnv(t *testing.T) {
+	emu := clerkemu.RunT(t, clerkemu.Options{})
+	env := emu.Env()
+	_, help, _ := runCLI(t, "help", "emulator")
+	if len(env) != 5 || !strings.Contains(help, "five CLERK_ variables") {
+		t.Errorf("the emulator prints %d variables; its summary says: %q", len(env), strings.SplitN(help, "\n", 4)[2])
+	}
+	for _, v := range env {
+		if !strings.Contains(help, "\n  "+v.Name+"=") {
+			t.Errorf("help emulator does not show %s", v.Name)
 		}
 	}
 }
