@@ -15,8 +15,9 @@ func runReport(ctx context.Context, c command, args []string, stdout, stderr io.
 	fs := newFlagSet(c, stderr, `DIR is the folder the failed tests' artifacts are under: test-results (or
 AGENTTEST_ARTIFACTS_DIR), or the -outputdir of go test -artifacts. The report
 is one HTML file, screenshots inline, with links to each trace and the command
-that opens it. It prints the report's path and the counts; it exits 0 when the
-report is written, whether the tests passed or not. Example:
+that opens it (run from the report's folder). It prints the report's path and
+the counts; it exits 0 when the report is written, whether the tests passed
+or not. Example:
 
   go test -json ./e2e/ -artifacts -outputdir=test-output | agenttest report test-output`)
 	jsonPath := fs.String("json", "-", "the go test -json `file` (- for stdin)")
@@ -50,6 +51,12 @@ report is written, whether the tests passed or not. Example:
 	}
 	passed, failed, skipped := run.Counts()
 	fmt.Fprintf(stdout, "wrote %s: %d failed, %d passed, %d skipped\n", *out, failed, passed, skipped)
+	// The page's show-trace commands name traces relative to its folder
+	// (report.Options has one folder for links and commands), so a
+	// command pasted here works only from there.
+	if where := filepath.Dir(*out); failed > 0 && where != "." {
+		fmt.Fprintf(stdout, "its show-trace commands run from the report's folder: cd %s first\n", shellQuote(where))
+	}
 	return nil
 }
 

@@ -23,7 +23,8 @@ func recordedStream(t *testing.T) string {
 func TestReportFromFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "test-results")
 	code, stdout, stderr := runCLI(t, "report", "--json", recordedStream(t), "--title", "nightly e2e", dir)
-	want := "wrote " + filepath.Join(dir, "report.html") + ": 1 failed, 1 passed, 0 skipped\n"
+	want := "wrote " + filepath.Join(dir, "report.html") + ": 1 failed, 1 passed, 0 skipped\n" +
+		"its show-trace commands run from the report's folder: cd " + shellQuote(dir) + " first\n"
 	if code != 0 || stdout != want {
 		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
 	}
@@ -57,7 +58,7 @@ func TestReportFromStdinRedactsTheConfiguredSecrets(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("report: %v, stderr %q", err, stderr.String())
 	}
-	if want := "wrote " + out + ": 1 failed, 0 passed, 0 skipped\n"; stdout.String() != want {
+	if want := "wrote " + out + ": 1 failed, 0 passed, 0 skipped\nits show-trace commands run from the report's folder: cd " + shellQuote(filepath.Dir(out)) + " first\n"; stdout.String() != want {
 		t.Errorf("stdout %q, want %q", stdout.String(), want)
 	}
 	page, err := os.ReadFile(out)
@@ -73,5 +74,16 @@ func TestReportMissingStream(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "report", "--json", filepath.Join(t.TempDir(), "nope.json"), t.TempDir())
 	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "agenttest report: open the go test -json stream: ") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and one line naming the stream", code, stdout, stderr)
+	}
+}
+
+// A report in the working directory, or of a run without failures, has
+// no folder to change to.
+func TestReportSaysNothingMoreWhenThereIsNoFolderToChangeTo(t *testing.T) {
+	stream := recordedStream(t)
+	t.Chdir(t.TempDir())
+	code, stdout, stderr := runCLI(t, "report", "--json", stream, "-o", "r.html", ".")
+	if want := "wrote r.html: 1 failed, 1 passed, 0 skipped\n"; code != 0 || stdout != want {
+		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
 	}
 }
