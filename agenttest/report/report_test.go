@@ -98,7 +98,7 @@ func TestTinySuite(t *testing.T) {
 	require.NotEmpty(t, card, "a card for the failed test")
 	assert.Contains(t, card, "header: want &#34;Welcome, Ada&#34;, got &#34;Sign in&#34;", "its error")
 	assert.Contains(t, card, `<a href="results/TestFailsWithArtifacts/trace.zip">`, "its trace, relative to the report")
-	assert.Contains(t, card, "agenttest show-trace results/TestFailsWithArtifacts/trace.zip")
+	assert.Contains(t, card, `open it, from the folder of this report, with <code class="cmd">agenttest show-trace results/TestFailsWithArtifacts/trace.zip</code>`, "the command says where it runs")
 	assert.Contains(t, card, `<a href="results/TestFailsWithArtifacts/page-2/trace.zip">`, "its second page's trace")
 	assert.Contains(t, card, "error: Failed to load resource", "its console log")
 	assert.Contains(t, card, "agenttest.artifacts=", "its attributes")
