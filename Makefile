@@ -39,7 +39,7 @@ report: setup ## the e2e tests under -json and -artifacts, then test-output/repo
 bench: ## benchmarks of the agenttest package
 	$(GO) test -run '^$$' -bench . -benchmem ./agenttest/
 
-bench-ratio: setup ## BenchmarkSignIn vs BenchmarkBareNavigation in one run: medians and their ratio
+bench-ratio: setup ## BenchmarkSignIn vs BenchmarkBareNavigation in one run: medians, their ratio, and where the time goes
 	@GO=$(GO) bash .ci/bench-ratio.sh
 
 bench-peer: setup ## the Go specs vs the Node peer (@playwright/test + @clerk/testing, npm ci'd here only) on one stack, 1/2/4 workers, then 200 sign-ins 8-way; prints times and ratios
