@@ -82,6 +82,9 @@ type sessionClaims struct {
 	Subject   string           `json:"sub"`
 	SessionID string           `json:"sid"`
 	Expiry    *jwt.NumericDate `json:"exp"`
+	// AuthorizedParty (azp) is the origin the token was issued to: an
+	// app that checks authorized parties refuses any other.
+	AuthorizedParty string `json:"azp"`
 	Actor     *struct {
 		Subject string `json:"sub"`
 		Type    string `json:"type"`

@@ -319,11 +319,14 @@ func (p *Page) diagnoseElsewhere(at string, redirect *url.URL) error {
 		return fmt.Errorf("the page ended on %s, another origin than the redirect URL %s: check where the app redirects after sign-in, and that %s names the app", shown, want, agenttask.VarAppURL)
 	case state.token != "":
 		p.secrets.Add(state.token)
-		who := "a user"
+		who, azp := "a user", ""
 		if c, err := decodeSessionToken(state.token); err == nil {
 			who = c.Subject
+			if c.AuthorizedParty != "" {
+				azp = fmt.Sprintf("; its azp is %s, so an app that checks authorized parties must accept that origin (localhost and 127.0.0.1 differ: give %s the host name the app is configured with)", c.AuthorizedParty, agenttask.VarAppURL)
+			}
 		}
-		return fmt.Errorf("the app sent the page to %s although it holds a session token for %s: the app rejected the token: it must verify tokens with this Clerk instance's keys (its publishable key and JWKS) and its middleware must read the __session cookie", shown, who)
+		return fmt.Errorf("the app sent the page to %s although it holds a session token for %s, so the app rejected the token (it must verify tokens with this Clerk instance's keys, its publishable key and JWKS, and read the __session cookie%s)", shown, who, azp)
 	case state.signedOut:
 		return fmt.Errorf("the app sent the page to %s and Clerk says signed out (__client_uat=0): the session ended (revoked, signed out or expired)", shown)
 	}

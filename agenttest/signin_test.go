@@ -192,7 +192,8 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 	}{
 		{"app answers 404 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(notFound.URL + "/dashboard")}, StepNavigate, "the app answered 404 at " + notFound.URL + "/dashboard (with Clerk's handshake) after Clerk's redirect (the task was used; hops: Clerk 307 → app 404)"},
 		{"app answers 403 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(forbidden.URL + "/dashboard")}, StepNavigate, "the app answered 403 at " + forbidden.URL + "/dashboard (with Clerk's handshake) after Clerk's redirect"},
-		{"app rejects the token", []Option{AsUser(fixtureAda), RedirectTo(rejecting.URL + "/dashboard")}, StepRedirect, "the app rejected the token"},
+		{"app rejects the token", []Option{AsUser(fixtureAda), RedirectTo(rejecting.URL + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys, its publishable key and JWKS, and read the __session cookie)"},
+		{"app reached by another host name than its own", []Option{AsUser(fixtureAda), RedirectTo(strings.Replace(s.app.URL(), "127.0.0.1", "localhost", 1) + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys, its publishable key and JWKS, and read the __session cookie; its azp is http://localhost:"},
 		{"app on another host name", []Option{AsUser(fixtureAda), RedirectTo(canonical.URL + "/dashboard")}, StepRedirect, "cookies belong to a host name"},
 		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 agent_task_subject_not_found"},
 		{"unknown identifier", []Option{AsIdentifier("nobody@example.com")}, StepConfig, "nobody@example.com"},

@@ -83,11 +83,14 @@ var redactSecretKeyRE = regexp.MustCompile(`sk_(test|live)_[A-Za-z0-9_\-]+`)
 
 // redactURLRE matches absolute http(s) URLs inside free text.
 // A backslash ends a URL too: inside a JSON string a URL can be followed
-// by an escaped quote, which must stay whole.
-var redactURLRE = regexp.MustCompile(`https?://[^\s"'<>\\` + "`" + `]+`)
+// by an escaped quote, which must stay whole. Punctuation that ends a
+// sentence or clause (".,;:!?)") is not taken as the URL's last
+// character: "at http://host:80, then" keeps its comma.
+var redactURLRE = regexp.MustCompile(`https?://[^\s"'<>\\` + "`" + `]*[^\s"'<>\\` + "`" + `.,;:!?)]`)
 
 // redactParamRE matches credential-looking key=value pairs outside URLs.
-var redactParamRE = regexp.MustCompile(`(?i)\b(ticket|token|__session|__clerk_[a-z_]+|secret|password|authorization)(=|:\s*(bearer\s+)?)[^&\s"'<>;,\\]+`)
+// Group 1 is the name, 2 the separator, 4 the value.
+var redactParamRE = regexp.MustCompile(`(?i)\b(ticket|token|__session|__clerk_[a-z_]+|secret|password|authorization)(=|:\s*(bearer\s+)?)([^&\s"'<>;,\\)]+)`)
 
 // redactJWTRE matches a JSON Web Token (a session token, a handshake, a
 // dev browser token): three base64url segments, the first a JSON header.
@@ -113,10 +116,38 @@ func Text(s string, secrets ...string) string {
 	s = redactJWTRE.ReplaceAllString(s, Placeholder)
 	s = redactNameValueRE.ReplaceAllString(s, "${1}"+Placeholder+"${2}")
 	s = redactURLRE.ReplaceAllStringFunc(s, URL)
-	s = redactParamRE.ReplaceAllString(s, "${1}${2}"+Placeholder)
+	s = redactValues(redactParamRE, s, 2, 4)
 	// Clerk's own names too (__client, __session_<suffix>, percent-encoded
 	// separators), as in structured values.
-	return credentialParamRE.ReplaceAllString(s, "${1}${2}${3}"+Placeholder)
+	return redactValues(credentialParamRE, s, 3, 4)
+}
+
+// proseWordRE matches a value that reads as a word of prose: lowercase
+// letters only, a dozen at most. After "name:" it is prose ("the app
+// rejected the token: it must…"), not a credential, and is kept.
+var proseWordRE = regexp.MustCompile(`^[a-z]{1,12}$`)
+
+// redactValues replaces with Placeholder the value (group value) of
+// every credential pair re matches in s, except a word of prose after a
+// bare colon (group sep is ":" and blanks; "Bearer" makes it a
+// credential).
+func redactValues(re *regexp.Regexp, s string, sep, value int) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		from, to := m[2*value], m[2*value+1]
+		if strings.TrimSpace(s[m[2*sep]:m[2*sep+1]]) == ":" && proseWordRE.MatchString(s[from:to]) {
+			continue
+		}
+		b.WriteString(s[last:from])
+		b.WriteString(Placeholder)
+		last = to
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // SecretKey shows which kind of key a configuration holds, never

@@ -101,3 +101,45 @@ func TestTextRedactsJWTsAndHARCredentials(t *testing.T) {
 		t.Fatalf("Text broke the JSON: %v\n%s", err, got)
 	}
 }
+
+// A word of prose after "token:" is not a credential: the sentence stays
+// readable. A value that looks like one is still replaced, after a colon
+// or an equals sign.
+func TestTextKeepsProseAfterACredentialName(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"the app rejected the token: it must verify tokens": "the app rejected the token: it must verify tokens",
+		"session token: expired, sign in again":            "session token: expired, sign in again",
+		"token: tok_9f8e7d6c5b4a":                          "token: " + Placeholder,
+		"password: hunter22":                               "password: " + Placeholder,
+		"password: correcthorsebattery":                    "password: " + Placeholder,
+		"Authorization: Bearer abc":                        "Authorization: Bearer " + Placeholder,
+		"ticket=it":                                        "ticket=" + Placeholder,
+		"x-api-token: plain":                               "x-api-token: plain",
+		"__session: abcDEF123":                             "__session: " + Placeholder,
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var s Set
+	if got := s.Value("the app rejected the token: it must"); got != "the app rejected the token: it must" {
+		t.Errorf("Value garbled prose: %q", got)
+	}
+}
+
+// A URL in a sentence keeps the punctuation after it, and is redacted
+// as a URL (its host shown), not replaced whole.
+func TestTextLeavesPunctuationAfterAURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"its azp is http://localhost:43499, so an app": "its azp is http://localhost:43499, so an app",
+		"open http://127.0.0.1:80/dashboard.":           "open http://127.0.0.1:80/dashboard.",
+		"(at http://x.dev/a?ticket=tkt_1)":              "(at http://x.dev/a?ticket=" + Placeholder + ")",
+		"see http://x.dev/a;":                           "see http://x.dev/a;",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

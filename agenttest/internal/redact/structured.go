@@ -27,8 +27,9 @@ var credentialNameRE = regexp.MustCompile(`^` + credentialNamePattern + `$`)
 // is a credential, also with the separator percent-encoded (a URL inside
 // another URL's query). Group 1 is what precedes the name, 2 the name,
 // 3 the separator, 4 the value. A value ends at &, ;, a comma,
-// whitespace, a quote, a backslash, # or an encoded & or ;.
-var credentialParamRE = regexp.MustCompile(`(^|[^A-Za-z0-9_%-]|%[0-9A-Fa-f]{2})(` + credentialNamePattern + `)(=|%3[Dd]|:[ \t]*(?:(?i:bearer|basic)[ \t]+)?)((?:[^&;,\s"'<>\\%#]|%(?:2[0-57-9A-Fa-f]|3[0-9ACE-Face-f]|[014-9A-Fa-f][0-9A-Fa-f]))+)`)
+// whitespace, a quote, a backslash, #, a closing parenthesis or an
+// encoded & or ;.
+var credentialParamRE = regexp.MustCompile(`(^|[^A-Za-z0-9_%-]|%[0-9A-Fa-f]{2})(` + credentialNamePattern + `)(=|%3[Dd]|:[ \t]*(?:(?i:bearer|basic)[ \t]+)?)((?:[^&;,\s"'<>\\%#)]|%(?:2[0-57-9A-Fa-f]|3[0-9ACE-Face-f]|[014-9A-Fa-f][0-9A-Fa-f]))+)`)
 
 // jwtRE matches a JSON Web Token anywhere: a session token, a handshake,
 // a dev browser token, the __client cookie.
@@ -60,7 +61,7 @@ func (s *Set) Value(v string) string {
 	v = s.Known(v)
 	v = redactSecretKeyRE.ReplaceAllString(v, "sk_${1}_"+Placeholder)
 	v = jwtRE.ReplaceAllString(v, Placeholder)
-	return credentialParamRE.ReplaceAllString(v, "${1}${2}${3}"+Placeholder)
+	return redactValues(credentialParamRE, v, 3, 4)
 }
 
 // JSON redacts a JSON document by parsing it: every string value goes
