@@ -85,7 +85,7 @@ type sessionClaims struct {
 	// AuthorizedParty (azp) is the origin the token was issued to: an
 	// app that checks authorized parties refuses any other.
 	AuthorizedParty string `json:"azp"`
-	Actor     *struct {
+	Actor           *struct {
 		Subject string `json:"sub"`
 		Type    string `json:"type"`
 		TaskID  string `json:"task_id"`

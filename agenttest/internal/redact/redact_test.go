@@ -109,14 +109,14 @@ func TestTextKeepsProseAfterACredentialName(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"the app rejected the token: it must verify tokens": "the app rejected the token: it must verify tokens",
-		"session token: expired, sign in again":            "session token: expired, sign in again",
-		"token: tok_9f8e7d6c5b4a":                          "token: " + Placeholder,
-		"password: hunter22":                               "password: " + Placeholder,
-		"password: correcthorsebattery":                    "password: " + Placeholder,
-		"Authorization: Bearer abc":                        "Authorization: Bearer " + Placeholder,
-		"ticket=it":                                        "ticket=" + Placeholder,
-		"x-api-token: plain":                               "x-api-token: plain",
-		"__session: abcDEF123":                             "__session: " + Placeholder,
+		"session token: expired, sign in again":             "session token: expired, sign in again",
+		"token: tok_9f8e7d6c5b4a":                           "token: " + Placeholder,
+		"password: hunter22":                                "password: " + Placeholder,
+		"password: correcthorsebattery":                     "password: " + Placeholder,
+		"Authorization: Bearer abc":                         "Authorization: Bearer " + Placeholder,
+		"ticket=it":                                         "ticket=" + Placeholder,
+		"x-api-token: plain":                                "x-api-token: plain",
+		"__session: abcDEF123":                              "__session: " + Placeholder,
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
@@ -134,9 +134,9 @@ func TestTextLeavesPunctuationAfterAURL(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"its azp is http://localhost:43499, so an app": "its azp is http://localhost:43499, so an app",
-		"open http://127.0.0.1:80/dashboard.":           "open http://127.0.0.1:80/dashboard.",
-		"(at http://x.dev/a?ticket=tkt_1)":              "(at http://x.dev/a?ticket=" + Placeholder + ")",
-		"see http://x.dev/a;":                           "see http://x.dev/a;",
+		"open http://127.0.0.1:80/dashboard.":          "open http://127.0.0.1:80/dashboard.",
+		"(at http://x.dev/a?ticket=tkt_1)":             "(at http://x.dev/a?ticket=" + Placeholder + ")",
+		"see http://x.dev/a;":                          "see http://x.dev/a;",
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
