@@ -766,3 +766,42 @@ func TestClearStaleArtifacts(t *testing.T) {
 	_, err = os.Stat(filepath.Join(kept, "other", artifactScreenshot))
 	assert.NoError(t, err, "a folder that is not page-n is not ours")
 }
+
+// artifactsChildEnv marks the child of TestPassingTestsMakeNoArtifactDirs.
+const artifactsChildEnv = "AGENTTEST_TEST_ARTIFACTS_CHILD"
+
+// Under go test -artifacts, a test that passes leaves no folder behind:
+// the fixture asks for t.ArtifactDir (which makes it) only for a failed
+// test's artifacts or a kept trace.
+func TestPassingTestsMakeNoArtifactDirs(t *testing.T) {
+	if os.Getenv(artifactsChildEnv) != "" {
+		t.Skip("this is the child")
+	}
+	t.Parallel()
+	out := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestArtifactsChild$", "-test.count=1", "-test.v", "-test.artifacts", "-test.outputdir="+out)
+	cmd.Env = append(os.Environ(), artifactsChildEnv+"=1")
+	transcript, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the child passes:\n%s", transcript)
+	require.Contains(t, string(transcript), "--- PASS: TestArtifactsChild")
+	var made []string
+	require.NoError(t, filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		// go test makes _artifacts itself; what goes in it is ours.
+		if err == nil && p != out && p != filepath.Join(out, "_artifacts") {
+			made = append(made, strings.TrimPrefix(p, out))
+		}
+		return err
+	}))
+	assert.Empty(t, made, "a passing test left these under -outputdir")
+}
+
+// TestArtifactsChild is the child of TestPassingTestsMakeNoArtifactDirs:
+// a page that loads something, and a test that passes.
+func TestArtifactsChild(t *testing.T) {
+	if os.Getenv(artifactsChildEnv) == "" {
+		t.Skip("runs only as the child of TestPassingTestsMakeNoArtifactDirs")
+	}
+	page := NewPage(t)
+	_, err := page.Goto("data:text/html,<h1>child</h1>")
+	require.NoError(t, err)
+}

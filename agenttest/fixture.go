@@ -168,7 +168,9 @@ func signInContext(tb testing.TB) (context.Context, context.CancelFunc) {
 // the test's own cleanups, which run right after this one).
 func cleanupPage(tb testing.TB, p *Page) {
 	tb.Helper() // its lines name the test's SignIn or NewPage call
-	if p.Page != nil {
+	// The folder is named only when something goes in it: under go test
+	// -artifacts, naming it (t.ArtifactDir) makes it.
+	if p.Page != nil && (tb.Failed() || p.trace == TraceOn) {
 		dir := pageArtifactsDir(tb, p)
 		switch {
 		case tb.Failed():
