@@ -343,4 +343,57 @@ func TestPackageFailure(t *testing.T) {
 	card := failureCard(page, "(package)")
 	assert.Contains(t, card, "testing: mkdir /nowhere/_artifacts: no such file or directory")
 	assert.Contains(t, page, "no tests ran")
+	assertOneFailureOutsideTests(t, run, page)
+}
+
+// assertOneFailureOutsideTests checks that a run whose one package
+// failed without a failed test counts, titles and lists it as a failure.
+func assertOneFailureOutsideTests(t *testing.T, run *report.Run, page string) {
+	t.Helper()
+	passed, failed, skipped := run.Counts()
+	assert.Equal(t, [3]int{0, 1, 0}, [3]int{passed, failed, skipped}, "passed, failed, skipped")
+	assert.True(t, strings.Contains(page, "<title>go test report: 1 failed</title>"), "the title says 1 failed")
+	assert.True(t, strings.Contains(page, `<b id="failed-count">1</b>`), "the summary says 1 failed")
+	require.Len(t, run.FailedPackages(), 1)
+	assert.True(t, run.FailedPackages()[0].FailedOutsideTests())
+}
+
+// A package that failed to build counts as a failure.
+func TestBuildFailureCounts(t *testing.T) {
+	stream, err := os.ReadFile(filepath.Join("testdata", "broken.json"))
+	require.NoError(t, err)
+	run, page := render(t, stream, report.Options{})
+	assertOneFailureOutsideTests(t, run, page)
+}
+
+// A package the stream ended before (go test killed) counts as a
+// failure, with a card showing what it printed.
+func TestPackageThatDidNotFinish(t *testing.T) {
+	stream := `{"Action":"start","Package":"example.com/e2e"}
+{"Action":"output","Package":"example.com/e2e","Output":"signal: killed\n"}
+`
+	run, page := render(t, []byte(stream), report.Options{})
+	assert.True(t, run.Failed())
+	card := failureCard(page, "(package)")
+	assert.Contains(t, card, "did not finish")
+	assert.Contains(t, card, "signal: killed")
+	assertOneFailureOutsideTests(t, run, page)
+}
+
+// A package whose failed test passed when rerun ended passing: its
+// failed attempt still counts and shows, but the package is not failed.
+func TestRerunThatPassedIsNoFailedPackage(t *testing.T) {
+	stream := `{"Action":"run","Package":"p","Test":"TestFlaky"}
+{"Action":"fail","Package":"p","Test":"TestFlaky","Elapsed":1}
+{"Action":"fail","Package":"p","Elapsed":1}
+{"Action":"run","Package":"p","Test":"TestFlaky"}
+{"Action":"pass","Package":"p","Test":"TestFlaky","Elapsed":1}
+{"Action":"pass","Package":"p","Elapsed":1}
+`
+	run, page := render(t, []byte(stream), report.Options{})
+	assert.True(t, run.Failed(), "an attempt failed")
+	assert.Empty(t, run.FailedPackages())
+	passed, failed, _ := run.Counts()
+	assert.Equal(t, [2]int{1, 1}, [2]int{passed, failed})
+	assert.Empty(t, failureCard(page, "(package)"))
 }

@@ -1,6 +1,9 @@
 package report
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Status is how a test or package ended.
 type Status string
@@ -83,11 +86,30 @@ func (t *Test) Depth() int {
 	return n
 }
 
+// Failed reports whether the package's last end is a failure: it did
+// not build, it failed (a test, TestMain, or go test before any test
+// ran: a missing -outputdir, say), or the stream ended before it did.
+func (p *Package) Failed() bool {
+	return p.FailedBuild != "" || p.Status.Failed() || p.Status == ""
+}
+
+// FailedOutsideTests reports whether the package failed with no failed
+// test to show for it: a build failure, a failure before or after its
+// tests ran, or a stream that ended before the package did.
+func (p *Package) FailedOutsideTests() bool {
+	return p.Failed() && !slices.ContainsFunc(p.Tests, func(t *Test) bool { return t.Status.Failed() })
+}
+
 // Counts returns how many tests (subtests included) passed, failed
 // (unfinished included) and were skipped; each attempt of a test that
-// ran more than once counts.
+// ran more than once counts. A package that failed outside its tests
+// ([Package.FailedOutsideTests]) counts as one failure, so a run counts
+// no failure only when nothing failed.
 func (r *Run) Counts() (passed, failed, skipped int) {
 	for _, p := range r.Packages {
+		if p.FailedOutsideTests() {
+			failed++
+		}
 		for _, t := range p.Tests {
 			switch {
 			case t.Status == StatusPass:
@@ -102,17 +124,27 @@ func (r *Run) Counts() (passed, failed, skipped int) {
 	return passed, failed, skipped
 }
 
-// Failed reports whether any package or test failed.
+// Failed reports whether any package or test failed, an attempt that a
+// rerun then passed included.
 func (r *Run) Failed() bool {
 	for _, p := range r.Packages {
-		if p.Status.Failed() || p.FailedBuild != "" {
+		if p.Failed() || slices.ContainsFunc(p.Tests, func(t *Test) bool { return t.Status.Failed() }) {
 			return true
-		}
-		for _, t := range p.Tests {
-			if t.Status.Failed() {
-				return true
-			}
 		}
 	}
 	return false
+}
+
+// FailedPackages returns the packages that failed ([Package.Failed]) in
+// the order they first appeared: what `go test` itself would exit 1
+// for. A package whose failed tests passed when rerun (gotestsum
+// --rerun-fails) ended passing and is not among them.
+func (r *Run) FailedPackages() []*Package {
+	var failed []*Package
+	for _, p := range r.Packages {
+		if p.Failed() {
+			failed = append(failed, p)
+		}
+	}
+	return failed
 }

@@ -170,7 +170,7 @@ func newView(run *Run, opts Options) *view {
 		}
 		v.Total = formatDuration(sum)
 	}
-	v.NoTests = v.Passed+v.Failed+v.Skipped == 0
+	v.NoTests = !slices.ContainsFunc(run.Packages, func(p *Package) bool { return len(p.Tests) > 0 })
 	for _, p := range run.Packages {
 		pv := packageView{ImportPath: p.ImportPath, Elapsed: formatDuration(p.Elapsed)}
 		pv.Status, pv.StatusClass = packageStatus(p)
@@ -221,8 +221,9 @@ func ownFailure(p *Package, t *Test) bool {
 }
 
 // packageFailure is the failure card of a package that failed outside
-// its tests: a build failure, or a failure no test accounts for (a
-// panic in TestMain, a timeout).
+// its tests: a build failure, a failure no test accounts for (go test
+// before any test ran, a panic in TestMain, a timeout), or a stream that
+// ended before the package did.
 func (r *renderer) packageFailure(p *Package) (failureView, bool) {
 	f := failureView{Anchor: anchor(p.ImportPath, ""), Package: p.ImportPath, Elapsed: formatDuration(p.Elapsed), NoArtifacts: true}
 	switch {
@@ -230,12 +231,15 @@ func (r *renderer) packageFailure(p *Package) (failureView, bool) {
 		f.Name, f.Status = "(build)", "build failed"
 		f.Output = r.text(p.BuildOutput + p.Output)
 		return f, true
+	case p.Status == "" && p.FailedOutsideTests():
+		f.Name, f.Status, f.Elapsed = "(package)", "did not finish", ""
 	case p.Status != StatusFail:
 		return f, false
-	case !strings.Contains(p.Output, "panic:") && slices.ContainsFunc(p.Tests, func(t *Test) bool { return t.Status.Failed() }):
+	case !strings.Contains(p.Output, "panic:") && !p.FailedOutsideTests():
 		return f, false // the failed tests' cards say it
+	default:
+		f.Name, f.Status = "(package)", "failed"
 	}
-	f.Name, f.Status = "(package)", "failed"
 	f.Output = r.text(p.Output)
 	return f, true
 }

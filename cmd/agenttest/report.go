@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/report"
@@ -16,9 +17,12 @@ func runReport(ctx context.Context, c command, args []string, stdout, stderr io.
 AGENTTEST_ARTIFACTS_DIR), or the -outputdir of go test -artifacts. The report
 is one HTML file, screenshots inline, with links to each trace and the command
 that opens it (run from the report's folder). It prints the report's path and
-the counts; it exits 0 when the report is written, whether the tests passed
-or not. Example:
+the counts (a package that failed outside its tests, such as a build failure,
+counts as one failure). It exits 0 when every package passed, 1 when one
+failed (like go test, so a pipe from it fails too) or no report was written.
+Example (-artifacts needs the -outputdir folder to exist):
 
+  mkdir -p test-output
   go test -json ./e2e/ -artifacts -outputdir=test-output | agenttest report test-output`)
 	jsonPath := fs.String("json", "-", "the go test -json `file` (- for stdin)")
 	out := fs.String("o", "", "the report `file` (default DIR/report.html)")
@@ -54,10 +58,45 @@ or not. Example:
 	// The page's show-trace commands name traces relative to its folder
 	// (report.Options has one folder for links and commands), so a
 	// command pasted here works only from there.
-	if where := filepath.Dir(*out); failed > 0 && where != "." {
+	if where := filepath.Dir(*out); testFailed(run) && where != "." {
 		fmt.Fprintf(stdout, "its show-trace commands run from the report's folder: cd %s first\n", shellQuote(where))
 	}
-	return nil
+	return packagesFailed(run.FailedPackages(), *out)
+}
+
+// testFailed reports whether a test of run failed (one that a package's
+// failure outside its tests does not count).
+func testFailed(run *report.Run) bool {
+	for _, p := range run.Packages {
+		for _, t := range p.Tests {
+			if t.Status.Failed() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// packagesFailed is the error that makes report exit 1 when packages
+// failed, naming them and where the report says why; nil for none.
+func packagesFailed(failed []*report.Package, page string) error {
+	if len(failed) == 0 {
+		return nil
+	}
+	const shown = 3
+	var names []string
+	for i, p := range failed {
+		if i == shown {
+			names = append(names, fmt.Sprintf("and %d more", len(failed)-shown))
+			break
+		}
+		names = append(names, p.ImportPath)
+	}
+	what := "package"
+	if len(failed) > 1 {
+		what = "packages"
+	}
+	return fmt.Errorf("%d %s failed (%s): %s says why", len(failed), what, strings.Join(names, ", "), page)
 }
 
 // reportSecrets are this machine's Clerk credentials, redacted from the

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,8 +26,12 @@ func TestReportFromFile(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "report", "--json", recordedStream(t), "--title", "nightly e2e", dir)
 	want := "wrote " + filepath.Join(dir, "report.html") + ": 1 failed, 1 passed, 0 skipped\n" +
 		"its show-trace commands run from the report's folder: cd " + shellQuote(dir) + " first\n"
-	if code != 0 || stdout != want {
-		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
+	if code != 1 || stdout != want {
+		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
+	}
+	wantErr := "agenttest report: 1 package failed (github.com/agenttest/agenttest/agenttest/report/testdata/hang): " + filepath.Join(dir, "report.html") + " says why\n"
+	if stderr != wantErr {
+		t.Errorf("stderr %q, want %q", stderr, wantErr)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
 	if err != nil {
@@ -46,6 +51,7 @@ func TestReportFromStdinRedactsTheConfiguredSecrets(t *testing.T) {
 	stream := `{"Action":"run","Package":"p","Test":"TestA"}
 {"Action":"output","Package":"p","Test":"TestA","Output":"    a_test.go:3: token ` + token + `\n"}
 {"Action":"fail","Package":"p","Test":"TestA","Elapsed":0.5}
+{"Action":"fail","Package":"p","Elapsed":0.6}
 `
 	dir := t.TempDir()
 	out := filepath.Join(dir, "sub", "r.html")
@@ -55,8 +61,8 @@ func TestReportFromStdinRedactsTheConfiguredSecrets(t *testing.T) {
 	cmd.Stdin = strings.NewReader(stream)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("report: %v, stderr %q", err, stderr.String())
+	if err := cmd.Run(); cmd.ProcessState.ExitCode() != 1 {
+		t.Fatalf("report: %v, stderr %q; want exit 1, as the package failed", err, stderr.String())
 	}
 	if want := "wrote " + out + ": 1 failed, 0 passed, 0 skipped\nits show-trace commands run from the report's folder: cd " + shellQuote(filepath.Dir(out)) + " first\n"; stdout.String() != want {
 		t.Errorf("stdout %q, want %q", stdout.String(), want)
@@ -83,7 +89,85 @@ func TestReportSaysNothingMoreWhenThereIsNoFolderToChangeTo(t *testing.T) {
 	stream := recordedStream(t)
 	t.Chdir(t.TempDir())
 	code, stdout, stderr := runCLI(t, "report", "--json", stream, "-o", "r.html", ".")
-	if want := "wrote r.html: 1 failed, 1 passed, 0 skipped\n"; code != 0 || stdout != want {
+	if want := "wrote r.html: 1 failed, 1 passed, 0 skipped\n"; code != 1 || stdout != want {
+		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
+	}
+}
+
+// A package that failed before any test ran (go test -artifacts with a
+// missing -outputdir) is a failure: counted, in the title, and exit 1
+// with one line naming it; the page shows why.
+func TestReportCountsAPackageThatFailedOutsideItsTests(t *testing.T) {
+	stream := `{"Action":"start","Package":"example.com/e2e"}
+{"Action":"output","Package":"example.com/e2e","Output":"testing: mkdir /src/test-output/_artifacts: no such file or directory\n"}
+{"Action":"output","Package":"example.com/e2e","Output":"FAIL\texample.com/e2e\t0.003s\n"}
+{"Action":"fail","Package":"example.com/e2e","Elapsed":0.003}
+{"Action":"start","Package":"example.com/other"}
+{"Action":"run","Package":"example.com/other","Test":"TestA"}
+{"Action":"pass","Package":"example.com/other","Test":"TestA","Elapsed":0.1}
+{"Action":"pass","Package":"example.com/other","Elapsed":0.2}
+`
+	dir := t.TempDir()
+	file := filepath.Join(dir, "e2e.json")
+	if err := os.WriteFile(file, []byte(stream), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "report.html")
+	code, stdout, stderr := runCLI(t, "report", "--json", file, dir)
+	wantOut := "wrote " + out + ": 1 failed, 1 passed, 0 skipped\n"
+	wantErr := "agenttest report: 1 package failed (example.com/e2e): " + out + " says why\n"
+	if code != 1 || stdout != wantOut || stderr != wantErr {
+		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 1, %q and %q", code, stdout, stderr, wantOut, wantErr)
+	}
+	page, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"<title>go test report: 1 failed</title>", "testing: mkdir /src/test-output/_artifacts: no such file or directory"} {
+		if !strings.Contains(string(page), s) {
+			t.Errorf("the report lacks %q", s)
+		}
+	}
+}
+
+// Every package passed: exit 0, nothing on stderr.
+func TestReportExits0WhenEveryPackagePassed(t *testing.T) {
+	stream := `{"Action":"run","Package":"p","Test":"TestA"}
+{"Action":"pass","Package":"p","Test":"TestA","Elapsed":0.1}
+{"Action":"pass","Package":"p","Elapsed":0.2}
+`
+	file := filepath.Join(t.TempDir(), "e2e.json")
+	if err := os.WriteFile(file, []byte(stream), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, "report", "--json", file, dir)
+	if want := "wrote " + filepath.Join(dir, "report.html") + ": 0 failed, 1 passed, 0 skipped\n"; code != 0 || stdout != want || stderr != "" {
 		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
+	}
+}
+
+// The help's example works as written: go test -artifacts fails the
+// package when -outputdir does not exist, so the example makes it first.
+func TestReportHelpExampleMakesTheOutputdir(t *testing.T) {
+	_, help, _ := runCLI(t, "help", "report")
+	var made []string
+	checked := false
+	for line := range strings.Lines(help) {
+		fields := strings.Fields(line)
+		if len(fields) >= 3 && fields[0] == "mkdir" && fields[1] == "-p" {
+			made = append(made, fields[2:]...)
+		}
+		for _, f := range fields {
+			if dir, ok := strings.CutPrefix(f, "-outputdir="); ok {
+				checked = true
+				if !slices.Contains(made, dir) {
+					t.Errorf("the help runs go test -outputdir=%s without mkdir -p %s before it:\n%s", dir, dir, help)
+				}
+			}
+		}
+	}
+	if !checked {
+		t.Fatalf("the help has no example with -outputdir:\n%s", help)
 	}
 }
