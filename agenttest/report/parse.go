@@ -101,6 +101,7 @@ func (p *parser) line(line string) {
 		p.stray.WriteString(strings.TrimRight(line, "\n") + "\n")
 		return
 	}
+	p.run.Events++
 	if !e.Time.IsZero() {
 		if p.run.Start.IsZero() || e.Time.Before(p.run.Start) {
 			p.run.Start = e.Time

@@ -227,6 +227,7 @@ func TestStrayLines(t *testing.T) {
 		`{"Action":"pass","Package":"p","Elapsed":0.3}`
 	run, page := render(t, []byte(stream), report.Options{})
 	assert.Equal(t, "go: downloading example.com/x v1.0.0\n{not json\n", run.Stray)
+	assert.Equal(t, 3, run.Events)
 	assert.Contains(t, page, "Other output")
 	assert.Equal(t, report.StatusPass, run.Packages[0].Tests[0].Status, "the last line has no newline")
 	assert.False(t, run.Failed())
@@ -291,6 +292,15 @@ func TestNotAPNG(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// A stream without events (empty, or go test without -json) says so.
+func TestNoEvents(t *testing.T) {
+	for _, stream := range []string{"", "\n", "ok  \texample.com/e2e\t0.1s\n"} {
+		run, err := report.Parse(strings.NewReader(stream))
+		require.NoError(t, err)
+		assert.Zero(t, run.Events, "stream %q", stream)
+	}
+}
 
 func TestWriteFails(t *testing.T) {
 	run, err := report.Parse(strings.NewReader(""))

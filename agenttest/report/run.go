@@ -31,6 +31,9 @@ type Run struct {
 	// Stray holds the lines that were not JSON (a `2>&1` that mixed the
 	// go command's own errors into the stream).
 	Stray string
+	// Events is how many `go test -json` events the stream held: 0 for
+	// an empty stream, or one of plain `go test` output (no -json).
+	Events int
 }
 
 // Package is one package's results.

@@ -47,6 +47,9 @@ Example (-artifacts needs the -outputdir folder to exist):
 	if err != nil {
 		return err
 	}
+	if run.Events == 0 {
+		return noEvents(*jsonPath, run.Stray)
+	}
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return fmt.Errorf("make the report's folder: %w", err)
 	}
@@ -62,6 +65,20 @@ Example (-artifacts needs the -outputdir folder to exist):
 		fmt.Fprintf(stdout, "its show-trace commands run from the report's folder: cd %s first\n", shellQuote(where))
 	}
 	return packagesFailed(run.FailedPackages(), *out)
+}
+
+// noEvents is the refusal to write a report from a stream that held no
+// go test -json event (from is the --json flag's value): an empty page
+// would replace a good one.
+func noEvents(from, stray string) error {
+	what := "stdin"
+	if from != "-" {
+		what = from
+	}
+	if n := strings.Count(stray, "\n"); n > 0 {
+		what += fmt.Sprintf(" (%d lines, none an event: go test without -json?)", n)
+	}
+	return fmt.Errorf("no go test -json events were read from %s: pipe `go test -json …` into agenttest report, or give --json FILE; no report was written", what)
 }
 
 // testFailed reports whether a test of run failed (one that a package's

@@ -171,3 +171,42 @@ func TestReportHelpExampleMakesTheOutputdir(t *testing.T) {
 		t.Fatalf("the help has no example with -outputdir:\n%s", help)
 	}
 }
+
+// A stream without any go test -json event (nothing piped in, or go
+// test without -json) writes nothing, so a good report stays, and says
+// what to do in one line.
+func TestReportRefusesAStreamWithoutEvents(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	const good = "<html>a good report</html>"
+	if err := os.WriteFile(page, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "plain.txt")
+	if err := os.WriteFile(plain, []byte("--- FAIL: TestA (0.00s)\nFAIL\texample.com/e2e\t0.1s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+		want        string
+	}{
+		{"empty stdin", "", nil, "agenttest report: no go test -json events were read from stdin: pipe `go test -json …` into agenttest report, or give --json FILE; no report was written\n"},
+		{"blank stdin", "\n\n", nil, "agenttest report: no go test -json events were read from stdin: pipe `go test -json …` into agenttest report, or give --json FILE; no report was written\n"},
+		{"plain file", "", []string{"--json", plain}, "agenttest report: no go test -json events were read from " + plain + " (2 lines, none an event: go test without -json?): pipe `go test -json …` into agenttest report, or give --json FILE; no report was written\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(binary, append(append([]string{"report"}, tc.args...), dir)...)
+			cmd.Stdin = strings.NewReader(tc.stdin)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if cmd.ProcessState.ExitCode() != 1 || stdout.String() != "" || stderr.String() != tc.want {
+				t.Fatalf("report: %v, stdout %q, stderr %q; want exit 1 and %q", err, stdout.String(), stderr.String(), tc.want)
+			}
+			if got, err := os.ReadFile(page); err != nil || string(got) != good {
+				t.Fatalf("the report was overwritten (%v): %q", err, got)
+			}
+		})
+	}
+}
