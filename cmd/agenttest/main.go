@@ -8,7 +8,7 @@
 //	agenttest install [--browser chromium] [--check [--only driver|browser]]
 //	agenttest emulator [--listen ADDR] [--frontend-listen ADDR] [--secret-key KEY] [--users FILE]
 //	agenttest demo [--listen-host HOST] [--users FILE]
-//	agenttest create (--user-id ID | --identifier X) --redirect-url URL [flags]
+//	agenttest create [--user-id ID | --identifier X] [--redirect-url URL|PATH] [flags]
 //	agenttest revoke TASK_ID
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
 //	agenttest report [--json FILE] [-o FILE] [--title T] DIR
@@ -78,7 +78,7 @@ func commands() []command {
 	}, {
 		name:    "create",
 		summary: "create an Agent Task and print its id and sign-in URL",
-		usage:   "create (--user-id ID | --identifier X) --redirect-url URL [--agent-name N] [--description D] [--session-max-duration 30m]",
+		usage:   "create [--user-id ID | --identifier X] [--redirect-url URL|PATH] [--agent-name N] [--description D] [--session-max-duration 30m]",
 		run:     runCreate,
 	}, {
 		name:    "revoke",
