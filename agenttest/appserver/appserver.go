@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
 )
@@ -59,6 +61,7 @@ type Options struct {
 // when the tests end.
 type Server struct {
 	url     string
+	name    string    // the command line, for errors
 	cmd     *exec.Cmd // nil when an existing app was reused
 	exited  chan struct{}
 	waitErr error // set before exited is closed
@@ -103,6 +106,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		tail:    &tailBuffer{max: 20},
 		secrets: secretValues(opts.Env),
 	}
+	a.name = a.commandLine(opts.Command)
 	client := probeClient()
 	defer client.CloseIdleConnections()
 
@@ -111,7 +115,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			close(a.exited)
 			return a, nil
 		}
-		return nil, fmt.Errorf("start app: %s already answers before %s started: stop what holds the port, or set Options.ReuseExisting", redact.URL(opts.URL), opts.Command[0])
+		return nil, fmt.Errorf("start app: %s already answers before %s started: stop what holds the port, or set Options.ReuseExisting", redact.URL(opts.URL), a.name)
 	}
 
 	cmd := exec.Command(opts.Command[0], opts.Command[1:]...)
@@ -157,7 +161,7 @@ func (a *Server) waitReady(ctx context.Context, client *http.Client, timeout tim
 		}
 		select {
 		case <-a.exited:
-			return fmt.Errorf("%s exited (%s) before %s answered: fix the command or its configuration", a.cmd.Path, exitDescription(a.waitErr), redact.URL(a.url))
+			return fmt.Errorf("%s exited (%s) before %s answered: fix the command or its configuration", a.name, exitDescription(a.waitErr), redact.URL(a.url))
 		case <-ctx.Done():
 			if ctx.Err() == context.DeadlineExceeded {
 				return fmt.Errorf("%s did not answer within %s (last: %v): check that the command listens there, or raise Options.Timeout", redact.URL(a.url), timeout, err)
@@ -227,7 +231,7 @@ func (a *Server) Stop() error {
 		case <-a.exited:
 			// It ended by itself: clear its group and say so.
 			killGroup(a.cmd)
-			a.stopErr = fmt.Errorf("stop app: %s had exited already (%s); its last output: %s", a.cmd.Path, exitDescription(a.waitErr), a.lastOutput())
+			a.stopErr = fmt.Errorf("stop app: %s had exited already (%s); its last output: %s", a.name, exitDescription(a.waitErr), a.lastOutput())
 			return
 		default:
 		}
@@ -251,6 +255,38 @@ func (a *Server) lastOutput() string {
 		return "(none)"
 	}
 	return redact.Text(s, a.secrets...)
+}
+
+// maxCommandLine bounds the command line an error shows.
+const maxCommandLine = 200
+
+// commandLine is argv as a shell would read it (sh -c 'npm run dev'),
+// on one line, without secret-looking values, cut to maxCommandLine:
+// what errors call the command, so a user recognises the one they gave.
+func (a *Server) commandLine(argv []string) string {
+	words := make([]string, len(argv))
+	for i, w := range argv {
+		words[i] = shellWord(w)
+	}
+	s := redact.Text(strings.Join(strings.Fields(strings.Join(words, " ")), " "), a.secrets...)
+	if len(s) > maxCommandLine {
+		cut := maxCommandLine
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// shellWord quotes w for a POSIX shell when it needs it.
+func shellWord(w string) string {
+	if w != "" && !strings.ContainsFunc(w, func(r rune) bool {
+		return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-./:@%+=,", r)))
+	}) {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
 // exitDescription says how a command's Wait ended.

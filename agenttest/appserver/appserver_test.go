@@ -162,7 +162,7 @@ func TestStartAppEarlyExitSaysSoWithTheOutputAndNoSecret(t *testing.T) {
 		t.Fatalf("StartApp of an app that exits: %v, %v; want nil and an error", app, err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"start app: ", "exited (exit status 3) before http://" + addr + "/ answered", "boom: the app cannot start"} {
+	for _, want := range []string{"start app: " + bin + " -listen " + addr + " -child -exit 3 exited (exit status 3) before http://" + addr + "/ answered", "boom: the app cannot start"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not contain %q", msg, want)
 		}

@@ -111,6 +111,9 @@ values to paste into it.`)
 		dir = fs.Arg(0)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		if root := moduleRootAbove(dir); root != "" {
+			return fmt.Errorf("no go.mod in %s, which is inside the module at %s: run agenttest init from that root, or give it as DIR: agenttest init %s", dir, root, shellQuote(root))
+		}
 		return fmt.Errorf("no go.mod in %s: give the root of your Go module, or run go mod init there first", dir)
 	}
 	files, err := starterFiles()
@@ -137,6 +140,29 @@ values to paste into it.`)
 	}
 	fmt.Fprint(stdout, nextSteps(ctx, dir))
 	return nil
+}
+
+// moduleRootAbove is the closest parent of dir holding a go.mod, as a
+// path relative to the working directory when there is one (".."), or
+// "" when none does.
+func moduleRootAbove(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		if exists(filepath.Join(d, "go.mod")) {
+			if wd, err := os.Getwd(); err == nil {
+				if rel, err := filepath.Rel(wd, d); err == nil {
+					return rel
+				}
+			}
+			return d
+		}
+		if d == filepath.Dir(d) {
+			return ""
+		}
+	}
 }
 
 // agenttestModule is the module path go get adds and the CLI's own.

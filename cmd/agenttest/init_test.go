@@ -199,6 +199,29 @@ func TestInitNeedsAModule(t *testing.T) {
 	}
 }
 
+// Run from a package of a module, init names the module's root to run
+// it from, and writes nothing.
+func TestInitInsideAModuleNamesItsRoot(t *testing.T) {
+	root := newModule(t)
+	sub := filepath.Join(root, "internal", "web")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(sub)
+	for _, tc := range []struct{ dir, want string }{
+		{".", "agenttest init: no go.mod in ., which is inside the module at ../..: run agenttest init from that root, or give it as DIR: agenttest init ../..\n"},
+		{"../web", "agenttest init: no go.mod in ../web, which is inside the module at ../..: run agenttest init from that root, or give it as DIR: agenttest init ../..\n"},
+	} {
+		code, stdout, stderr := runCLI(t, "init", tc.dir)
+		if code != 1 || stdout != "" || stderr != tc.want {
+			t.Errorf("init %s: exit %d, stdout %q, stderr %q; want 1 and %q", tc.dir, code, stdout, stderr, tc.want)
+		}
+	}
+	if exists(filepath.Join(sub, "e2e")) || exists(filepath.Join(root, "e2e")) {
+		t.Errorf("init wrote an e2e folder")
+	}
+}
+
 func TestEnvExampleHasEveryVariable(t *testing.T) {
 	ex := envExample()
 	for _, v := range agenttask.Variables() {

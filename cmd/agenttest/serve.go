@@ -78,7 +78,7 @@ The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 // flagNames names serve's flags where appserver's error names the Go
 // options they set (its timeout hint says Options.Timeout).
 func flagNames(err error) error {
-	text := strings.ReplaceAll(err.Error(), "Options.Timeout", "--timeout")
+	text := strings.NewReplacer("Options.Timeout", "--timeout", "Options.ReuseExisting", "--reuse-existing").Replace(err.Error())
 	if text == err.Error() {
 		return err
 	}

@@ -4,6 +4,8 @@ package main
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -103,7 +105,7 @@ func TestServeAppThatExitsFailsInOneLine(t *testing.T) {
 	code, stdout, stderr := serveCLI(t, "--url", "http://"+addr+"/", "--app", app+" -child -exit 2", "--", "sh", "-c", "echo tests ran")
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	last := lines[len(lines)-1]
-	if code != 1 || stdout != "" || !strings.HasPrefix(last, "agenttest serve: start app: ") || !strings.Contains(last, "exit status 2") || !strings.Contains(last, "boom") {
+	if code != 1 || stdout != "" || !strings.HasPrefix(last, "agenttest serve: start app: sh -c '"+app+" -child -exit 2' exited (exit status 2) before ") || !strings.Contains(last, "boom") {
 		t.Fatalf("serve of an app that exits: exit %d, stdout %q, last line %q", code, stdout, last)
 	}
 	requireProcessesGone(t, 2, appPids(stderr))
@@ -120,6 +122,18 @@ func TestServeTimeoutNamesTheFlag(t *testing.T) {
 	last := lines[len(lines)-1]
 	if code != 1 || stdout != "" || !strings.HasPrefix(last, "agenttest serve: start app: ") || !strings.Contains(last, "did not answer within 500ms") || !strings.Contains(last, "raise --timeout") || strings.Contains(stderr, "Options.") {
 		t.Fatalf("serve of an app that does not answer: exit %d, stdout %q, stderr %q; want 1 and a hint to raise --timeout", code, stdout, stderr)
+	}
+}
+
+// Something already answering at --url is named with the flag that
+// would use it, not appserver's Go option.
+func TestServeURLAlreadyAnsweringNamesTheFlag(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	code, stdout, stderr := serveCLI(t, "--url", srv.URL+"/", "--app", "exit 3", "--", "true")
+	want := "agenttest serve: start app: " + srv.URL + "/ already answers before sh -c 'exit 3' started: stop what holds the port, or set --reuse-existing\n"
+	if code != 1 || stdout != "" || stderr != want {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
 	}
 }
 
