@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -18,12 +19,25 @@ func runDemo(ctx context.Context, c command, args []string, stdout, stderr io.Wr
 prints an env file (the emulator's variables as "agenttest emulator" prints
 them, then AGENTTEST_APP_URL and AGENTTEST_USER_ID of the first seeded user)
 and two comments: the dashboard's address and a single-use sign-in link for
-that user. It serves until SIGINT or SIGTERM.`)
-	host := fs.String("listen-host", "127.0.0.1", "`host` both servers listen on")
+that user. It serves until SIGINT or SIGTERM.
+
+Each start picks free ports and a random secret key, so the env file
+changes. To keep a .env.local valid across restarts, fix them:
+--listen, --frontend-listen, --app-listen and --secret-key (the same
+values every time).`)
+	host := fs.String("listen-host", "127.0.0.1", "`host` the servers listen on, each on a free port, unless its own flag names an address")
+	listen := fs.String("listen", "", "Backend API listen `address` (default: HOST and a free port)")
+	frontend := fs.String("frontend-listen", "", "Frontend API listen `address` (default: HOST and a free port)")
+	appListen := fs.String("app-listen", "", "demo app listen `address` (default: HOST and a free port)")
+	key := fs.String("secret-key", "", "the instance's secret `key`, sk_test_…; visible to local users in the process list (default: a random sk_test_ key)")
 	usersFile := fs.String("users", "", "JSON array of Clerk users to seed, at least one (default: the seed users built into agenttest)")
 	if err := parseFlags(fs, args, ""); err != nil {
 		return err
 	}
+	if err := checkInstanceFlags(fs, *key, listenFlag{"--listen", *listen}, listenFlag{"--frontend-listen", *frontend}, listenFlag{"--app-listen", *appListen}); err != nil {
+		return err
+	}
+	orHost := func(addr string) string { return cmp.Or(addr, net.JoinHostPort(*host, "0")) }
 	users, err := loadUsers(*usersFile)
 	if err != nil {
 		return err
@@ -33,8 +47,8 @@ that user. It serves until SIGINT or SIGTERM.`)
 	}
 
 	stack, err := demoapp.StartStack(demoapp.StackOptions{
-		Emulator: clerkemu.Options{Addr: net.JoinHostPort(*host, "0"), Users: users},
-		App:      demoapp.Options{Addr: net.JoinHostPort(*host, "0")},
+		Emulator: clerkemu.Options{Addr: orHost(*listen), FrontendAddr: orHost(*frontend), SecretKey: *key, Users: users},
+		App:      demoapp.Options{Addr: orHost(*appListen)},
 	})
 	if err != nil {
 		return fmt.Errorf("start the emulator and the demo app: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -60,5 +61,37 @@ func TestDemoProcess(t *testing.T) {
 	rest, code := p.stop(t, syscall.SIGTERM)
 	if len(rest) != 0 || code != 0 {
 		t.Fatalf("after SIGTERM: extra lines %q, exit %d, stderr %s; want none and 0", rest, code, p.stderr.String())
+	}
+}
+
+// With its addresses and key fixed, demo prints the same env file on
+// every start, so a .env.local made from it stays valid across restarts.
+func TestDemoKeepsFixedAddressesAndKey(t *testing.T) {
+	key := "sk_test_" + strings.Repeat("d", 40)
+	args := []string{"demo", "--secret-key", key}
+	for _, name := range []string{"--listen", "--frontend-listen", "--app-listen"} {
+		args = append(args, name, freeLoopback(t))
+	}
+	names := append(append([]string(nil), emulatorVars...), "AGENTTEST_APP_URL", "AGENTTEST_USER_ID")
+	var first map[string]string
+	for run := range 2 {
+		p := startProcess(t, args...)
+		env := envLines(t, p.readLines(t, len(names)))
+		if _, code := p.stop(t, syscall.SIGTERM); code != 0 {
+			t.Fatalf("run %d: exit %d, stderr %s", run+1, code, p.stderr.String())
+		}
+		if env["CLERK_SECRET_KEY"] != key {
+			t.Fatalf("run %d: CLERK_SECRET_KEY is not the --secret-key given", run+1)
+		}
+		for i, flag := range []string{"CLERK_API_URL", "CLERK_FRONTEND_API_URL", "AGENTTEST_APP_URL"} {
+			if want := "http://" + args[4+2*i]; !strings.HasPrefix(env[flag], want) {
+				t.Errorf("run %d: %s=%q, want it at %s", run+1, flag, env[flag], want)
+			}
+		}
+		if first == nil {
+			first = env
+		} else if !maps.Equal(first, env) {
+			t.Errorf("the second start printed another env file:\n%v\n%v", first, env)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -40,15 +41,8 @@ clients reach it.`)
 	if err := parseFlags(fs, args, ""); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, value string }{{"--listen", *listen}, {"--frontend-listen", *frontend}} {
-		if strings.ContainsFunc(f.value, unicode.IsControl) || len(f.value) > 256 {
-			return usagef(fs, "%s %s is not a host:port such as 127.0.0.1:0", f.name, quoteArg(f.value))
-		}
-	}
-	if *key != "" {
-		if err := clerkemu.CheckSecretKey(*key); err != nil {
-			return usagef(fs, "--secret-key: %v: pass sk_test_ (or sk_live_) followed by 16 to 128 letters, digits and _, or leave it out for a random key", err)
-		}
+	if err := checkInstanceFlags(fs, *key, listenFlag{"--listen", *listen}, listenFlag{"--frontend-listen", *frontend}); err != nil {
+		return err
 	}
 	users, err := loadUsers(*usersFile)
 	if err != nil {
@@ -165,4 +159,23 @@ func loopback(ctx context.Context, addr string) bool {
 		}
 	}
 	return true
+}
+
+// listenFlag is a listen-address flag's name and value.
+type listenFlag struct{ name, value string }
+
+// checkInstanceFlags checks, before anything starts, the listen
+// addresses and the secret key given to emulator or demo.
+func checkInstanceFlags(fs *flag.FlagSet, key string, addrs ...listenFlag) error {
+	for _, f := range addrs {
+		if strings.ContainsFunc(f.value, unicode.IsControl) || len(f.value) > 256 {
+			return usagef(fs, "%s %s is not a host:port such as 127.0.0.1:0", f.name, quoteArg(f.value))
+		}
+	}
+	if key != "" {
+		if err := clerkemu.CheckSecretKey(key); err != nil {
+			return usagef(fs, "--secret-key: %v: pass sk_test_ (or sk_live_) followed by 16 to 128 letters, digits and _, or leave it out for a random key", err)
+		}
+	}
+	return nil
 }

@@ -7,7 +7,7 @@
 //
 //	agenttest install [--browser chromium] [--check [--only driver|browser]]
 //	agenttest emulator [--listen ADDR] [--frontend-listen ADDR] [--secret-key KEY] [--users FILE]
-//	agenttest demo [--listen-host HOST] [--users FILE]
+//	agenttest demo [--listen-host HOST] [--listen ADDR] [--frontend-listen ADDR] [--app-listen ADDR] [--secret-key KEY] [--users FILE]
 //	agenttest create [--user-id ID | --identifier X] [--redirect-url URL|PATH] [flags]
 //	agenttest revoke TASK_ID
 //	agenttest sweep [--dry-run] [--ledger-dir DIR] [--all-agent-sessions]
@@ -73,7 +73,7 @@ func commands() []command {
 	}, {
 		name:    "demo",
 		summary: "run the Clerk emulator and the demo app together, with a sign-in link",
-		usage:   "demo [--listen-host HOST] [--users FILE]",
+		usage:   "demo [--listen-host HOST] [--listen ADDR] [--frontend-listen ADDR] [--app-listen ADDR] [--secret-key KEY] [--users FILE]",
 		run:     runDemo,
 	}, {
 		name:    "create",

@@ -26,6 +26,7 @@ func webapp(t *testing.T) string {
 	return bin
 }
 
+// freeLoopback is a loopback address no one listens on now.
 func freeLoopback(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
