@@ -35,6 +35,11 @@ Example (-artifacts needs the -outputdir folder to exist):
 		*out = filepath.Join(dir, "report.html")
 	}
 	in := io.Reader(os.Stdin)
+	if *jsonPath == "-" && isDevice(os.Stdin) {
+		// Nothing is piped in: waiting for a person to type a stream
+		// would look like a hang.
+		return fmt.Errorf("nothing is piped in (stdin is a terminal or a device): pipe `go test -json …` into agenttest report, or give --json FILE; no report was written")
+	}
 	if *jsonPath != "-" {
 		f, err := os.Open(*jsonPath)
 		if err != nil {
@@ -132,4 +137,11 @@ func reportSecrets(stderr io.Writer) []string {
 		}
 	}
 	return secrets
+}
+
+// isDevice reports whether f is a character device (a terminal,
+// /dev/null), not a pipe or a file.
+func isDevice(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

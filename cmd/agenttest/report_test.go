@@ -210,3 +210,22 @@ func TestReportRefusesAStreamWithoutEvents(t *testing.T) {
 		})
 	}
 }
+
+// With nothing piped in (stdin a terminal, or a device such as
+// /dev/null), report refuses at once instead of waiting for input.
+func TestReportRefusesAStdinWithNothingPipedIn(t *testing.T) {
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	cmd := exec.Command(binary, "report", t.TempDir())
+	cmd.Stdin = devNull
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	want := "agenttest report: nothing is piped in (stdin is a terminal or a device): pipe `go test -json …` into agenttest report, or give --json FILE; no report was written\n"
+	if cmd.ProcessState.ExitCode() != 1 || stdout.String() != "" || stderr.String() != want {
+		t.Fatalf("report: %v, stdout %q, stderr %q; want exit 1 and %q", err, stdout.String(), stderr.String(), want)
+	}
+}
