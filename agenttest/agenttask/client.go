@@ -503,6 +503,9 @@ func (c *Client) callError(op string, rec *callRecord, err error) error {
 		return &clientCallError{op: op, err: err, scrub: c.scrub}
 	}
 	apiErr.Op, apiErr.note = op, rec.note
+	if apiErr.Status == http.StatusUnauthorized {
+		apiErr.hint = "check " + c.keyFrom + " is this instance's secret key (Clerk Dashboard, API keys)"
+	}
 	return apiErr
 }
 

@@ -422,6 +422,22 @@ func TestClientAPIErrors(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "wrongwrongwrong") {
 		t.Errorf("the error %q shows the key", err)
 	}
+	if err != nil && !strings.HasSuffix(err.Error(), ": check CLERK_SECRET_KEY is this instance's secret key (Clerk Dashboard, API keys)") {
+		t.Errorf("wrong key: %q does not say what to check", err)
+	}
+	// From the environment, the hint names where the key came from.
+	cfg, err := ConfigFromEnv(EnvFromMap(map[string]string{VarSecretKey: "sk_test_wrongwrongwrongwrong", VarAPIURL: emu.APIURL()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromEnv, err := clientTestNew(cfg, withHTTP(clientTestHTTP(t)), withLimiter(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fromEnv.Revoke(ctx, "agttsk_x")
+	if err == nil || !strings.HasSuffix(err.Error(), ": check CLERK_SECRET_KEY (from the given map) is this instance's secret key (Clerk Dashboard, API keys)") {
+		t.Errorf("wrong key from an Env: %v, want the hint naming the source", err)
+	}
 }
 
 func TestClientDoesNotPrintSecrets(t *testing.T) {

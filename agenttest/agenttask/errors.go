@@ -62,6 +62,11 @@ const (
 //
 //	agenttest: create agent task for user_123: 404 resource_not_found: User not found (trace 7f3a)
 //
+// A refused key (401) from a [Client] ends with what to check, naming
+// where the key came from:
+//
+//	…: 401 clerk_key_invalid: … (trace 7f3a): check CLERK_SECRET_KEY (from /m/.env.local) is this instance's secret key (Clerk Dashboard, API keys)
+//
 // A body that is not Clerk's error shape (an HTML 502 from a proxy)
 // still gives an APIError, with the status and a short, scrubbed excerpt
 // of the body. Text from the server is scrubbed of anything shaped like a
@@ -81,6 +86,7 @@ type APIError struct {
 	resp    *clerk.APIErrorResponse
 	excerpt string  // a non-Clerk body, scrubbed and truncated
 	note    string  // how retrying ended, if it mattered
+	hint    string  // what to do, when the client knows (a refused key: which variable, from where)
 	is      []error // sentinels this error matches
 }
 
@@ -131,6 +137,9 @@ func (e *APIError) Error() string {
 	}
 	if len(tail) > 0 {
 		b.WriteString(" (" + strings.Join(tail, "; ") + ")")
+	}
+	if e.hint != "" {
+		b.WriteString(": " + e.hint)
 	}
 	return b.String()
 }

@@ -68,7 +68,7 @@ agenttest revoke TASK_ID.`)
 	}
 	task, err := client.Create(ctx, p)
 	if err != nil {
-		return createError(ctx, client, err, user)
+		return createError(err, user)
 	}
 	fmt.Fprintf(stdout, "task_id=%s\n%s\n", task.ID, task.URL())
 	return nil
@@ -167,9 +167,9 @@ func shownURL(raw string) string {
 }
 
 // createError says a failed create in the CLI's words: a user Clerk
-// does not have, a key Clerk refused (naming where the key came from),
-// and the library's parameter names as the flags that set them.
-func createError(ctx context.Context, client *agenttask.Client, err error, user taskUser) error {
+// does not have, and the library's parameter names as the flags that
+// set them.
+func createError(err error, user taskUser) error {
 	var apiErr *agenttask.APIError
 	if !errors.As(err, &apiErr) {
 		return errors.New(paramNames(user).Replace(err.Error()))
@@ -180,15 +180,9 @@ func createError(ctx context.Context, client *agenttask.Client, err error, user 
 			return fmt.Errorf("no user %s in this Clerk instance (%s): check %s against the instance's users (Clerk Dashboard → Users), and that CLERK_SECRET_KEY is that instance's key", user.value, answer(apiErr), user.setting)
 		}
 		return fmt.Errorf("no user with the identifier %s in this Clerk instance (%s): check %s is a verified email address or phone number, or a username, of one of the instance's users (Clerk Dashboard → Users), or name the user by id", quoteArg(user.value), answer(apiErr), user.setting)
-	case apiErr.Status == http.StatusUnauthorized:
-		// Ping's refusal names the key's variable and where its value
-		// came from (the environment, which .env file); the create's
-		// error cannot, as agenttask.Env keeps that to itself.
-		if pingErr := client.Ping(ctx); pingErr != nil {
-			return fmt.Errorf("create agent task: %w", pingErr)
-		}
-		return fmt.Errorf("%w: check %s is this instance's secret key (Clerk Dashboard, API keys)", err, agenttask.VarSecretKey)
 	}
+	// A refused key's error already names the key's variable and where
+	// its value came from (agenttask's client adds it).
 	return err
 }
 
