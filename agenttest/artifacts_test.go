@@ -805,3 +805,28 @@ func TestArtifactsChild(t *testing.T) {
 	_, err := page.Goto("data:text/html,<h1>child</h1>")
 	require.NoError(t, err)
 }
+
+// A failed test whose page never loaded anything keeps no artifacts (a
+// blank screenshot and an empty trace), and says so; a page given
+// content on about:blank keeps them.
+func TestFailedTestWithABlankPageKeepsNoArtifacts(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	blank := fixtureNewFakeT(t, "TestBlank")
+	blank.run(func(tb testing.TB) {
+		NewPage(tb, WithArtifactsDir(base))
+		tb.Errorf("the sign-in failed before the page loaded anything")
+	})
+	require.True(t, blank.Failed())
+	assert.Contains(t, blank.output(), "agenttest: no artifacts: the failed test's page was still blank (about:blank, nothing loaded)")
+	assert.NoDirExists(t, filepath.Join(base, "TestBlank"))
+
+	content := fixtureNewFakeT(t, "TestContent")
+	content.run(func(tb testing.TB) {
+		page := NewPage(tb, WithArtifactsDir(base))
+		require.NoError(t, page.SetContent("<h1>made here</h1>"))
+		tb.Errorf("the heading is wrong")
+	})
+	assert.Contains(t, content.output(), "artifacts of the failed test are in")
+	assert.FileExists(t, filepath.Join(base, "TestContent", artifactScreenshot))
+}

@@ -170,7 +170,14 @@ func cleanupPage(tb testing.TB, p *Page) {
 	tb.Helper() // its lines name the test's SignIn or NewPage call
 	// The folder is named only when something goes in it: under go test
 	// -artifacts, naming it (t.ArtifactDir) makes it.
-	if p.Page != nil && (tb.Failed() || p.trace == TraceOn) {
+	switch {
+	case p.Page == nil || (!tb.Failed() && p.trace != TraceOn):
+		// Nothing to keep.
+	case tb.Failed() && p.blank():
+		// A sign-in that failed before the page loaded anything: a blank
+		// screenshot and an empty trace would only mislead.
+		tb.Log("agenttest: no artifacts: the failed test's page was still blank (about:blank, nothing loaded)")
+	default:
 		dir := pageArtifactsDir(tb, p)
 		switch {
 		case tb.Failed():
