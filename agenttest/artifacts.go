@@ -377,15 +377,3 @@ func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir fu
 	}
 	return filepath.Join(base, folder)
 }
-
-// blank reports whether the page never showed anything: still at
-// about:blank with an empty document, as when a sign-in failed before
-// its navigation. A page given content (SetContent) is not blank, nor is
-// one whose state cannot be read.
-func (p *Page) blank() bool {
-	if p.Page == nil || p.Page.URL() != "about:blank" {
-		return false
-	}
-	empty, err := p.Page.Evaluate(`() => !document.head?.childNodes.length && !document.body?.childNodes.length`)
-	return err == nil && empty == true
-}

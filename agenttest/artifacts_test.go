@@ -806,27 +806,26 @@ func TestArtifactsChild(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// A failed test whose page never loaded anything keeps no artifacts (a
-// blank screenshot and an empty trace), and says so; a page given
-// content on about:blank keeps them.
-func TestFailedTestWithABlankPageKeepsNoArtifacts(t *testing.T) {
+// A sign-in that failed before its page navigated (Clerk has no such
+// user) keeps no artifacts (a blank screenshot, an empty trace) and says
+// so; a failed test whose page is blank for its own reasons keeps them.
+func TestSignInFailedBeforeNavigatingKeepsNoArtifacts(t *testing.T) {
 	t.Parallel()
+	s := fixtureStart(t)
 	base := t.TempDir()
+	early := fixtureNewFakeT(t, "TestNobody")
+	early.run(func(tb testing.TB) {
+		SignIn(tb, s.opts(AsUser("user_nobody0000000000000000000"), WithArtifactsDir(base))...)
+	})
+	require.True(t, early.Failed())
+	assert.Contains(t, early.output(), "agenttest: no artifacts: the sign-in failed before its page loaded anything")
+	assert.NoDirExists(t, filepath.Join(base, "TestNobody"))
+
 	blank := fixtureNewFakeT(t, "TestBlank")
 	blank.run(func(tb testing.TB) {
 		NewPage(tb, WithArtifactsDir(base))
-		tb.Errorf("the sign-in failed before the page loaded anything")
+		tb.Errorf("the test failed before it navigated")
 	})
-	require.True(t, blank.Failed())
-	assert.Contains(t, blank.output(), "agenttest: no artifacts: the failed test's page was still blank (about:blank, nothing loaded)")
-	assert.NoDirExists(t, filepath.Join(base, "TestBlank"))
-
-	content := fixtureNewFakeT(t, "TestContent")
-	content.run(func(tb testing.TB) {
-		page := NewPage(tb, WithArtifactsDir(base))
-		require.NoError(t, page.SetContent("<h1>made here</h1>"))
-		tb.Errorf("the heading is wrong")
-	})
-	assert.Contains(t, content.output(), "artifacts of the failed test are in")
-	assert.FileExists(t, filepath.Join(base, "TestContent", artifactScreenshot))
+	assert.Contains(t, blank.output(), "artifacts of the failed test are in")
+	assert.FileExists(t, filepath.Join(base, "TestBlank", artifactScreenshot))
 }

@@ -100,8 +100,10 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 			p.adopt(res.plan) // its task is the page's to revoke
 			res.plan.publish(nil)
 		}
+		p.notNavigated = true
 		return p, err
 	case res.err != nil:
+		p.notNavigated = true
 		return p, res.err
 	}
 	return p, p.finishSignIn(ctx, o, res.plan)
@@ -173,10 +175,9 @@ func cleanupPage(tb testing.TB, p *Page) {
 	switch {
 	case p.Page == nil || (!tb.Failed() && p.trace != TraceOn):
 		// Nothing to keep.
-	case tb.Failed() && p.blank():
-		// A sign-in that failed before the page loaded anything: a blank
-		// screenshot and an empty trace would only mislead.
-		tb.Log("agenttest: no artifacts: the failed test's page was still blank (about:blank, nothing loaded)")
+	case tb.Failed() && p.notNavigated:
+		// A blank screenshot and an empty trace would only mislead.
+		tb.Log("agenttest: no artifacts: the sign-in failed before its page loaded anything")
 	default:
 		dir := pageArtifactsDir(tb, p)
 		switch {

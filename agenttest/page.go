@@ -46,6 +46,9 @@ type Page struct {
 	artifactsSlot int
 	// phases timed the page's last sign-in, for the benchmarks.
 	phases signInPhases
+	// notNavigated: SignIn failed before the page navigated (the task or
+	// the Testing Token could not be had), so it has nothing to show.
+	notNavigated bool
 
 	untrack func() // forgets the session in the run's in-flight set
 	// testingToken went with the sign-in's Frontend API requests; ending
