@@ -312,7 +312,7 @@ func (p *Page) diagnoseElsewhere(at string, redirect *url.URL) error {
 	u, err := url.Parse(at)
 	switch {
 	case err == nil && sameOriginAndPath(at, redirect) && hasHandshake(at):
-		return fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters)", shown)
+		return fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters; %s)", shown, goHandshakeHint)
 	case err == nil && u.Host != redirect.Host && u.Port() == redirect.Port() && state.token != "":
 		return fmt.Errorf("the page ended on %s, host %s, but Clerk signed in %s: cookies belong to a host name, so the app on %s does not see the session: use the host name the app uses (localhost and 127.0.0.1 differ) in %s and RedirectTo", shown, u.Hostname(), redirect.Host, u.Hostname(), agenttask.VarAppURL)
 	case err == nil && u.Host != redirect.Host:
@@ -326,12 +326,16 @@ func (p *Page) diagnoseElsewhere(at string, redirect *url.URL) error {
 				azp = fmt.Sprintf("; its azp is %s, so an app that checks authorized parties must accept that origin (localhost and 127.0.0.1 differ: give %s the host name the app is configured with)", c.AuthorizedParty, agenttask.VarAppURL)
 			}
 		}
-		return fmt.Errorf("the app sent the page to %s although it holds a session token for %s, so the app rejected the token (it must verify tokens with this Clerk instance's keys, its publishable key and JWKS, and read the __session cookie%s)", shown, who, azp)
+		return fmt.Errorf("the app sent the page to %s although it holds a session token for %s, so the app rejected the token (it must verify tokens with this Clerk instance's keys and issuer, its publishable key, JWKS and Frontend API URL, and read the __session cookie%s)", shown, who, azp)
 	case state.signedOut:
 		return fmt.Errorf("the app sent the page to %s and Clerk says signed out (__client_uat=0): the session ended (revoked, signed out or expired)", shown)
 	}
-	return fmt.Errorf("the app sent the page to %s, want %s, and no __session cookie reached %s: the app's Clerk middleware must resolve the handshake into the session cookies", shown, want, origin)
+	return fmt.Errorf("the app sent the page to %s, want %s, and no __session cookie reached %s: the app's Clerk middleware must resolve the handshake into the session cookies (%s)", shown, want, origin, goHandshakeHint)
 }
+
+// goHandshakeHint points a Go app at the middleware that resolves
+// Clerk's handshake, which clerk-sdk-go itself does not.
+const goHandshakeHint = "for a Go app on clerk-sdk-go, github.com/agenttest/agenttest/fixtures/clerkhandshake does it; with its Config.Logger set, the app logs why a handshake was refused"
 
 // checkSession waits for the app's session cookie and checks that it is
 // the user's, from the task taskID; it names the failed step.

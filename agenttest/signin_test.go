@@ -171,6 +171,16 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 		return srv
 	}
 	rejecting := elsewhere(func(*http.Request) string { return "/sign-in" })
+	// An app whose middleware ignores the handshake: every page but its
+	// sign-in page sends the visitor there, with no session cookie.
+	ignoring := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/sign-in" {
+			io.WriteString(w, "<h1>Sign in</h1>")
+			return
+		}
+		http.Redirect(w, r, "/sign-in", http.StatusFound)
+	}))
+	t.Cleanup(ignoring.Close)
 	// An app that answers 404 (empty body: Chromium reports only a
 	// network error code) or 403 right after Clerk's redirect.
 	answering := func(status int, body string) *httptest.Server {
@@ -192,15 +202,16 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 	}{
 		{"app answers 404 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(notFound.URL + "/dashboard")}, StepNavigate, "the app answered 404 at " + notFound.URL + "/dashboard (with Clerk's handshake) after Clerk's redirect (the task was used; hops: Clerk 307 → app 404)"},
 		{"app answers 403 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(forbidden.URL + "/dashboard")}, StepNavigate, "the app answered 403 at " + forbidden.URL + "/dashboard (with Clerk's handshake) after Clerk's redirect"},
-		{"app rejects the token", []Option{AsUser(fixtureAda), RedirectTo(rejecting.URL + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys, its publishable key and JWKS, and read the __session cookie)"},
-		{"app reached by another host name than its own", []Option{AsUser(fixtureAda), RedirectTo(strings.Replace(s.app.URL(), "127.0.0.1", "localhost", 1) + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys, its publishable key and JWKS, and read the __session cookie; its azp is http://localhost:"},
+		{"app ignores the handshake", []Option{AsUser(fixtureAda), RedirectTo(ignoring.URL + "/dashboard")}, StepRedirect, "and no __session cookie reached " + ignoring.URL + ": the app's Clerk middleware must resolve the handshake into the session cookies (for a Go app on clerk-sdk-go, github.com/agenttest/agenttest/fixtures/clerkhandshake does it; with its Config.Logger set, the app logs why a handshake was refused)"},
+		{"app rejects the token", []Option{AsUser(fixtureAda), RedirectTo(rejecting.URL + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys and issuer, its publishable key, JWKS and Frontend API URL, and read the __session cookie)"},
+		{"app reached by another host name than its own", []Option{AsUser(fixtureAda), RedirectTo(strings.Replace(s.app.URL(), "127.0.0.1", "localhost", 1) + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys and issuer, its publishable key, JWKS and Frontend API URL, and read the __session cookie; its azp is http://localhost:"},
 		{"app on another host name", []Option{AsUser(fixtureAda), RedirectTo(canonical.URL + "/dashboard")}, StepRedirect, "cookies belong to a host name"},
 		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 agent_task_subject_not_found"},
 		{"unknown identifier", []Option{AsIdentifier("nobody@example.com")}, StepConfig, "nobody@example.com"},
 		{"no user", nil, StepConfig, "AGENTTEST_USER_ID"},
 		{"zero timeout", []Option{AsUser(fixtureAda), WithTimeout(0)}, StepConfig, "WithTimeout(0s): give a positive duration"},
 		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "refused by Clerk's Frontend API with 422"},
-		{"app without Clerk middleware", []Option{AsUser(fixtureAda), RedirectTo(noMiddleware.URL + "/dashboard"), WithTimeout(2 * time.Second)}, StepRedirect, "did not resolve Clerk's handshake"},
+		{"app without Clerk middleware", []Option{AsUser(fixtureAda), RedirectTo(noMiddleware.URL + "/dashboard"), WithTimeout(2 * time.Second)}, StepRedirect, "did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters; for a Go app on clerk-sdk-go, github.com/agenttest/agenttest/fixtures/clerkhandshake does it"},
 		{"custom check", []Option{AsUser(fixtureAda), WithCheck(func(p *Page) error {
 			return fixtureExpect().Locator(p.Locator("header")).ToContainText("Goodbye", fixtureShortWait())
 		})}, StepCheck, "Goodbye"},

@@ -128,14 +128,19 @@ func Text(s string, secrets ...string) string {
 var proseWordRE = regexp.MustCompile(`^[a-z]{1,12}$`)
 
 // redactValues replaces with Placeholder the value (group value) of
-// every credential pair re matches in s, except a word of prose after a
-// bare colon (group sep is ":" and blanks; "Bearer" makes it a
-// credential).
+// every credential pair re matches in s, less the clause punctuation
+// that ends it, except a word of prose after a bare colon (group sep is
+// ":" and blanks; "Bearer" makes it a credential).
 func redactValues(re *regexp.Regexp, s string, sep, value int) string {
 	var b strings.Builder
 	last := 0
 	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
 		from, to := m[2*value], m[2*value+1]
+		// Punctuation that ends a clause is the sentence's, not the
+		// value's: "…=abc: the app" keeps its colon.
+		for to > from+1 && strings.IndexByte(".:!?", s[to-1]) >= 0 {
+			to--
+		}
 		if strings.TrimSpace(s[m[2*sep]:m[2*sep+1]]) == ":" && proseWordRE.MatchString(s[from:to]) {
 			continue
 		}

@@ -143,3 +143,18 @@ func TestTextLeavesPunctuationAfterAURL(t *testing.T) {
 		}
 	}
 }
+
+// The punctuation that ends a clause after a credential's value stays:
+// the sentence still reads.
+func TestTextKeepsTheClausePunctuationAfterAValue(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"stayed on http://x.dev/d?__clerk_handshake=abc123: the app": "stayed on http://x.dev/d?__clerk_handshake=" + Placeholder + ": the app",
+		"with token=abc123. Then":                                    "with token=" + Placeholder + ". Then",
+		"token=a:b:c1":                                               "token=" + Placeholder,
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
