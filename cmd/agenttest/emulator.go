@@ -29,7 +29,8 @@ and a test need, in Clerk's own forms:
 It and agenttest demo print a secret key on purpose, the key of the
 throwaway instance just started (or --secret-key); no other command does. It serves until SIGINT or SIGTERM.
 
-On stderr it says which addresses it really bound. --listen :0 (or 0.0.0.0,
+On stderr it says which addresses it really bound, and the seeded users' ids
+(for AGENTTEST_USER_ID). --listen :0 (or 0.0.0.0,
 or any address that is not loopback) binds beyond this machine: it warns,
 since anyone who reaches that port and holds the key or a task URL can sign
 the seeded users in. The URLs above then still name 127.0.0.1, where local
@@ -60,6 +61,16 @@ clients reach it.`)
 	backend := boundAddr(*listen, emu.BackendURL())
 	front := boundAddr(*frontend, emu.FrontendURL())
 	fmt.Fprintf(stderr, "agenttest emulator: Backend API bound to %s, Frontend API to %s\n", backend, front)
+	if seeded := emu.Users(); len(seeded) > 0 {
+		names := make([]string, len(seeded))
+		for i, u := range seeded {
+			names[i] = u.ID
+			if len(u.EmailAddresses) > 0 {
+				names[i] += " (" + u.EmailAddresses[0].EmailAddress + ")"
+			}
+		}
+		fmt.Fprintf(stderr, "agenttest emulator: seeded users, for AGENTTEST_USER_ID: %s\n", strings.Join(names, ", "))
+	}
 	for _, b := range []struct{ api, addr string }{{"Backend API", backend}, {"Frontend API", front}} {
 		if !loopback(ctx, b.addr) {
 			fmt.Fprintf(stderr, "agenttest emulator: warning: the %s is bound to %s, not loopback: anyone who can reach it and holds the secret key or a task URL can sign this instance's users in; use --listen 127.0.0.1:0 (and --frontend-listen) to keep it on this machine\n", b.api, b.addr)

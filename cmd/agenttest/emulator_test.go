@@ -54,6 +54,11 @@ func TestEmulatorProcess(t *testing.T) {
 	if strings.Contains(p.stderr.String(), env["CLERK_SECRET_KEY"]) {
 		t.Error("emulator printed its secret key on stderr")
 	}
+	// The seeded users' ids, for AGENTTEST_USER_ID, on stderr: stdout
+	// stays an env file of the instance.
+	if want := "agenttest emulator: seeded users, for AGENTTEST_USER_ID: user_2ada0000000000000000000001 (ada@example.com), "; !strings.Contains(p.stderr.String(), want) {
+		t.Errorf("stderr %q does not list the seeded users (%q)", p.stderr.String(), want)
+	}
 }
 
 func testCreateRevoke(t *testing.T, env map[string]string) {
