@@ -37,13 +37,19 @@ func binaryTimeout() time.Duration {
 	return d
 }
 
-// endEarly revokes what is in flight, bounded, and says why on stderr.
+// endEarly revokes what is in flight, bounded, stops the apps StartApp
+// started, and says why on stderr.
 func (r *testRun) endEarly(why string) {
 	ctx, cancel := context.WithTimeout(context.Background(), emergencyRevokeTimeout)
 	defer cancel()
 	fmt.Fprintf(os.Stderr, "agenttest: %s: revoking every task and session in flight\n", why)
 	if err := r.inflight.revokeAll(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "agenttest: %s: %v\n", why, err)
+	}
+	// The apps StartApp started: their process groups are their own, so
+	// the signal that ends this binary does not reach them.
+	if err := startedApps.stopAll(); err != nil {
+		fmt.Fprintf(os.Stderr, "agenttest: %s: stop the app: %v\n", why, err)
 	}
 }
 

@@ -2,6 +2,8 @@ package agenttest
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/agenttest/agenttest/agenttest/appserver"
 )
@@ -34,8 +36,49 @@ type App = appserver.Server
 //		os.Exit(code)
 //	}
 //
+// The app's process group is its own, so a Ctrl-C in a terminal does not
+// reach it: when the binary ends early under [RunTests] (SIGINT, SIGTERM,
+// or its -timeout about to pass), the apps StartApp started are stopped
+// too, after what is in flight is revoked. A SIGKILL leaves the app
+// running.
+//
 // It is appserver.Start; the CLI's `agenttest serve` runs the same around
 // a tests command.
 func StartApp(ctx context.Context, opts AppOptions) (*App, error) {
-	return appserver.Start(ctx, opts)
+	app, err := appserver.Start(ctx, opts)
+	if err == nil {
+		startedApps.add(app)
+	}
+	return app, err
+}
+
+// startedApps are the apps StartApp started in this process, stopped
+// when the test binary ends early (endEarly). It is package state on
+// purpose: StartApp runs in TestMain before RunTests makes the run.
+// Stopping an app twice is a no-op, so one its TestMain stopped may stay.
+var startedApps appList
+
+// appList is a set of started apps, safe for concurrent use.
+type appList struct {
+	mu   sync.Mutex
+	apps []*App
+}
+
+// add records app.
+func (l *appList) add(app *App) {
+	l.mu.Lock()
+	l.apps = append(l.apps, app)
+	l.mu.Unlock()
+}
+
+// stopAll stops every recorded app and returns their errors joined.
+func (l *appList) stopAll() error {
+	l.mu.Lock()
+	apps := l.apps
+	l.mu.Unlock()
+	var errs []error
+	for _, app := range apps {
+		errs = append(errs, app.Stop())
+	}
+	return errors.Join(errs...)
 }

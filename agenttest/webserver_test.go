@@ -1,0 +1,113 @@
+package agenttest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The environment variables that make this test binary a child of
+// TestStartAppStopsWhenTheBinaryIsInterrupted: the test binary that
+// starts the app, and the app itself (an HTTP server at that address).
+const (
+	startAppChildEnv = "AGENTTEST_TEST_STARTAPP_CHILD"
+	servingChildEnv  = "AGENTTEST_TEST_SERVE_ADDR"
+)
+
+// An app StartApp started runs in a process group of its own, which a
+// Ctrl-C does not reach: when the test binary is interrupted (SIGINT),
+// RunTests stops the app before the binary ends.
+func TestStartAppStopsWhenTheBinaryIsInterrupted(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	if os.Getenv(startAppChildEnv) != "" || os.Getenv(servingChildEnv) != "" {
+		t.Skip("this is a child")
+	}
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStartAppChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), startAppChildEnv+"="+addr)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	var appPid int
+	var transcript []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		transcript = append(transcript, line)
+		if rest, ok := strings.CutPrefix(line, "startapp-pid: "); ok {
+			appPid, err = strconv.Atoi(rest)
+			require.NoError(t, err)
+			break
+		}
+	}
+	require.NotZero(t, appPid, "the child started no app:\n%s", strings.Join(transcript, "\n"))
+	require.True(t, lifecycleAlive(appPid), "the app runs while the tests do")
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	for sc.Scan() {
+		transcript = append(transcript, sc.Text())
+	}
+	require.Error(t, cmd.Wait(), "the interrupted child fails")
+	deadline := time.Now().Add(15 * time.Second)
+	for lifecycleAlive(appPid) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // polling /proc, bounded by the deadline
+	}
+	assert.False(t, lifecycleAlive(appPid), "the app (pid %d) outlived the interrupted test binary:\n%s", appPid, strings.Join(transcript, "\n"))
+	_, err = http.Get("http://" + addr + "/")
+	assert.Error(t, err, "something still answers at the app's address")
+}
+
+// TestStartAppChild is the child of
+// TestStartAppStopsWhenTheBinaryIsInterrupted: it starts this binary as
+// an app (TestServingChild), prints the app's pid and waits to be
+// interrupted.
+func TestStartAppChild(t *testing.T) {
+	addr := os.Getenv(startAppChildEnv)
+	if addr == "" {
+		t.Skip("runs only as the child of TestStartAppStopsWhenTheBinaryIsInterrupted")
+	}
+	app, err := StartApp(context.Background(), AppOptions{
+		Command: []string{os.Args[0], "-test.run=^TestServingChild$", "-test.count=1"},
+		Env:     []string{startAppChildEnv + "=", servingChildEnv + "=" + addr},
+		URL:     "http://" + addr + "/",
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = app.Stop() })
+	fmt.Printf("startapp-pid: %d\n", app.Pid())
+	time.Sleep(time.Minute) // the parent interrupts the binary long before
+	t.Fatal("the parent did not interrupt the child")
+}
+
+// TestServingChild is the app TestStartAppChild starts: an HTTP server
+// at its address until it is stopped.
+func TestServingChild(t *testing.T) {
+	addr := os.Getenv(servingChildEnv)
+	if addr == "" {
+		t.Skip("runs only as the app of TestStartAppChild")
+	}
+	srv := &http.Server{Addr: addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })}
+	t.Fatal(srv.ListenAndServe())
+}
