@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -22,6 +24,10 @@ import (
 //
 //go:embed initfiles
 var initFiles embed.FS
+
+// hermeticApp is the app a hermetic starter suite starts (init --app):
+// a shell command run from the module root, and the URL it answers at.
+type hermeticApp struct{ command, url string }
 
 // starterFile is one file agenttest init writes into the module.
 type starterFile struct {
@@ -37,10 +43,16 @@ type starterFile struct {
 // test, which reads it from each parent of a package up to the module
 // root, and agenttest run from the root) and the .gitignore lines that
 // keep it and the artifacts out of git.
-func starterFiles() ([]starterFile, error) {
+// With an app to start (app.command set), e2e/main_test.go starts the
+// emulator and the app instead: the suite is hermetic.
+func starterFiles(app hermeticApp) ([]starterFile, error) {
+	mainTest := "main_test.go.txt"
+	if app.command != "" {
+		mainTest = "main_test_emulator.go.txt"
+	}
 	var files []starterFile
 	for _, f := range []struct{ name, src string }{
-		{"e2e/main_test.go", "main_test.go.txt"},
+		{"e2e/main_test.go", mainTest},
 		{"e2e/dashboard_test.go", "dashboard_test.go.txt"},
 		{"e2e/signed_out_test.go", "signed_out_test.go.txt"},
 		{".gitignore", "gitignore.txt"},
@@ -48,6 +60,9 @@ func starterFiles() ([]starterFile, error) {
 		b, err := fs.ReadFile(initFiles, "initfiles/"+f.src)
 		if err != nil {
 			return nil, err
+		}
+		if f.src == "main_test_emulator.go.txt" {
+			b = []byte(strings.NewReplacer("__APP_COMMAND__", strconv.Quote(app.command), "__APP_URL__", strconv.Quote(app.url)).Replace(string(b)))
 		}
 		files = append(files, starterFile{name: f.name, body: b, appendLines: f.name == ".gitignore"})
 	}
@@ -95,10 +110,25 @@ cp .env.local.example .env.local (unless .env.local exists) and go test ./e2e/.
 One .env.local at the module root serves go test (it reads each parent of a
 package up to the module root) and agenttest run from the root. Without a
 Clerk account, agenttest demo runs the emulator and a demo app and prints the
-values to paste into it.`)
+values to paste into it.
+
+With --app, the suite is hermetic instead: e2e/main_test.go starts Clerk's
+emulator (with its seeded test users), then your app with --app (a shell
+command, run from the module root) and the emulator's CLERK_ variables in its
+environment, waits until --app-url answers, and stops both after the specs.
+Your app must listen there and take its Clerk configuration from those
+variables; no .env.local is needed.`)
 	force := fs.Bool("force", false, "overwrite existing files")
+	appCommand := fs.String("app", "", "a shell `command` that starts your app, from the module root: the suite then starts it and Clerk's emulator itself")
+	appURL := fs.String("app-url", "http://127.0.0.1:3000", "the `URL` your app answers at, with --app")
 	if err := parseOnly(fs, args); err != nil {
 		return err
+	}
+	app := hermeticApp{command: strings.TrimSpace(*appCommand), url: strings.TrimRight(strings.TrimSpace(*appURL), "/")}
+	if app.command != "" {
+		if u, err := url.Parse(app.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
+			return usagef(fs, "--app-url %s is not an http(s) URL such as http://127.0.0.1:3000", quoteArg(*appURL))
+		}
 	}
 	if err := checkFlagOrder(fs, args, "DIR"); err != nil {
 		return err
@@ -116,7 +146,7 @@ values to paste into it.`)
 		}
 		return fmt.Errorf("no go.mod in %s: give the root of your Go module, or run go mod init there first", dir)
 	}
-	files, err := starterFiles()
+	files, err := starterFiles(app)
 	if err != nil {
 		return err
 	}
@@ -138,7 +168,7 @@ values to paste into it.`)
 	if kept > 0 {
 		fmt.Fprintf(stdout, "%d existing files kept: --force overwrites them\n", kept)
 	}
-	fmt.Fprint(stdout, nextSteps(ctx, dir))
+	fmt.Fprint(stdout, nextSteps(ctx, dir, app))
 	return nil
 }
 
@@ -172,7 +202,7 @@ const agenttestModule = "github.com/agenttest/agenttest"
 // at dir from the starter files to a green go test ./e2e/, in the state
 // it is in (a go get it has had is not advised, nor a cp that would
 // overwrite an .env.local).
-func nextSteps(ctx context.Context, dir string) string {
+func nextSteps(ctx context.Context, dir string, app hermeticApp) string {
 	const cli = "go run " + agenttestModule + "/cmd/agenttest@latest"
 	var b strings.Builder
 	b.WriteString("next:\n")
@@ -184,6 +214,11 @@ func nextSteps(ctx context.Context, dir string) string {
 	}
 	b.WriteString("  go mod tidy\n")
 	fmt.Fprintf(&b, "  %s install\n", cli)
+	if app.command != "" {
+		fmt.Fprintf(&b, "  # e2e/main_test.go starts Clerk's emulator and your app (%s); the app must answer at %s and read CLERK_SECRET_KEY, CLERK_PUBLISHABLE_KEY, CLERK_API_URL and CLERK_FRONTEND_API_URL from its environment; a Go app resolves Clerk's handshake with %s/fixtures/clerkhandshake\n", app.command, app.url, agenttestModule)
+		b.WriteString("  go test ./e2e/\n")
+		return b.String()
+	}
 	switch {
 	case exists(filepath.Join(dir, ".env.local")):
 		b.WriteString("  # .env.local exists and is kept: give it any variable of .env.local.example it lacks\n")

@@ -2,11 +2,13 @@ package main
 
 import (
 	"go/format"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/childenv"
@@ -306,5 +308,91 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("go test output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestInitWithTheEmulatorIsGreen is the hermetic start: a fresh module
+// with an app of its own (cmd/web: the demo app, configured from the
+// CLERK_ variables of its environment and listening where it is told),
+// agenttest init --app, go mod tidy, then go test ./e2e/ with no
+// configuration at all: e2e/main_test.go starts the emulator and the
+// app, and both generated specs pass. It launches Chromium: run it under
+// the browser lock (flock /tmp/agenttest-browser.lock).
+func TestInitWithTheEmulatorIsGreen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module and launches Chromium")
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	gomod := "module example.com/hermetic\n\ngo 1.26\n\nrequire github.com/agenttest/agenttest v0.0.0\n\nreplace github.com/agenttest/agenttest => " + root + "\n"
+	web := `package main
+
+import (
+	"os"
+
+	"github.com/agenttest/agenttest/fixtures/demoapp"
+)
+
+// main serves the demo app at os.Args[1] until it is stopped.
+func main() {
+	app, err := demoapp.Start(demoapp.Options{
+		Addr:           os.Args[1],
+		APIURL:         os.Getenv("CLERK_API_URL") + "/v1",
+		SecretKey:      os.Getenv("CLERK_SECRET_KEY"),
+		PublishableKey: os.Getenv("CLERK_PUBLISHABLE_KEY"),
+		FrontendURL:    os.Getenv("CLERK_FRONTEND_API_URL"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer app.Close()
+	select {}
+}
+`
+	for name, body := range map[string]string{"go.mod": gomod, "cmd/web/main.go": web} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := freeLoopback(t)
+	code, stdout, stderr := runCLI(t, "init", "--app", "go run ./cmd/web "+addr, "--app-url", "http://"+addr+"/", dir)
+	if code != 0 {
+		t.Fatalf("init --app: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "cp .env.local.example") || !strings.Contains(stdout, "e2e/main_test.go starts Clerk's emulator and your app (go run ./cmd/web "+addr+")") {
+		t.Errorf("init --app's next steps do not fit a hermetic suite:\n%s", stdout)
+	}
+	goEnv := append(childenv.Without("CLERK_", "AGENTTEST_", "GOFLAGS=", "GOPROXY=", "GOSUMDB="), "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir, tidy.Env, tidy.WaitDelay = dir, goEnv, lineWait
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy in the new module, offline: %v\n%s", err, out)
+	}
+	cmd := exec.Command("go", "test", "-count=1", "-v", "./e2e/")
+	cmd.Dir = dir
+	cmd.Env = append(goEnv, "AGENTTEST_LEDGER_DIR="+t.TempDir())
+	if v := os.Getenv("AGENTTEST_BROWSER_PATH"); v != "" {
+		cmd.Env = append(cmd.Env, "AGENTTEST_BROWSER_PATH="+v)
+	}
+	cmd.WaitDelay = lineWait
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test ./e2e/ in the hermetic module: %v\n%s", err, out)
+	}
+	for _, want := range []string{"--- PASS: TestSignedInUserSeesTheProtectedPage", "--- PASS: TestSignedOutVisitorIsTurnedAway", "ok  \texample.com/hermetic/e2e"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("go test output lacks %q:\n%s", want, out)
+		}
+	}
+	// The app was stopped with the tests: nothing answers at its address.
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Errorf("the app still answers at %s after the tests", addr)
 	}
 }

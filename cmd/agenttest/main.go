@@ -15,7 +15,7 @@
 //	agenttest shard --index I --total N [--durations REPORT.json] [-v] [PACKAGES]
 //	agenttest serve --url URL --app COMMAND [flags] [-- TESTS COMMAND...]
 //	agenttest show-trace [--port P] [--host H] FILE
-//	agenttest init [--force] [DIR]
+//	agenttest init [--force] [--app CMD [--app-url URL]] [DIR]
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -113,7 +113,7 @@ func commands() []command {
 	}, {
 		name:    "init",
 		summary: "write a starter e2e/ package (TestMain, two specs) and a .env.local example into a module",
-		usage:   "init [--force] [DIR]",
+		usage:   "init [--force] [--app CMD [--app-url URL]] [DIR]",
 		run:     runInit,
 	}}
 }
