@@ -254,15 +254,7 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module and launches Chromium")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	gomod := "module example.com/fromzero\n\ngo 1.26\n\nrequire github.com/agenttest/agenttest v0.0.0\n\nreplace github.com/agenttest/agenttest => " + root + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := initTestModule(t, "example.com/fromzero", map[string]string{})
 	code, stdout, stderr := runCLI(t, "init", dir)
 	if code != 0 {
 		t.Fatalf("init: exit %d\n%s%s", code, stdout, stderr)
@@ -270,12 +262,7 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 	if !strings.Contains(stdout, "  go mod tidy\n") {
 		t.Fatalf("init does not advise go mod tidy:\n%s", stdout)
 	}
-	goEnv := append(childenv.Without("CLERK_", "AGENTTEST_", "GOFLAGS=", "GOPROXY=", "GOSUMDB="), "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
-	tidy := exec.Command("go", "mod", "tidy")
-	tidy.Dir, tidy.Env, tidy.WaitDelay = dir, goEnv, lineWait
-	if out, err := tidy.CombinedOutput(); err != nil {
-		t.Fatalf("go mod tidy in the new module, offline: %v\n%s", err, out)
-	}
+	initTestTidy(t, dir)
 
 	stack, err := demoapp.StartStack(demoapp.StackOptions{})
 	t.Cleanup(func() {
@@ -293,22 +280,7 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".env.local"), []byte(envLocal.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "test", "-count=1", "-v", "./e2e/")
-	cmd.Dir = dir
-	cmd.Env = append(goEnv, "AGENTTEST_LEDGER_DIR="+t.TempDir())
-	if v := os.Getenv("AGENTTEST_BROWSER_PATH"); v != "" {
-		cmd.Env = append(cmd.Env, "AGENTTEST_BROWSER_PATH="+v)
-	}
-	cmd.WaitDelay = lineWait
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go test ./e2e/ in the new module: %v\n%s", err, out)
-	}
-	for _, want := range []string{"--- PASS: TestSignedInUserSeesTheProtectedPage", "--- PASS: TestSignedOutVisitorIsTurnedAway", "ok  \texample.com/fromzero/e2e"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("go test output lacks %q:\n%s", want, out)
-		}
-	}
+	initTestSpecsPass(t, dir, "example.com/fromzero")
 }
 
 // TestInitWithTheEmulatorIsGreen is the hermetic start: a fresh module
@@ -322,12 +294,6 @@ func TestInitWithTheEmulatorIsGreen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module and launches Chromium")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	gomod := "module example.com/hermetic\n\ngo 1.26\n\nrequire github.com/agenttest/agenttest v0.0.0\n\nreplace github.com/agenttest/agenttest => " + root + "\n"
 	web := `package main
 
 import (
@@ -352,14 +318,7 @@ func main() {
 	select {}
 }
 `
-	for name, body := range map[string]string{"go.mod": gomod, "cmd/web/main.go": web} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := initTestModule(t, "example.com/hermetic", map[string]string{"cmd/web/main.go": web})
 	addr := freeLoopback(t)
 	code, stdout, stderr := runCLI(t, "init", "--app", "go run ./cmd/web "+addr, "--app-url", "http://"+addr+"/", dir)
 	if code != 0 {
@@ -368,31 +327,73 @@ func main() {
 	if strings.Contains(stdout, "cp .env.local.example") || !strings.Contains(stdout, "e2e/main_test.go starts Clerk's emulator and your app (go run ./cmd/web "+addr+")") {
 		t.Errorf("init --app's next steps do not fit a hermetic suite:\n%s", stdout)
 	}
-	goEnv := append(childenv.Without("CLERK_", "AGENTTEST_", "GOFLAGS=", "GOPROXY=", "GOSUMDB="), "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	initTestTidy(t, dir)
+	initTestSpecsPass(t, dir, "example.com/hermetic")
+	// The app was stopped with the tests: nothing answers at its address.
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Errorf("the app still answers at %s after the tests", addr)
+	}
+}
+
+// initTestModule makes a fresh module named path that requires agenttest
+// (this repository, through a replace: what go get does), with files
+// (slash-separated path → content) beside go.mod, and returns its folder.
+func initTestModule(t *testing.T, path string, files map[string]string) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files["go.mod"] = "module " + path + "\n\ngo 1.26\n\nrequire github.com/agenttest/agenttest v0.0.0\n\nreplace github.com/agenttest/agenttest => " + root + "\n"
+	for name, body := range files {
+		name = filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// initTestGoEnv is the environment of the go commands run in a fresh
+// module: no Clerk or agenttest configuration, and offline (the module
+// cache holds every module agenttest needs once this repository built).
+func initTestGoEnv() []string {
+	return append(childenv.Without("CLERK_", "AGENTTEST_", "GOFLAGS=", "GOPROXY=", "GOSUMDB="), "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
+}
+
+// initTestTidy runs go mod tidy in the module at dir, offline.
+func initTestTidy(t *testing.T, dir string) {
+	t.Helper()
 	tidy := exec.Command("go", "mod", "tidy")
-	tidy.Dir, tidy.Env, tidy.WaitDelay = dir, goEnv, lineWait
+	tidy.Dir, tidy.Env, tidy.WaitDelay = dir, initTestGoEnv(), lineWait
 	if out, err := tidy.CombinedOutput(); err != nil {
 		t.Fatalf("go mod tidy in the new module, offline: %v\n%s", err, out)
 	}
+}
+
+// initTestSpecsPass runs go test ./e2e/ in the module at dir (named
+// path) and checks that init's two specs passed.
+func initTestSpecsPass(t *testing.T, dir, path string) {
+	t.Helper()
 	cmd := exec.Command("go", "test", "-count=1", "-v", "./e2e/")
 	cmd.Dir = dir
-	cmd.Env = append(goEnv, "AGENTTEST_LEDGER_DIR="+t.TempDir())
+	cmd.Env = append(initTestGoEnv(), "AGENTTEST_LEDGER_DIR="+t.TempDir())
 	if v := os.Getenv("AGENTTEST_BROWSER_PATH"); v != "" {
 		cmd.Env = append(cmd.Env, "AGENTTEST_BROWSER_PATH="+v)
 	}
 	cmd.WaitDelay = lineWait
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("go test ./e2e/ in the hermetic module: %v\n%s", err, out)
+		t.Fatalf("go test ./e2e/ in %s: %v\n%s", path, err, out)
 	}
-	for _, want := range []string{"--- PASS: TestSignedInUserSeesTheProtectedPage", "--- PASS: TestSignedOutVisitorIsTurnedAway", "ok  \texample.com/hermetic/e2e"} {
+	for _, want := range []string{"--- PASS: TestSignedInUserSeesTheProtectedPage", "--- PASS: TestSignedOutVisitorIsTurnedAway", "ok  \t" + path + "/e2e"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("go test output lacks %q:\n%s", want, out)
 		}
-	}
-	// The app was stopped with the tests: nothing answers at its address.
-	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		conn.Close()
-		t.Errorf("the app still answers at %s after the tests", addr)
 	}
 }
