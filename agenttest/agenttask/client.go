@@ -51,7 +51,8 @@ type Client struct {
 	base       http.RoundTripper   // the transport under the retries, for Ping
 	authorize  func(*http.Request) // sets the secret key's header (a func: never printed)
 	// keyFrom and urlFrom name the key's and the URL's variables in
-	// Ping's errors, with their source when known (see Config).
+	// errors (Ping's, a refused key's), with their source when known
+	// (see Config).
 	keyFrom, urlFrom string
 }
 
@@ -111,6 +112,12 @@ func NewClient(cfg Config) (*Client, error) {
 			r.Header.Set("Authorization", "Bearer "+key)
 		},
 	}, nil
+}
+
+// keyHint is what to check when Clerk refuses the secret key: the
+// variable it came from, and where.
+func (c *Client) keyHint() string {
+	return "check " + c.keyFrom + " is this instance's secret key (Clerk Dashboard, API keys)"
 }
 
 // CloseIdleConnections closes the connections the client keeps open
@@ -504,7 +511,7 @@ func (c *Client) callError(op string, rec *callRecord, err error) error {
 	}
 	apiErr.Op, apiErr.note = op, rec.note
 	if apiErr.Status == http.StatusUnauthorized {
-		apiErr.hint = "check " + c.keyFrom + " is this instance's secret key (Clerk Dashboard, API keys)"
+		apiErr.hint = c.keyHint()
 	}
 	return apiErr
 }

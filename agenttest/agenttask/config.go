@@ -72,7 +72,7 @@ type Config struct {
 
 	// keyFrom and urlFrom name the variables the key and the URL came
 	// from, with their source ("CLERK_SECRET_KEY (from /m/.env.local)"),
-	// for Ping's errors; set by ConfigFromEnv.
+	// for the client's errors; set by ConfigFromEnv.
 	keyFrom, urlFrom string
 	// Logger receives, at debug level, the retries the client makes
 	// (method, path, attempt, status or error, wait) and why it stops

@@ -33,7 +33,7 @@ func (c *Client) Ping(ctx context.Context) error {
 	case resp.StatusCode == http.StatusOK:
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return fmt.Errorf("the Backend API at %s refused the secret key (%s): check %s is this instance's secret key (Clerk dashboard, API keys)", redact.URL(c.apiURL), apiErrorSummary(resp, body, c.scrub), c.keyFrom)
+		return fmt.Errorf("the Backend API at %s refused the secret key (%s): %s", redact.URL(c.apiURL), apiErrorSummary(resp, body, c.scrub), c.keyHint())
 	default:
 		return fmt.Errorf("the Backend API at %s answered %s to GET /v1/jwks: check %s names Clerk's Backend API (with or without /v1)", redact.URL(c.apiURL), apiErrorSummary(resp, body, c.scrub), c.urlFrom)
 	}
