@@ -3,7 +3,6 @@ package agenttest
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -70,21 +69,17 @@ func checkUserID(id string, fromEnv bool) error {
 }
 
 // unknownUser is a task creation's refusal err said as what it means
-// for the caller: Clerk has no user userID in this instance (404
-// agent_task_subject_not_found, "The user of the agent task no longer
-// exists"), so every sign-in as that user fails; it wraps err. It is
-// nil for any other error.
+// for the caller: Clerk has no user userID in this instance (the 404
+// that matches agenttask.ErrUserNotFound, agent_task_subject_not_found:
+// "The user of the agent task no longer exists"), so every sign-in as
+// that user fails; it wraps err. It is nil for any other error.
 func unknownUser(err error, userID string) error {
 	var apiErr *agenttask.APIError
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound || !apiErr.HasCode("agent_task_subject_not_found") {
+	if !errors.Is(err, agenttask.ErrUserNotFound) || !errors.As(err, &apiErr) {
 		return nil
 	}
-	answer := "404 agent_task_subject_not_found"
-	if apiErr.TraceID != "" {
-		answer += ", trace " + apiErr.TraceID
-	}
 	return &redactedError{
-		msg:  fmt.Sprintf("no user %s in this Clerk instance (%s): check the user id given to agenttest.AsUser or %s against the instance's users (Clerk Dashboard → Users)", userID, answer, agenttask.VarUserID),
+		msg:  fmt.Sprintf("no user %s in this Clerk instance (%s): check the user id given to agenttest.AsUser or %s against the instance's users (Clerk Dashboard → Users)", userID, apiErr.Summary(), agenttask.VarUserID),
 		kind: err,
 	}
 }

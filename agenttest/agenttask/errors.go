@@ -165,6 +165,23 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
+// Summary is the refusal in a few words, for a message of the caller's
+// own: the status, Clerk's error codes and the trace id, e.g.
+// "404 agent_task_subject_not_found, trace 7f3a".
+func (e *APIError) Summary() string {
+	parts := []string{strconv.Itoa(e.Status)}
+	for _, ce := range e.Errors {
+		if code := errorOneLine(ce.Code); code != "" {
+			parts = append(parts, code)
+		}
+	}
+	s := strings.Join(parts, " ")
+	if e.TraceID != "" {
+		s += ", trace " + errorOneLine(e.TraceID)
+	}
+	return s
+}
+
 // HasCode reports whether Clerk returned an error with this code.
 func (e *APIError) HasCode(code string) bool {
 	for _, ce := range e.Errors {

@@ -297,3 +297,14 @@ func TestCheckObject(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIErrorSummary(t *testing.T) {
+	t.Parallel()
+	e := &APIError{Status: 404, TraceID: "7f3a", Errors: []clerk.Error{{Code: "agent_task_subject_not_found"}, {Code: "second\ncode"}}}
+	if got, want := e.Summary(), "404 agent_task_subject_not_found second code, trace 7f3a"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+	if got := (&APIError{Status: 502}).Summary(); got != "502" {
+		t.Errorf("Summary() of a bare 502 = %q", got)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -174,29 +173,15 @@ func createError(err error, user taskUser) error {
 	if !errors.As(err, &apiErr) {
 		return errors.New(paramNames(user).Replace(err.Error()))
 	}
-	switch {
-	case apiErr.Status == http.StatusNotFound && (apiErr.HasCode("agent_task_subject_not_found") || errors.Is(err, agenttask.ErrUserNotFound)):
+	if errors.Is(err, agenttask.ErrUserNotFound) {
 		if user.byID {
-			return fmt.Errorf("no user %s in this Clerk instance (%s): check %s against the instance's users (Clerk Dashboard → Users), and that CLERK_SECRET_KEY is that instance's key", user.value, answer(apiErr), user.setting)
+			return fmt.Errorf("no user %s in this Clerk instance (%s): check %s against the instance's users (Clerk Dashboard → Users), and that CLERK_SECRET_KEY is that instance's key", user.value, apiErr.Summary(), user.setting)
 		}
-		return fmt.Errorf("no user with the identifier %s in this Clerk instance (%s): check %s is a verified email address or phone number, or a username, of one of the instance's users (Clerk Dashboard → Users), or name the user by id", quoteArg(user.value), answer(apiErr), user.setting)
+		return fmt.Errorf("no user with the identifier %s in this Clerk instance (%s): check %s is a verified email address or phone number, or a username, of one of the instance's users (Clerk Dashboard → Users), or name the user by id", quoteArg(user.value), apiErr.Summary(), user.setting)
 	}
 	// A refused key's error already names the key's variable and where
 	// its value came from (agenttask's client adds it).
 	return err
-}
-
-// answer is Clerk's refusal in a few words: status, codes, trace id.
-func answer(e *agenttask.APIError) string {
-	parts := []string{fmt.Sprint(e.Status)}
-	for _, ce := range e.Errors {
-		parts = append(parts, ce.Code)
-	}
-	s := strings.Join(parts, " ")
-	if e.TraceID != "" {
-		s += ", trace " + e.TraceID
-	}
-	return s
 }
 
 // paramNames replaces the library's parameter names, in an error about
