@@ -96,11 +96,17 @@ func (p *Package) Failed() bool {
 	return p.FailedBuild != "" || p.Status.Failed() || p.Status == ""
 }
 
+// TestFailed reports whether a test of the package failed (or did not
+// finish), in any attempt.
+func (p *Package) TestFailed() bool {
+	return slices.ContainsFunc(p.Tests, func(t *Test) bool { return t.Status.Failed() })
+}
+
 // FailedOutsideTests reports whether the package failed with no failed
 // test to show for it: a build failure, a failure before or after its
 // tests ran, or a stream that ended before the package did.
 func (p *Package) FailedOutsideTests() bool {
-	return p.Failed() && !slices.ContainsFunc(p.Tests, func(t *Test) bool { return t.Status.Failed() })
+	return p.Failed() && !p.TestFailed()
 }
 
 // Counts returns how many tests (subtests included) passed, failed
@@ -131,7 +137,7 @@ func (r *Run) Counts() (passed, failed, skipped int) {
 // rerun then passed included.
 func (r *Run) Failed() bool {
 	for _, p := range r.Packages {
-		if p.Failed() || slices.ContainsFunc(p.Tests, func(t *Test) bool { return t.Status.Failed() }) {
+		if p.Failed() || p.TestFailed() {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -66,7 +67,7 @@ Example (-artifacts needs the -outputdir folder to exist):
 	// The page's show-trace commands name traces relative to its folder
 	// (report.Options has one folder for links and commands), so a
 	// command pasted here works only from there.
-	if where := filepath.Dir(*out); testFailed(run) && where != "." {
+	if where := filepath.Dir(*out); slices.ContainsFunc(run.Packages, (*report.Package).TestFailed) && where != "." {
 		fmt.Fprintf(stdout, "its show-trace commands run from the report's folder: cd %s first\n", shellQuote(where))
 	}
 	return packagesFailed(run.FailedPackages(), *out)
@@ -84,19 +85,6 @@ func noEvents(from, stray string) error {
 		what += fmt.Sprintf(" (%d lines, none an event: go test without -json?)", n)
 	}
 	return fmt.Errorf("no go test -json events were read from %s: pipe `go test -json …` into agenttest report, or give --json FILE; no report was written", what)
-}
-
-// testFailed reports whether a test of run failed (one that a package's
-// failure outside its tests does not count).
-func testFailed(run *report.Run) bool {
-	for _, p := range run.Packages {
-		for _, t := range p.Tests {
-			if t.Status.Failed() {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // packagesFailed is the error that makes report exit 1 when packages
