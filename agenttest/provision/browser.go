@@ -57,6 +57,18 @@ func (s Settings) FindHeadlessBrowser(kind string) (string, error) {
 	return s.findBrowser(kind, true)
 }
 
+// HeadlessNote names the browser a headless run launches instead of
+// path (the one FindBrowser returned for kind): " (headless runs:
+// <shell>)" when a headless shell is found beside it, "" otherwise. It
+// is how `agenttest install` reports the browser.
+func (s Settings) HeadlessNote(kind, path string) string {
+	if headless, err := s.FindHeadlessBrowser(kind); err == nil && headless != path {
+		return " (headless runs: " + headless + ")"
+	}
+	return ""
+}
+
+// findBrowser is FindBrowser, or FindHeadlessBrowser when headless.
 func (s Settings) findBrowser(kind string, headless bool) (string, error) {
 	kind, err := browserKind(kind)
 	if err != nil {

@@ -84,8 +84,8 @@ func Install(ctx context.Context, opts Options) error {
 	}
 	if browser == "" {
 		browser = "Playwright's own " + kind
-	} else if headless, err := s.FindHeadlessBrowser(kind); err == nil && headless != browser {
-		browser += " (headless runs: " + headless + ")"
+	} else {
+		browser += s.HeadlessNote(kind, browser)
 	}
 	fmt.Fprintf(out, "agenttest: ready: playwright driver %s in %s, browser %s\n", DriverVersion(), dir, browser)
 	return nil

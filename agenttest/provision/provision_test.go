@@ -151,9 +151,15 @@ func TestFindBrowserOrder(t *testing.T) {
 	if got, err := fromProcess(t).FindHeadlessBrowser("chromium"); err != nil || got != system {
 		t.Fatalf("FindHeadlessBrowser with only chrome on PATH = %q, %v; want %q", got, err, system)
 	}
+	if note := fromProcess(t).HeadlessNote("chromium", system); note != "" {
+		t.Errorf("HeadlessNote with no shell = %q, want none", note)
+	}
 	pathShell := installFakeExecutable(t, pathDir, "chromium-headless-shell")
 	if got, err := fromProcess(t).FindHeadlessBrowser(""); err != nil || got != pathShell {
 		t.Fatalf("FindHeadlessBrowser with a headless shell on PATH = %q, %v; want %q", got, err, pathShell)
+	}
+	if note, want := fromProcess(t).HeadlessNote("chromium", system), " (headless runs: "+pathShell+")"; note != want {
+		t.Errorf("HeadlessNote with a shell beside the browser = %q, want %q", note, want)
 	}
 	if got, err := fromProcess(t).FindBrowser("chromium"); err != nil || got != system {
 		t.Fatalf("FindBrowser with a headless shell on PATH = %q, %v; want the full browser %q", got, err, system)

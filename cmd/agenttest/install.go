@@ -80,22 +80,13 @@ func checkInstall(s provision.Settings, browser, only, fix string, stdout io.Wri
 		case path == "":
 			fmt.Fprintf(stdout, "browser %s: ok: Playwright's own\n", kind)
 		default:
-			fmt.Fprintf(stdout, "browser %s: ok: %s%s\n", kind, path, headlessNote(s, kind, path))
+			fmt.Fprintf(stdout, "browser %s: ok: %s%s\n", kind, path, s.HeadlessNote(kind, path))
 		}
 	}
 	if missing > 0 {
 		return fmt.Errorf("not ready: run `%s`", fix)
 	}
 	return nil
-}
-
-// headlessNote names the browser headless runs launch when it is not
-// path (a headless shell on PATH beside a full Chromium), else "".
-func headlessNote(s provision.Settings, kind, path string) string {
-	if headless, err := s.FindHeadlessBrowser(kind); err == nil && headless != path {
-		return " (headless runs: " + headless + ")"
-	}
-	return ""
 }
 
 // flagSet reports whether the command line gave the flag.
