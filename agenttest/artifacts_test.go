@@ -25,6 +25,7 @@ import (
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/internal/shellword"
 	"github.com/agenttest/agenttest/agenttest/provision"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
@@ -85,7 +86,7 @@ func TestFailingSuiteLeavesNoSecret(t *testing.T) {
 	require.NoError(t, err)
 	browserEnvDir := t.TempDir()
 	wrapper := filepath.Join(t.TempDir(), "chromium")
-	require.NoError(t, os.WriteFile(wrapper, []byte("#!/bin/sh\nenv > "+shellQuote(browserEnvDir)+"/chromium.$$\nexec "+shellQuote(chromium)+` "$@"`+"\n"), 0o700))
+	require.NoError(t, os.WriteFile(wrapper, []byte("#!/bin/sh\nenv > "+shellword.Quote(browserEnvDir)+"/chromium.$$\nexec "+shellword.Quote(chromium)+` "$@"`+"\n"), 0o700))
 
 	work := t.TempDir()
 	artifacts := filepath.Join(work, "artifacts")
@@ -596,7 +597,7 @@ func TestCleanEnvDriverDirAnswersTheVersionCheck(t *testing.T) {
 	// A "Node.js" that records that it ran.
 	ran := filepath.Join(t.TempDir(), "ran")
 	fake := filepath.Join(t.TempDir(), "node")
-	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\necho \"$@\" >> "+shellQuote(ran)+"\necho from-node\n"), 0o755))
+	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\necho \"$@\" >> "+shellword.Quote(ran)+"\necho from-node\n"), 0o755))
 	dir, remove, err := cleanEnvDriverDir(driver, fake, "1.52.0")
 	require.NoError(t, err)
 	defer remove()

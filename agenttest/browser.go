@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/shellword"
 	"github.com/agenttest/agenttest/agenttest/provision"
 	"github.com/playwright-community/playwright-go"
 )
@@ -313,8 +314,8 @@ func cleanEnvDriverDir(driverDir, nodePath, version string) (string, func() erro
 	}
 	versionCheck := ""
 	if version != "" {
-		versionCheck = "if [ \"$#\" -eq 2 ] && [ \"$1\" = " + shellQuote(filepath.Join(tmp, "package", "cli.js")) + " ] && [ \"$2\" = --version ]; then\n" +
-			"\techo " + shellQuote("Version "+version) + "\n" +
+		versionCheck = "if [ \"$#\" -eq 2 ] && [ \"$1\" = " + shellword.Quote(filepath.Join(tmp, "package", "cli.js")) + " ] && [ \"$2\" = --version ]; then\n" +
+			"\techo " + shellword.Quote("Version "+version) + "\n" +
 			"\texit 0\n" +
 			"fi\n"
 	}
@@ -323,7 +324,7 @@ func cleanEnvDriverDir(driverDir, nodePath, version string) (string, func() erro
 		"set -f\n" +
 		versionCheck +
 		"unset_args=$(awk 'BEGIN { for (k in ENVIRON) if (toupper(k) ~ /" + secretVarPattern + "/) printf \"-u %s \", k }') || exit 126\n" +
-		"exec env $unset_args " + shellQuote(nodePath) + " \"$@\"\n"
+		"exec env $unset_args " + shellword.Quote(nodePath) + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(tmp, "node"), []byte(script), 0o700); err != nil {
 		return "", nil, errors.Join(fmt.Errorf("agenttest: prepare the driver's environment: %w", err), remove())
 	}
@@ -331,9 +332,4 @@ func cleanEnvDriverDir(driverDir, nodePath, version string) (string, func() erro
 		return "", nil, errors.Join(fmt.Errorf("agenttest: prepare the driver's environment: %w", err), remove())
 	}
 	return tmp, remove, nil
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

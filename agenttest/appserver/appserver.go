@@ -20,10 +20,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/internal/shellword"
 )
 
 // Options say how Start starts the application under test and how
@@ -266,7 +266,7 @@ const maxCommandLine = 200
 func (a *Server) commandLine(argv []string) string {
 	words := make([]string, len(argv))
 	for i, w := range argv {
-		words[i] = shellWord(w)
+		words[i] = shellword.Quote(w)
 	}
 	s := redact.Text(strings.Join(strings.Fields(strings.Join(words, " ")), " "), a.secrets...)
 	if len(s) > maxCommandLine {
@@ -277,16 +277,6 @@ func (a *Server) commandLine(argv []string) string {
 		s = s[:cut] + "…"
 	}
 	return s
-}
-
-// shellWord quotes w for a POSIX shell when it needs it.
-func shellWord(w string) string {
-	if w != "" && !strings.ContainsFunc(w, func(r rune) bool {
-		return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-./:@%+=,", r)))
-	}) {
-		return w
-	}
-	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
 // exitDescription says how a command's Wait ended.

@@ -10,13 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/internal/shellword"
 )
 
 // Options say where a report finds artifacts and how large it may grow.
@@ -290,7 +290,7 @@ func (r *renderer) page(i int, a pageArtifacts) pageView {
 	}
 	if a.Trace != "" {
 		pv.TraceLink = r.link(a.Trace)
-		pv.TraceCmd = "agenttest show-trace " + shellQuote(r.relPath(a.Trace))
+		pv.TraceCmd = "agenttest show-trace " + shellword.Quote(r.relPath(a.Trace))
 	}
 	if a.HTML != "" {
 		pv.HTMLLink = r.link(a.HTML)
@@ -371,17 +371,6 @@ func clip(s string, max int) string {
 		tail++
 	}
 	return fmt.Sprintf("%s\n… %s left out …\n%s", s[:head], formatBytes(int64(tail-head)), s[tail:])
-}
-
-// safeShellWord is a word a shell reads as itself.
-var safeShellWord = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if safeShellWord.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // anchor is the id of a failure card.
