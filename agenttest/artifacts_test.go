@@ -539,13 +539,21 @@ func goCommand(t *testing.T) string {
 	return p
 }
 
+// fakeDriverDir is a driver directory with an empty package/ folder,
+// for cleanEnvDriverDir to wrap.
+func fakeDriverDir(t *testing.T) string {
+	t.Helper()
+	driver := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(driver, "package"), 0o755))
+	return driver
+}
+
 func TestCleanEnvDriverDirRunsNodeWithoutSecrets(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the driver runs as playwright-go starts it on Windows")
 	}
 	t.Parallel()
-	driver := t.TempDir()
-	require.NoError(t, os.Mkdir(filepath.Join(driver, "package"), 0o755))
+	driver := fakeDriverDir(t)
 	require.NoError(t, os.WriteFile(filepath.Join(driver, "package", "cli.js"), []byte("//"), 0o644))
 	envPath, err := exec.LookPath("env")
 	require.NoError(t, err)
@@ -592,8 +600,7 @@ func TestCleanEnvDriverDirAnswersTheVersionCheck(t *testing.T) {
 		t.Skip("the driver runs as playwright-go starts it on Windows")
 	}
 	t.Parallel()
-	driver := t.TempDir()
-	require.NoError(t, os.Mkdir(filepath.Join(driver, "package"), 0o755))
+	driver := fakeDriverDir(t)
 	// A "Node.js" that records that it ran.
 	ran := filepath.Join(t.TempDir(), "ran")
 	fake := filepath.Join(t.TempDir(), "node")
@@ -780,7 +787,7 @@ func TestPassingTestsMakeNoArtifactDirs(t *testing.T) {
 	}
 	t.Parallel()
 	out := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestArtifactsChild$", "-test.count=1", "-test.v", "-test.artifacts", "-test.outputdir="+out)
+	cmd := childTest("TestArtifactsChild", "-test.artifacts", "-test.outputdir="+out)
 	cmd.Env = append(os.Environ(), artifactsChildEnv+"=1")
 	transcript, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the child passes:\n%s", transcript)

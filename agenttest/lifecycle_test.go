@@ -32,7 +32,7 @@ func TestFixtureProcessesEndWithTheBinary(t *testing.T) {
 	}
 	for _, mode := range []string{"fail", "panic"} {
 		t.Run(mode, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestLifecycleChild$", "-test.count=1", "-test.v")
+			cmd := childTest("TestLifecycleChild")
 			cmd.Env = append(os.Environ(), lifecycleChildEnv+"="+mode)
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
@@ -85,6 +85,13 @@ func TestFixtureProcessesEndWithTheBinary(t *testing.T) {
 			assert.Empty(t, alive, "processes of the child outlived it: %v", lifecycleDescribe(alive))
 		})
 	}
+}
+
+// childTest is this test binary run again for its test name alone,
+// verbose, with args added: a child whose end (a failure, a panic, a
+// signal) a parent test watches from outside.
+func childTest(name string, args ...string) *exec.Cmd {
+	return exec.Command(os.Args[0], append([]string{"-test.run=^" + name + "$", "-test.count=1", "-test.v"}, args...)...)
 }
 
 // TestLifecycleChild is the child of TestFixtureProcessesEndWithTheBinary.

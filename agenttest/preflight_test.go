@@ -3,7 +3,6 @@ package agenttest
 import (
 	"context"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -83,7 +82,7 @@ func TestConfigErrorsFailEveryTestAtOnce(t *testing.T) {
 	}
 	t.Parallel()
 	artifacts := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPreflightChild$", "-test.count=1", "-test.v")
+	cmd := childTest("TestPreflightChild")
 	cmd.Env = append(childenv.Clean(nil),
 		preflightChildEnv+"=1",
 		agenttask.VarSecretKey+"=sk_test_"+strings.Repeat("k", 40),

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -43,7 +42,7 @@ func TestStartAppStopsWhenTheBinaryIsInterrupted(t *testing.T) {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestStartAppChild$", "-test.count=1", "-test.v")
+	cmd := childTest("TestStartAppChild")
 	cmd.Env = append(os.Environ(), startAppChildEnv+"="+addr)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
