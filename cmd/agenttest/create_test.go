@@ -19,6 +19,17 @@ func withoutCreateDefaults(t *testing.T) {
 	}
 }
 
+// createEmulator starts an emulator with the seed users and points
+// create at it through the environment, with no user or app default.
+func createEmulator(t *testing.T) *clerkemu.Emulator {
+	t.Helper()
+	emu := clerkemu.RunT(t, clerkemu.Options{Users: clerkemu.SeedUsers()})
+	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
+	t.Setenv("CLERK_API_URL", emu.APIURL())
+	withoutCreateDefaults(t)
+	return emu
+}
+
 // inModule runs the test in a new module whose .env.local holds
 // dotenv, with the process environment's Clerk and agenttest variables
 // unset (restored after the test) so that the file is what counts.
@@ -101,10 +112,7 @@ func TestCreateRefusesAnEmailAsUserID(t *testing.T) {
 
 // What create prints has the shape its help shows.
 func TestCreatePrintsWhatItsHelpShows(t *testing.T) {
-	emu := clerkemu.RunT(t, clerkemu.Options{Users: clerkemu.SeedUsers()})
-	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
-	t.Setenv("CLERK_API_URL", emu.APIURL())
-	withoutCreateDefaults(t)
+	createEmulator(t)
 	code, stdout, stderr := runCLI(t, "create", "--user-id", clerkemu.SeedUsers()[0].ID, "--redirect-url", "http://127.0.0.1:1/")
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	if code != 0 || len(lines) != 2 {
@@ -157,11 +165,8 @@ func TestCreateDefaultsToTheTestsConfiguration(t *testing.T) {
 
 // AGENTTEST_USER_IDENTIFIER names the user too.
 func TestCreateTakesTheIdentifierVariable(t *testing.T) {
-	emu := clerkemu.RunT(t, clerkemu.Options{Users: clerkemu.SeedUsers()})
+	emu := createEmulator(t)
 	user := clerkemu.SeedUsers()[0]
-	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
-	t.Setenv("CLERK_API_URL", emu.APIURL())
-	withoutCreateDefaults(t)
 	t.Setenv("AGENTTEST_USER_IDENTIFIER", user.EmailAddresses[0].EmailAddress)
 	code, stdout, stderr := runCLI(t, "create", "--redirect-url", "http://127.0.0.1:1/")
 	if code != 0 || !strings.HasPrefix(stdout, "task_id=agttsk_") {
@@ -238,10 +243,7 @@ func TestCreateRefusalsNameTheFlagAndTheVariable(t *testing.T) {
 // A user the instance does not have is said as such, naming the flag or
 // variable that named them, not as Clerk's "no longer exists".
 func TestCreateUnknownUserNamesTheSetting(t *testing.T) {
-	emu := clerkemu.RunT(t, clerkemu.Options{Users: clerkemu.SeedUsers()})
-	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
-	t.Setenv("CLERK_API_URL", emu.APIURL())
-	withoutCreateDefaults(t)
+	emu := createEmulator(t)
 	code, _, stderr := runCLI(t, "create", "--user-id", "user_nobody", "--redirect-url", "http://127.0.0.1:1/")
 	line := oneLineOf(t, stderr)
 	if code != 1 || !strings.HasPrefix(line, "agenttest create: no user user_nobody in this Clerk instance (404 agent_task_subject_not_found, trace ") ||
