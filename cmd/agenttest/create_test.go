@@ -243,7 +243,7 @@ func TestCreateRefusalsNameTheFlagAndTheVariable(t *testing.T) {
 // A user the instance does not have is said as such, naming the flag or
 // variable that named them, not as Clerk's "no longer exists".
 func TestCreateUnknownUserNamesTheSetting(t *testing.T) {
-	emu := createEmulator(t)
+	createEmulator(t)
 	code, _, stderr := runCLI(t, "create", "--user-id", "user_nobody", "--redirect-url", "http://127.0.0.1:1/")
 	line := oneLineOf(t, stderr)
 	if code != 1 || !strings.HasPrefix(line, "agenttest create: no user user_nobody in this Clerk instance (404 agent_task_subject_not_found, trace ") ||
