@@ -100,8 +100,10 @@ func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask
 	if err := s.preflight(ctx, client); err != nil {
 		return tg, nil, tg.failWith(&s.secrets)(StepConfig, err)
 	}
-	if err, ok := s.unknownUsers.Load(userKey{client, tg.userID}); ok && tg.userID != "" {
-		return tg, nil, tg.failWith(&s.secrets)(StepCreate, fmt.Errorf("%w (known from an earlier sign-in of this test binary)", err.(error)))
+	if tg.userID != "" {
+		if err, ok := s.unknownUsers.Load(userKey{client, tg.userID}); ok {
+			return tg, nil, tg.failWith(&s.secrets)(StepCreate, fmt.Errorf("%w (known from an earlier sign-in of this test binary)", err.(error)))
+		}
 	}
 	return tg, client, nil
 }

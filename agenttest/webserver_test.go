@@ -48,9 +48,17 @@ func TestStartAppStopsWhenTheBinaryIsInterrupted(t *testing.T) {
 	require.NoError(t, err)
 	cmd.Stderr = cmd.Stdout
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-
 	var appPid int
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if appPid != 0 {
+			// Should the test fail before the interrupt, the app's group
+			// (its own: pgid = pid) would outlive the killed child.
+			_ = syscall.Kill(-appPid, syscall.SIGKILL)
+		}
+	})
+
 	var transcript []string
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
@@ -96,7 +104,9 @@ func TestStartAppChild(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = app.Stop() })
 	fmt.Printf("startapp-pid: %d\n", app.Pid())
-	time.Sleep(time.Minute) // the parent interrupts the binary long before
+	// Wait for the parent's SIGINT, which ends this binary; a minute
+	// bounds the wait should it never come.
+	time.Sleep(time.Minute)
 	t.Fatal("the parent did not interrupt the child")
 }
 
