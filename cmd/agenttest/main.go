@@ -16,6 +16,7 @@
 //	agenttest serve --url URL --app COMMAND [flags] [-- TESTS COMMAND...]
 //	agenttest show-trace [--port P] [--host H] FILE
 //	agenttest init [--force] [--app CMD [--app-url URL]] [DIR]
+//	agenttest version
 //	agenttest help [COMMAND]
 //
 // Exit status: 0 on success, 1 on failure (one line on stderr), 2 on a
@@ -115,6 +116,11 @@ func commands() []command {
 		summary: "write a starter e2e/ package (TestMain, two specs) and a .env.local example into a module",
 		usage:   "init [--force] [--app CMD [--app-url URL]] [DIR]",
 		run:     runInit,
+	}, {
+		name:    "version",
+		summary: "print the versions of agenttest, Go, playwright-go and the Playwright driver, for a bug report",
+		usage:   "version",
+		run:     runVersion,
 	}}
 }
 
@@ -129,6 +135,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch name {
 	case "help", "-h", "-help", "--help":
 		return runHelp(rest, stdout, stderr)
+	case "--version", "-version":
+		name = "version"
 	}
 	for _, c := range commands() {
 		if c.name != name {

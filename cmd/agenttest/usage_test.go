@@ -35,6 +35,7 @@ func TestBadUsageExits2WithOneLineAndAPointer(t *testing.T) {
 		{"init", "--nope"},
 		{"report"},
 		{"report", "a", "b"},
+		{"version", "x"},
 	} {
 		code, stdout, stderr := runCLI(t, args...)
 		if code != 2 || stdout != "" || !isUsageError(stderr, args[0]) {
