@@ -165,10 +165,13 @@ func trackTask(t *Task) error {
 	if err != nil {
 		return nil // a plain program: nothing ends it early
 	}
+	// Set before addTask makes t visible to an early end's revokeAll,
+	// which reads it in Release.
+	t.untrack = func() { r.inflight.removeTask(t) }
 	if err := r.inflight.addTask(t); err != nil {
+		t.untrack = nil
 		return err
 	}
-	t.untrack = func() { r.inflight.removeTask(t) }
 	return nil
 }
 
@@ -190,7 +193,7 @@ func beginCreate() (end func(), err error) {
 // one; Release forgets it.
 func (p *Page) trackSession() {
 	r, err := currentRun()
-	if err != nil || p.opts.keepSession {
+	if err != nil || p.keptSession {
 		return
 	}
 	id := p.SessionID

@@ -51,6 +51,9 @@ type Page struct {
 	notNavigated bool
 
 	untrack func() // forgets the session in the run's in-flight set
+	// retired are sessions of earlier sign-ins of the page, which a later
+	// Page.SignIn replaced: Release revokes them.
+	retired []retiredSession
 	// testingToken went with the sign-in's Frontend API requests; ending
 	// the session sends it too.
 	testingToken *agenttask.TestingToken
@@ -62,6 +65,9 @@ type Page struct {
 	// sharedSession: the session is the run's (ReuseSignIn), not the
 	// page's to revoke.
 	sharedSession bool
+	// keptSession: the sign-in asked for KeepSession, given to the page
+	// or to that Page.SignIn: Release leaves the session alive.
+	keptSession bool
 	released      bool
 	// fapiRouted are the Frontend API hosts whose requests get the
 	// Testing Token (see routeTestingToken).
@@ -153,6 +159,8 @@ func (p *Page) own(t *Task) {
 // it on Clerk's Frontend API, as the app's sign-out would, which spends
 // none of the Backend API's rate limit, and revokes it through the
 // Backend API when that is not possible (see [agenttask.EndSession]).
+// The sessions of the page's earlier sign-ins, which a later
+// [Page.SignIn] replaced, are revoked through the Backend API.
 // It runs every step even when one fails, returns their errors joined,
 // and is safe to call twice and on a nil or half-built page. ctx should
 // not be a test's t.Context(), which is already cancelled when cleanups
@@ -167,13 +175,14 @@ func (p *Page) Release(ctx context.Context) error {
 		return nil
 	}
 	p.released = true
-	tasks := p.tasks
+	tasks, retired := p.tasks, p.retired
+	p.retired = nil
 	tracing := p.tracing
 	p.tracing = false
 	p.mu.Unlock()
 
 	var errs []error
-	ownSession := p.SessionID != "" && !p.opts.keepSession && !p.sharedSession && p.client != nil
+	ownSession := p.SessionID != "" && !p.keptSession && !p.sharedSession && p.client != nil
 	var signOut *agenttask.SignOut
 	if p.BrowserContext != nil {
 		if tracing {
@@ -207,10 +216,51 @@ func (p *Page) Release(ctx context.Context) error {
 			_ = p.Task.ledger.Closed(p.SessionID)
 		}
 	}
+	for _, s := range retired {
+		errs = append(errs, s.end(ctx))
+	}
 	if p.untrack != nil {
 		p.untrack()
 	}
 	return errors.Join(errs...)
+}
+
+// retiredSession is a session of the page that a later sign-in of the
+// page replaced; the page still owns it.
+type retiredSession struct {
+	id      string
+	client  *agenttask.Client
+	task    *Task
+	untrack func()
+}
+
+// end revokes the session through the Backend API (the browser's
+// cookies are the later sign-in's, so the Frontend API cannot name it),
+// closes it in its task's ledger and forgets it in the run's in-flight
+// set.
+func (s retiredSession) end(ctx context.Context) error {
+	err := revokeSession(ctx, s.client, s.id)
+	if err == nil && s.task != nil {
+		_ = s.task.ledger.Closed(s.id)
+	}
+	if s.untrack != nil {
+		s.untrack()
+	}
+	return err
+}
+
+// retireSession hands the session of the page's last sign-in, when the
+// page owns it (not kept, not shared), to the page's retired ones, so
+// that a new sign-in can take its place: Release still revokes it.
+func (p *Page) retireSession() {
+	if p.SessionID != "" && !p.keptSession && !p.sharedSession && p.client != nil {
+		p.mu.Lock()
+		p.retired = append(p.retired, retiredSession{id: p.SessionID, client: p.client, task: p.Task, untrack: p.untrack})
+		p.mu.Unlock()
+	}
+	p.SessionID, p.UserID = "", ""
+	p.sharedSession, p.keptSession = false, false
+	p.untrack = nil
 }
 
 // revokeSession revokes a session; one that has already ended (signed

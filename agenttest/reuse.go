@@ -189,8 +189,8 @@ func (c *signInCache) releaseClient(ctx context.Context, client *agenttask.Clien
 	return c.revokeShared(ctx, mine)
 }
 
-// shareState captures the leading page's signed-in state and hands its
-// session to the run (see trackSharedSession).
+// shareState captures the leading page's signed-in state, whose session
+// finishSignIn has handed to the run (see trackSharedSession).
 func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn, error) {
 	cookies, err := p.BrowserContext.Cookies()
 	if err != nil {
@@ -213,7 +213,6 @@ func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn
 		})
 	}
 	state.signOut = signOutFrom(frontendOrigin(plan.task.URL()), claims.SessionID, plan.token, named)
-	trackSharedSession(claims.SessionID, plan.client)
 	return state, nil
 }
 

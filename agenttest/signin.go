@@ -71,6 +71,9 @@ func (e *SignInError) Unwrap() error { return e.Err }
 // for a user and app; later pages get that sign-in's cookies and open
 // the redirect URL (the app's own refresh keeps the 60 s session token
 // fresh), and the checks are the same.
+//
+// A page already signed in can sign in again (as another user, say): it
+// still owns the earlier session, which Release revokes with the rest.
 func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	o := p.opts
 	for _, opt := range opts {
@@ -83,6 +86,9 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	if err != nil {
 		return err
 	}
+	// A page signed in before (as another user, say) still owns that
+	// session: Release revokes it.
+	p.retireSession()
 	return p.finishSignIn(ctx, o, plan)
 }
 
@@ -181,7 +187,14 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	// The session is this task's: the page revokes it (or keeps it, under
 	// KeepSession), or the run does when it is shared (ReuseSignIn).
 	// Until here the task's cleanup looks it up itself.
-	p.SessionID = claims.SessionID
+	p.SessionID, p.UserID, p.keptSession = claims.SessionID, claims.Subject, o.keepSession
+	// In the run's in-flight set before the task stops looking the
+	// session up itself, so that an early end revokes it at every point.
+	if plan.lead != nil {
+		trackSharedSession(claims.SessionID, p.client)
+	} else {
+		p.trackSession()
+	}
 	task.keepSession()
 	switch {
 	case o.keepSession:
@@ -189,16 +202,16 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	default:
 		_ = task.ledger.Session(claims.SessionID, task.ID, task.userID)
 	}
-	p.UserID = claims.Subject
 	if plan.lead != nil {
 		state, err := p.shareState(plan, claims)
 		if err != nil {
+			// Not shared: the page's Release ends it.
+			id := claims.SessionID
+			p.untrack = func() { untrackSharedSession(id) }
 			return fail(StepCookie, err)
 		}
 		p.sharedSession = true
 		plan.publish(state)
-	} else {
-		p.trackSession()
 	}
 	return p.runChecks(o, fail)
 }

@@ -116,6 +116,42 @@ func TestKeepSessionLeavesTheSessionActive(t *testing.T) {
 	assert.Len(t, s.emu.Sessions(clerkemu.SessionActive), 1)
 }
 
+// KeepSession given to Page.SignIn, not to the page, keeps the session
+// too.
+func TestKeepSessionOnPageSignInLeavesTheSessionActive(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	var kept string
+	t.Run("keep", func(t *testing.T) {
+		page := NewPage(t, s.opts()...)
+		require.NoError(t, page.SignIn(fixtureCtx(t), AsUser(fixtureAda), KeepSession()))
+		kept = page.SessionID
+	})
+	active := s.emu.Sessions(clerkemu.SessionActive)
+	if assert.Len(t, active, 1) {
+		assert.Equal(t, kept, active[0].ID)
+	}
+}
+
+// A page signed in again (as another user) still owns its first
+// session: both end with the test.
+func TestSigningInAgainEndsEverySessionOfThePage(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	var sessions []string
+	t.Run("twice", func(t *testing.T) {
+		page := SignIn(t, s.opts(AsUser(fixtureAda))...)
+		sessions = append(sessions, page.SessionID)
+		require.NoError(t, page.SignIn(fixtureCtx(t), AsUser(fixtureGrace)))
+		require.Equal(t, fixtureGrace, page.UserID)
+		sessions = append(sessions, page.SessionID)
+		require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Grace"))
+	})
+	require.Len(t, sessions, 2)
+	assert.NotEqual(t, sessions[0], sessions[1])
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "sessions %v: every one ends with the test", sessions)
+}
+
 func TestNewTaskIsRevokedWhenUnused(t *testing.T) {
 	t.Parallel()
 	s := fixtureStart(t)
