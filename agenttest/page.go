@@ -68,7 +68,7 @@ type Page struct {
 	// keptSession: the sign-in asked for KeepSession, given to the page
 	// or to that Page.SignIn: Release leaves the session alive.
 	keptSession bool
-	released      bool
+	released    bool
 	// fapiRouted are the Frontend API hosts whose requests get the
 	// Testing Token (see routeTestingToken).
 	fapiRouted map[string]bool
