@@ -1,6 +1,7 @@
 package agenttest
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,4 +86,29 @@ func descendsFrom(pid string, ancestor int) bool {
 		pid = strconv.Itoa(ppid)
 	}
 	return false
+}
+
+// The run's browser is launched for the run: a first caller whose
+// context has ended launches nothing and leaves the launch to the next
+// caller, and a launch does not end with its caller's context.
+func TestSharedBrowserLaunchOutlivesTheFirstCallersContext(t *testing.T) {
+	t.Parallel()
+	cur, err := currentRun()
+	require.NoError(t, err)
+	r := &testRun{suite: newSuite(cur.suite.env)}
+	t.Cleanup(func() { require.NoError(t, r.browser.Close()) })
+
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = r.sharedBrowser(ended)
+	require.ErrorIs(t, err, context.Canceled)
+
+	live, cancelLive := context.WithCancel(context.Background())
+	b, err := r.sharedBrowser(live)
+	require.NoError(t, err, "a caller with a live context gets a browser after one whose context had ended")
+	cancelLive()
+	again, err := r.sharedBrowser(context.Background())
+	require.NoError(t, err)
+	require.Same(t, b, again)
+	require.True(t, b.browser.IsConnected(), "the browser outlives the context it was launched under")
 }

@@ -111,13 +111,19 @@ func requireRun(r *testRun) (*testRun, error) {
 }
 
 // sharedBrowser returns the run's browser, launching it on first use. A
-// launch that failed fails every later call the same way.
+// launch that failed fails every later call the same way. The launch is
+// the run's, not the first caller's: it does not end with ctx (a test
+// near its deadline, a cleanup's cancelled t.Context()), and a caller
+// whose ctx has ended launches nothing.
 func (r *testRun) sharedBrowser(ctx context.Context) (*Browser, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.launched {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("agenttest: launch browser: %w", err)
+		}
 		r.launched = true
-		r.browser, r.browserErr = launchBrowser(ctx, r.suite)
+		r.browser, r.browserErr = launchBrowser(context.WithoutCancel(ctx), r.suite)
 	}
 	return r.browser, r.browserErr
 }
