@@ -75,28 +75,36 @@ func (r *testRun) watchSignals() (stop func()) {
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	r.watching.Store(true)
 	go func() {
 		defer close(ended)
 		select {
 		case sig := <-ch:
 			r.endEarly("received " + sig.String())
-			signal.Reset(sig)
-			if p, err := os.FindProcess(os.Getpid()); err == nil {
-				_ = p.Signal(sig)
-			}
-			// The default action ends the process; should it not,
-			// exit as a shell reports a signal: 128 + its number.
-			time.Sleep(time.Second)
-			if s, ok := sig.(syscall.Signal); ok {
-				os.Exit(128 + int(s))
-			}
-			os.Exit(1)
+			raise(sig)
 		case <-done:
 		}
 	}()
 	return func() {
+		r.watching.Store(false)
 		signal.Stop(ch)
 		close(done)
 		<-ended
 	}
+}
+
+// raise ends the process as sig would have without a handler: the
+// default action, so the exit status is the usual one.
+func raise(sig os.Signal) {
+	signal.Reset(sig)
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		_ = p.Signal(sig)
+	}
+	// The default action ends the process; should it not, exit as a
+	// shell reports a signal: 128 + its number.
+	time.Sleep(time.Second)
+	if s, ok := sig.(syscall.Signal); ok {
+		os.Exit(128 + int(s))
+	}
+	os.Exit(1)
 }

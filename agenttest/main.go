@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -32,13 +33,15 @@ func RunTests(m *testing.M) (code int) {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if !listing() {
-		r.suite.sweepDeadRuns() // not for `go test -list` (agenttest shard lists tests)
-	}
+	// Before the sweep, which may take a while: a signal during it stops
+	// the apps StartApp started too.
 	stopSignals := r.watchSignals()
 	defer stopSignals()
 	stopWatchdog := r.watchTimeout(binaryTimeout())
 	defer stopWatchdog()
+	if !listing() {
+		r.suite.sweepDeadRuns() // not for `go test -list` (agenttest shard lists tests)
+	}
 	defer func() {
 		if err := errors.Join(r.releases.drain(), r.end()); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -57,6 +60,9 @@ type testRun struct {
 	suite    *suite
 	inflight inflight
 	releases releaseQueue // finished tests' pages, released in the background
+	// watching: the run's signal watcher is installed (watchSignals), so
+	// a SIGINT or SIGTERM is the run's to handle, the apps included.
+	watching atomic.Bool
 
 	mu         sync.Mutex
 	launched   bool // launch attempted; its result is kept

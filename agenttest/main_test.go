@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -27,6 +28,19 @@ func testMain(m *testing.M) int {
 		}
 		defer os.RemoveAll(dir)
 		os.Setenv("AGENTTEST_LEDGER_DIR", dir)
+	}
+	if addr := os.Getenv(startAppMainEnv); addr != "" {
+		// The child of TestStartAppStopsWhenTheBinaryIsTerminatedOutsideRunTests:
+		// an app started before RunTests, and a signal that comes there.
+		app, err := startServingChild(addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer app.Stop()
+		time.Sleep(time.Minute)
+		fmt.Fprintln(os.Stderr, "the parent did not terminate the child")
+		return 1
 	}
 	code := RunTests(m)
 	if code == 0 {

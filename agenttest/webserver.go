@@ -3,7 +3,11 @@ package agenttest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 
 	"github.com/agenttest/agenttest/agenttest/appserver"
 )
@@ -37,42 +41,84 @@ type App = appserver.Server
 //	}
 //
 // The app's process group is its own, so a Ctrl-C in a terminal does not
-// reach it: when the binary ends early under [RunTests] (SIGINT, SIGTERM,
-// or its -timeout about to pass), the apps StartApp started are stopped
-// too, after what is in flight is revoked. A SIGKILL leaves the app
-// running.
+// reach it: from the first StartApp until the binary exits, a SIGINT or
+// SIGTERM stops the apps StartApp started (and those still starting)
+// before the binary ends as the signal says. Under [RunTests] this
+// comes after what is in flight is revoked; so does the stop when the
+// binary's -timeout is about to pass. A SIGKILL leaves the app running.
 //
 // It is appserver.Start; the CLI's `agenttest serve` runs the same around
 // a tests command.
 func StartApp(ctx context.Context, opts AppOptions) (*App, error) {
-	app, err := appserver.Start(ctx, opts)
-	if err == nil {
-		startedApps.add(app)
-	}
-	return app, err
+	return startedApps.start(ctx, opts)
 }
 
 // startedApps are the apps StartApp started in this process, stopped
-// when the test binary ends early (endEarly). It is package state on
-// purpose: StartApp runs in TestMain before RunTests makes the run.
-// Stopping an app twice is a no-op, so one its TestMain stopped may stay.
+// when the binary ends early (endEarly, or a signal outside RunTests).
+// It is package state on purpose: StartApp runs in TestMain, before
+// RunTests makes the run and after it ends, and a signal handler is the
+// process's. Stopping an app twice is a no-op, so one its TestMain
+// stopped may stay.
 var startedApps appList
 
-// appList is a set of started apps, safe for concurrent use.
+// appList is the set of started apps, safe for concurrent use.
 type appList struct {
-	mu   sync.Mutex
-	apps []*App
+	mu       sync.Mutex
+	apps     []*App
+	starting map[*App]context.CancelFunc // keyed by a placeholder each
+	stopping bool                        // stopAll has begun: no new start
+	starts   sync.WaitGroup              // the starts in progress
 }
 
-// add records app.
-func (l *appList) add(app *App) {
+// start runs appserver.Start under a context that stopAll cancels (Start
+// then stops the app it began), and records the app. From before the
+// start until the app is stopped, a SIGINT or SIGTERM that no run
+// handles stops the apps (see guard).
+func (l *appList) start(ctx context.Context, opts AppOptions) (*App, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	key := new(App)
 	l.mu.Lock()
-	l.apps = append(l.apps, app)
+	if l.stopping {
+		l.mu.Unlock()
+		return nil, errors.New("start app: the test binary is ending")
+	}
+	if l.starting == nil {
+		l.starting = map[*App]context.CancelFunc{}
+	}
+	l.starting[key] = cancel
+	l.starts.Add(1)
 	l.mu.Unlock()
+	defer l.starts.Done()
+
+	started := make(chan *App, 1)
+	l.guard(started)
+	app, err := appserver.Start(ctx, opts)
+	l.mu.Lock()
+	delete(l.starting, key)
+	if err == nil {
+		l.apps = append(l.apps, app)
+	}
+	l.mu.Unlock()
+	if err != nil {
+		started <- nil
+		return nil, err
+	}
+	started <- app
+	return app, nil
 }
 
-// stopAll stops every recorded app and returns their errors joined.
+// stopAll ends the starts in progress (each stops its app), then stops
+// every recorded app, and returns their errors joined. Later starts are
+// refused: the binary is ending.
 func (l *appList) stopAll() error {
+	l.mu.Lock()
+	l.stopping = true
+	for _, cancel := range l.starting {
+		cancel()
+	}
+	l.mu.Unlock()
+	l.starts.Wait()
 	l.mu.Lock()
 	apps := l.apps
 	l.mu.Unlock()
@@ -81,4 +127,39 @@ func (l *appList) stopAll() error {
 		errs = append(errs, app.Stop())
 	}
 	return errors.Join(errs...)
+}
+
+// guard watches SIGINT and SIGTERM for one app, from its start (started
+// then brings the app, or nil when it did not start) until it is
+// stopped. A signal that no run watches (before RunTests, after it, or
+// without it) stops every app, then ends the binary as the signal says;
+// under RunTests the run's own watcher does that after revoking what is
+// in flight.
+func (l *appList) guard(started <-chan *App) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		defer signal.Stop(ch)
+		var stopped <-chan struct{}
+		for {
+			select {
+			case app := <-started:
+				if app == nil {
+					return
+				}
+				stopped, started = app.Stopped(), nil
+			case <-stopped:
+				return
+			case sig := <-ch:
+				if r, err := currentRun(); err == nil && r.watching.Load() {
+					return // the run's watcher ends the binary, the apps included
+				}
+				fmt.Fprintf(os.Stderr, "agenttest: received %s: stopping the apps StartApp started\n", sig)
+				if err := l.stopAll(); err != nil {
+					fmt.Fprintf(os.Stderr, "agenttest: received %s: stop the app: %v\n", sig, err)
+				}
+				raise(sig)
+			}
+		}
+	}()
 }

@@ -24,16 +24,33 @@ import (
 const (
 	startAppChildEnv = "AGENTTEST_TEST_STARTAPP_CHILD"
 	servingChildEnv  = "AGENTTEST_TEST_SERVE_ADDR"
+	// startAppMainEnv makes the child's TestMain start the app before
+	// RunTests and wait there (see testMain).
+	startAppMainEnv = "AGENTTEST_TEST_STARTAPP_MAIN"
 )
 
 // An app StartApp started runs in a process group of its own, which a
-// Ctrl-C does not reach: when the test binary is interrupted (SIGINT),
-// RunTests stops the app before the binary ends.
+// Ctrl-C does not reach: when the test binary is interrupted (SIGINT) in
+// a test, RunTests stops the app before the binary ends.
 func TestStartAppStopsWhenTheBinaryIsInterrupted(t *testing.T) {
+	interruptStartAppChild(t, startAppChildEnv, syscall.SIGINT)
+}
+
+// Outside RunTests (in TestMain before it, as during its sweep of dead
+// runs, or after it), a SIGTERM stops the app too.
+func TestStartAppStopsWhenTheBinaryIsTerminatedOutsideRunTests(t *testing.T) {
+	interruptStartAppChild(t, startAppMainEnv, syscall.SIGTERM)
+}
+
+// interruptStartAppChild runs this test binary as a child that starts an
+// app (with env naming the app's address: startAppChildEnv in a test,
+// startAppMainEnv in TestMain), sends it sig once the app runs, and
+// checks that the app ended with the child.
+func interruptStartAppChild(t *testing.T, env string, sig syscall.Signal) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
-	if os.Getenv(startAppChildEnv) != "" || os.Getenv(servingChildEnv) != "" {
+	if os.Getenv(startAppChildEnv) != "" || os.Getenv(servingChildEnv) != "" || os.Getenv(startAppMainEnv) != "" {
 		t.Skip("this is a child")
 	}
 	t.Parallel()
@@ -43,7 +60,7 @@ func TestStartAppStopsWhenTheBinaryIsInterrupted(t *testing.T) {
 	require.NoError(t, l.Close())
 
 	cmd := childTest("TestStartAppChild")
-	cmd.Env = append(os.Environ(), startAppChildEnv+"="+addr)
+	cmd.Env = append(os.Environ(), env+"="+addr)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = cmd.Stdout
@@ -73,7 +90,7 @@ func TestStartAppStopsWhenTheBinaryIsInterrupted(t *testing.T) {
 	require.NotZero(t, appPid, "the child started no app:\n%s", strings.Join(transcript, "\n"))
 	require.True(t, lifecycleAlive(appPid), "the app runs while the tests do")
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Process.Signal(sig))
 	for sc.Scan() {
 		transcript = append(transcript, sc.Text())
 	}
@@ -96,18 +113,27 @@ func TestStartAppChild(t *testing.T) {
 	if addr == "" {
 		t.Skip("runs only as the child of TestStartAppStopsWhenTheBinaryIsInterrupted")
 	}
-	app, err := StartApp(context.Background(), AppOptions{
-		Command: []string{os.Args[0], "-test.run=^TestServingChild$", "-test.count=1"},
-		Env:     []string{startAppChildEnv + "=", servingChildEnv + "=" + addr},
-		URL:     "http://" + addr + "/",
-	})
+	app, err := startServingChild(addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = app.Stop() })
-	fmt.Printf("startapp-pid: %d\n", app.Pid())
 	// Wait for the parent's SIGINT, which ends this binary; a minute
 	// bounds the wait should it never come.
 	time.Sleep(time.Minute)
 	t.Fatal("the parent did not interrupt the child")
+}
+
+// startServingChild starts this binary as an app at addr
+// (TestServingChild) and prints its pid for the parent.
+func startServingChild(addr string) (*App, error) {
+	app, err := StartApp(context.Background(), AppOptions{
+		Command: []string{os.Args[0], "-test.run=^TestServingChild$", "-test.count=1"},
+		Env:     []string{startAppChildEnv + "=", startAppMainEnv + "=", servingChildEnv + "=" + addr},
+		URL:     "http://" + addr + "/",
+	})
+	if err == nil {
+		fmt.Printf("startapp-pid: %d\n", app.Pid())
+	}
+	return app, err
 }
 
 // TestServingChild is the app TestStartAppChild starts: an HTTP server

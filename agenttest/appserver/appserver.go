@@ -71,6 +71,7 @@ type Server struct {
 
 	stopOnce sync.Once
 	stopErr  error
+	stopped  chan struct{} // closed when Stop has returned
 }
 
 // Start starts opts.Command in a process group of its own and waits
@@ -102,6 +103,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	a := &Server{
 		url:     opts.URL,
 		exited:  make(chan struct{}),
+		stopped: make(chan struct{}),
 		stopT:   cmpOr(opts.StopTimeout, 10*time.Second),
 		tail:    &tailBuffer{max: 20},
 		secrets: secretValues(opts.Env),
@@ -224,6 +226,7 @@ func (a *Server) Pid() int {
 // how the command ended if that was not by Stop's signal.
 func (a *Server) Stop() error {
 	a.stopOnce.Do(func() {
+		defer close(a.stopped)
 		if a.cmd == nil {
 			return
 		}
@@ -246,6 +249,11 @@ func (a *Server) Stop() error {
 	})
 	return a.stopErr
 }
+
+// Stopped returns a channel that is closed once Stop has returned: from
+// then on nothing of the app runs (or, for a reused app, it is no longer
+// this Server's).
+func (a *Server) Stopped() <-chan struct{} { return a.stopped }
 
 // lastOutput is the command's last output lines on one line, without
 // secret-looking values.

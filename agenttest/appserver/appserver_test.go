@@ -115,8 +115,18 @@ func TestStartAppServesUntilStopAndLeavesNoProcess(t *testing.T) {
 	if ps[0] != app.Pid() {
 		t.Fatalf("App.Pid() = %d, the app printed pid %d", app.Pid(), ps[0])
 	}
+	select {
+	case <-app.Stopped():
+		t.Fatal("Stopped is closed before Stop")
+	default:
+	}
 	if err := app.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
+	}
+	select {
+	case <-app.Stopped():
+	default:
+		t.Fatal("Stopped is not closed after Stop")
 	}
 	if err := app.Stop(); err != nil {
 		t.Fatalf("second Stop: %v", err)
@@ -216,6 +226,7 @@ func TestStartAppWhenSomethingAlreadyAnswers(t *testing.T) {
 	if err := app.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	<-app.Stopped() // closed for a reused app too
 	if resp, err := http.Get(srv.URL); err != nil {
 		t.Fatalf("Stop of a reused app stopped it: %v", err)
 	} else {
