@@ -177,9 +177,7 @@ func (p *Page) artifactRedactor() *redact.Set {
 	if p.BrowserContext != nil {
 		if cookies, err := p.BrowserContext.Cookies(); err == nil {
 			for _, c := range cookies {
-				if len(c.Value) >= minCookieSecret {
-					r.Add(c.Value)
-				}
+				addCookieSecret(r, c.Value)
 			}
 		}
 	}
@@ -190,6 +188,14 @@ func (p *Page) artifactRedactor() *redact.Set {
 // a credential and redacted wherever it appears; shorter ones (flags,
 // __client_uat's timestamp) would blank unrelated text.
 const minCookieSecret = 16
+
+// addCookieSecret adds a cookie's value to r when it is long enough to
+// be a credential (see minCookieSecret).
+func addCookieSecret(r *redact.Set, value string) {
+	if len(value) >= minCookieSecret {
+		r.Add(value)
+	}
+}
 
 // traceEntryKind says how a trace entry is redacted.
 type traceEntryKind int

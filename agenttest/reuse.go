@@ -199,7 +199,7 @@ func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn
 	state := &sharedSignIn{task: plan.task, sessionID: claims.SessionID, userID: claims.Subject, client: plan.client}
 	named := make(map[string]string, len(cookies))
 	for _, c := range cookies {
-		p.secrets.Add(c.Value)
+		addCookieSecret(&p.secrets, c.Value)
 		named[c.Name] = c.Value
 		state.cookies = append(state.cookies, playwright.OptionalCookie{
 			Name:     c.Name,
@@ -225,7 +225,7 @@ func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
 	fail := tg.fail(p)
 	p.Task = st.task
 	for _, c := range st.cookies {
-		p.secrets.Add(c.Value)
+		addCookieSecret(&p.secrets, c.Value)
 	}
 	mark := time.Now()
 	if err := p.routeFrontendAPI(plan.token, st.task.URL()); err != nil {

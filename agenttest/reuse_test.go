@@ -1,11 +1,18 @@
 package agenttest
 
 import (
+	"archive/zip"
 	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/playwright-community/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -127,4 +134,63 @@ func TestReuseSignInRefusesKeepSession(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "ReuseSignIn and agenttest.KeepSession together")
 	assert.Zero(t, s.emu.Requests(clerkemu.RouteCreateTask), "refused before any call")
+}
+
+// A shared sign-in's cookies are redacted from artifacts like any
+// page's: only values long enough to be credentials. A short one (an
+// app's lang=en, __client_uat's Unix seconds) left the artifacts
+// unreadable ("agREDACTEDttest") and the trace's screenshots unfound
+// (their names hold the time).
+func TestReusedSignInArtifactsKeepShortCookieValues(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	fixtureForgetShared(t, s)
+	base := t.TempDir()
+	for _, name := range []string{"TestLeads", "TestFollows"} {
+		ft := fixtureNewFakeT(t, name)
+		ft.run(func(tb testing.TB) {
+			page := NewPage(tb, s.opts(WithArtifactsDir(base), WithTrace(TraceRetainOnFailure))...)
+			require.NoError(t, page.BrowserContext.AddCookies([]playwright.OptionalCookie{{
+				Name: "lang", Value: "en", URL: playwright.String(s.app.URL()),
+			}}))
+			require.NoError(t, page.SignIn(fixtureCtx(t), AsUser(fixtureAda), ReuseSignIn()))
+			tb.Error("fail to keep the artifacts")
+		})
+		dir := filepath.Join(base, name)
+		html, err := os.ReadFile(filepath.Join(dir, artifactHTML))
+		require.NoError(t, err)
+		assert.Contains(t, string(html), `<html lang="en">`, name)
+		assert.Contains(t, string(html), "agenttest demo", name)
+		assert.NotContains(t, string(html), "REDACTED", name)
+		assert.Empty(t, fixtureTraceMissingResources(t, filepath.Join(dir, artifactTrace)), "%s: resources the trace names but does not hold", name)
+	}
+}
+
+// fixtureTraceMissingResources lists the resources (screenshots, page
+// resources) a trace's entries name by their "sha1" that are not in the
+// zip: what the viewer cannot show.
+func fixtureTraceMissingResources(t *testing.T, path string) []string {
+	zr, err := zip.OpenReader(path)
+	require.NoError(t, err)
+	defer zr.Close()
+	held := map[string]bool{}
+	var text []byte
+	for _, f := range zr.File {
+		held[f.Name] = true
+		if strings.HasSuffix(f.Name, ".trace") || strings.HasSuffix(f.Name, ".network") {
+			rc, err := f.Open()
+			require.NoError(t, err)
+			data, err := io.ReadAll(rc)
+			rc.Close()
+			require.NoError(t, err)
+			text = append(text, data...)
+		}
+	}
+	var missing []string
+	for _, m := range regexp.MustCompile(`"(?:sha1|_sha1)":"([^"]+)"`).FindAllSubmatch(text, -1) {
+		if name := "resources/" + string(m[1]); !held[name] {
+			missing = append(missing, name)
+		}
+	}
+	return missing
 }
