@@ -153,10 +153,14 @@ func (r *testRun) end() error {
 }
 
 // listing reports whether the binary only lists its tests (-test.list).
+// Outside a test binary it is false, and parses no flags.
 func listing() bool {
+	f := flag.Lookup("test.list")
+	if f == nil {
+		return false
+	}
 	if !flag.Parsed() {
 		flag.Parse()
 	}
-	f := flag.Lookup("test.list")
-	return f != nil && f.Value.String() != ""
+	return f.Value.String() != ""
 }

@@ -1,6 +1,7 @@
 package agenttest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -41,6 +42,16 @@ func testMain(m *testing.M) int {
 		time.Sleep(time.Minute)
 		fmt.Fprintln(os.Stderr, "the parent did not terminate the child")
 		return 1
+	}
+	if os.Getenv(startAppListEnv) != "" {
+		// The child of TestStartAppStartsNothingWhenTheBinaryLists: an
+		// app that could never start.
+		app, err := StartApp(context.Background(), AppOptions{Command: []string{"false"}, URL: "http://127.0.0.1:1/"})
+		if err != nil || app.Pid() != 0 {
+			fmt.Fprintln(os.Stderr, "StartApp under -test.list:", err, app.Pid())
+			return 1
+		}
+		defer app.Stop()
 	}
 	code := RunTests(m)
 	if code == 0 {

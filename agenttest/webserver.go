@@ -47,9 +47,17 @@ type App = appserver.Server
 // comes after what is in flight is revoked; so does the stop when the
 // binary's -timeout is about to pass. A SIGKILL leaves the app running.
 //
+// A test binary that only lists its tests (go test -list, which
+// `agenttest shard` runs) starts nothing: StartApp returns an App whose
+// Stop does nothing.
+//
 // It is appserver.Start; the CLI's `agenttest serve` runs the same around
 // a tests command.
 func StartApp(ctx context.Context, opts AppOptions) (*App, error) {
+	if listing() {
+		// go test -list (agenttest shard) runs TestMain but no test.
+		return appserver.NotStarted(opts.URL), nil
+	}
 	return startedApps.start(ctx, opts)
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -27,7 +28,22 @@ const (
 	// startAppMainEnv makes the child's TestMain start the app before
 	// RunTests and wait there (see testMain).
 	startAppMainEnv = "AGENTTEST_TEST_STARTAPP_MAIN"
+	// startAppListEnv makes the child's TestMain start an app that cannot
+	// start, before RunTests (see testMain).
+	startAppListEnv = "AGENTTEST_TEST_STARTAPP_LIST"
 )
+
+// go test -list (which agenttest shard runs) runs TestMain but no test:
+// StartApp starts nothing there, so listing neither waits for the app
+// nor takes its port.
+func TestStartAppStartsNothingWhenTheBinaryLists(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.list=^TestStartAppStartsNothingWhenTheBinaryLists$")
+	cmd.Env = append(os.Environ(), startAppListEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "TestStartAppStartsNothingWhenTheBinaryLists\n", string(out))
+}
 
 // An app StartApp started runs in a process group of its own, which a
 // Ctrl-C does not reach: when the test binary is interrupted (SIGINT) in

@@ -159,7 +159,14 @@ func (a *Server) waitReady(ctx context.Context, client *http.Client, timeout tim
 	for {
 		err := probe(ctx, client, a.url)
 		if err == nil {
-			return nil
+			select {
+			case <-a.exited:
+				// Something else answers there: another run's app that took
+				// the port first, say (the command failed to listen).
+				return fmt.Errorf("%s answers, but %s had exited (%s): another process answers at that address: stop it, or give this app another address", redact.URL(a.url), a.name, exitDescription(a.waitErr))
+			default:
+				return nil
+			}
 		}
 		select {
 		case <-a.exited:
@@ -248,6 +255,15 @@ func (a *Server) Stop() error {
 		killGroup(a.cmd)
 	})
 	return a.stopErr
+}
+
+// NotStarted returns a Server for url that runs nothing: Stop does
+// nothing and Pid is 0. It stands for an app that need not run, as for
+// a test binary that only lists its tests.
+func NotStarted(url string) *Server {
+	a := &Server{url: url, exited: make(chan struct{}), stopped: make(chan struct{})}
+	close(a.exited)
+	return a
 }
 
 // Stopped returns a channel that is closed once Stop has returned: from

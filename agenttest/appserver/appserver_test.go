@@ -234,6 +234,30 @@ func TestStartAppWhenSomethingAlreadyAnswers(t *testing.T) {
 	}
 }
 
+// When the command exits and the URL answers, something else answers
+// there (another run's app took the port): Start says so instead of
+// reporting this app ready.
+func TestStartAppRefusesAnAnswerFromAnotherProcess(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Connections wait in the listener's backlog until it serves, after
+	// the command has exited: the probe then gets an answer.
+	srv := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}
+	timer := time.AfterFunc(3*time.Second, func() { _ = srv.Serve(l) })
+	t.Cleanup(func() {
+		timer.Stop()
+		_ = srv.Close()
+		_ = l.Close()
+	})
+	_, err = Start(t.Context(), Options{Command: []string{"false"}, URL: "http://" + l.Addr().String() + "/", Timeout: 20 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "another process answers") {
+		t.Fatalf("Start whose command exited while another process answers: %v; want it refused", err)
+	}
+}
+
 func TestStartAppReadiness(t *testing.T) {
 	for status, ready := range map[int]bool{200: true, 302: true, 401: true, 403: true, 404: false, 500: false, 503: false} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
