@@ -2,6 +2,7 @@ package agenttest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,4 +112,21 @@ func TestSharedBrowserLaunchOutlivesTheFirstCallersContext(t *testing.T) {
 	require.NoError(t, err)
 	require.Same(t, b, again)
 	require.True(t, b.browser.IsConnected(), "the browser outlives the context it was launched under")
+}
+
+// What stops the browser from opening a page is known before a sign-in
+// creates its task, when it can be: a browser endpoint the environment
+// gets wrong, or a launch that failed already.
+func TestPageProblemIsKnownBeforeATask(t *testing.T) {
+	t.Parallel()
+	r := &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarBrowserWSEndpoint: "http://127.0.0.1:1/"}))}
+	require.ErrorContains(t, r.pageProblem(options{}), "AGENTTEST_BROWSER_WS_ENDPOINT=http://127.0.0.1:1/ is not a browser endpoint")
+	require.False(t, r.launched, "nothing was launched or connected")
+
+	failed := errors.New("agenttest: launch chromium: it failed")
+	r = &testRun{suite: newSuite(agenttask.EnvFromMap(nil)), launched: true, browserErr: failed}
+	require.ErrorIs(t, r.pageProblem(options{}), failed)
+
+	r = &testRun{suite: newSuite(agenttask.EnvFromMap(nil))}
+	require.NoError(t, r.pageProblem(options{}))
 }

@@ -70,6 +70,11 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 	if err != nil {
 		return &Page{suite: s, opts: o}, err
 	}
+	// Before the task is made: a page that cannot open would waste it,
+	// in every test.
+	if err := r.pageProblem(o); err != nil {
+		return &Page{suite: s, opts: o}, err
+	}
 	type planned struct {
 		plan *signInPlan
 		err  error

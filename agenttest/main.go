@@ -134,6 +134,28 @@ func (r *testRun) sharedBrowser(ctx context.Context) (*Browser, error) {
 	return r.browser, r.browserErr
 }
 
+// pageProblem is what will stop the run's browser from opening a page
+// with o, when that is known without launching or connecting: a trace
+// mode that is not one, a browser setting or endpoint the environment
+// gets wrong, or a launch that failed already (it fails every later call
+// the same way).
+func (r *testRun) pageProblem(o options) error {
+	if _, err := r.suite.traceMode(o); err != nil {
+		return fmt.Errorf("agenttest: config: %w", err)
+	}
+	r.mu.Lock()
+	launched, launchErr := r.launched, r.browserErr
+	r.mu.Unlock()
+	if launched {
+		return launchErr
+	}
+	if _, err := browserSettingsFromEnv(r.suite.env); err != nil {
+		return err
+	}
+	_, err := remoteEndpointFromEnv(r.suite.env)
+	return err
+}
+
 // end revokes the shared sign-ins, closes the browser and forgets the
 // run. The release queue is drained before.
 func (r *testRun) end() error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,6 +39,12 @@ func TestTraceModes(t *testing.T) {
 	p, err := Open(fixtureCtx(t), s.opts(WithTrace("sometimes"))...)
 	require.ErrorContains(t, err, `agenttest.WithTrace: trace mode "sometimes": use off, retain-on-failure or on`)
 	assert.Nil(t, p.BrowserContext)
+	// A sign-in checks it before it creates a task.
+	creates := s.emu.Requests(clerkemu.RouteCreateTask)
+	p, err = openSignedIn(fixtureCtx(t), s.opts(AsUser(fixtureAda), WithTrace("sometimes")))
+	require.ErrorContains(t, err, `agenttest.WithTrace: trace mode "sometimes"`)
+	require.NoError(t, p.Release(fixtureCleanupCtx(t)))
+	assert.Equal(t, creates, s.emu.Requests(clerkemu.RouteCreateTask), "no task for a page that cannot open")
 	st := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarTrace: "ON"}))
 	m, err := st.traceMode(options{})
 	require.NoError(t, err)
