@@ -123,9 +123,6 @@ type Browser struct {
 	// remote is the browser connected to instead of launched, or nil:
 	// Close then disconnects and leaves that browser running.
 	remote *remoteEndpoint
-	// removeDriverDir removes the driver directory that strips secrets
-	// from the driver's environment (see cleanEnvDriverDir).
-	removeDriverDir func() error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -199,8 +196,15 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		return nil, err
 	}
 	pw, err := playwright.Run(&playwright.RunOptions{DriverDirectory: cleanDir, Stdout: os.Stderr, Stderr: os.Stderr})
+	// The running driver needs the directory no more (Node.js resolved
+	// its script through the link to the real package), so a binary that
+	// is killed or times out leaves none behind.
+	if rerr := removeCleanDir(); rerr != nil && err == nil {
+		err = rerr
+		_ = pw.Stop()
+	}
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("agenttest: start the playwright driver: %w (run `go run github.com/agenttest/agenttest/cmd/agenttest install`)", err), removeCleanDir())
+		return nil, fmt.Errorf("agenttest: start the playwright driver: %w (run `go run github.com/agenttest/agenttest/cmd/agenttest install`)", err)
 	}
 	var bt playwright.BrowserType
 	switch settings.kind {
@@ -215,9 +219,9 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		s.secrets.AddURL(remote.raw)
 		browser, err := remote.connect(ctx, bt, settings)
 		if err != nil {
-			return nil, errors.Join(err, pw.Stop(), removeCleanDir())
+			return nil, errors.Join(err, pw.Stop())
 		}
-		return &Browser{suite: s, pw: pw, browser: browser, settings: settings, remote: remote, removeDriverDir: removeCleanDir}, nil
+		return &Browser{suite: s, pw: pw, browser: browser, settings: settings, remote: remote}, nil
 	}
 	browser, err := bt.Launch(settings.launchOptions())
 	if err != nil {
@@ -226,9 +230,9 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		if where == "" {
 			where = "Playwright's own " + settings.kind
 		}
-		return nil, errors.Join(fmt.Errorf("agenttest: launch %s (%s): %w; check it starts with `%s --headless --version`, or set %s", settings.kind, where, err, where, agenttask.VarBrowserPath), stopErr, removeCleanDir())
+		return nil, errors.Join(fmt.Errorf("agenttest: launch %s (%s): %w; check it starts with `%s --headless --version`, or set %s", settings.kind, where, err, where, agenttask.VarBrowserPath), stopErr)
 	}
-	return &Browser{suite: s, pw: pw, browser: browser, settings: settings, removeDriverDir: removeCleanDir}, nil
+	return &Browser{suite: s, pw: pw, browser: browser, settings: settings}, nil
 }
 
 // Close closes the browser and stops the driver, waiting for both. It
@@ -258,9 +262,6 @@ func (b *Browser) Close() error {
 			errs = append(errs, b.suite.closeLedgers())
 			b.suite.closeClient()
 		}
-		if b.removeDriverDir != nil {
-			errs = append(errs, b.removeDriverDir())
-		}
 		b.closeErr = errors.Join(errs...)
 	})
 	return b.closeErr
@@ -273,6 +274,32 @@ func (b *Browser) Close() error {
 // may carry a token; the driver is given the endpoint by the protocol)
 // and any that looks like a credential.
 const secretVarPattern = `^CLERK_|^AGENTTEST_BROWSER_.*_ENDPOINT$|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE_KEY`
+
+// driverDirPrefix begins the name of every driver directory
+// cleanEnvDriverDir makes in the temporary directory.
+const driverDirPrefix = "agenttest-driver-"
+
+// staleDriverDirAge is the age from which a driver directory is taken
+// for one a killed binary left: a directory is needed only while its
+// driver starts.
+const staleDriverDirAge = time.Hour
+
+// removeStaleDriverDirs removes the driver directories in dir last
+// changed before cutoff, best effort.
+func removeStaleDriverDirs(dir string, cutoff time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), driverDirPrefix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
 
 // cleanEnvDriverDir returns a driver directory whose Node.js runs the
 // driver without the secret variables of the environment, and the
@@ -302,7 +329,8 @@ func cleanEnvDriverDir(driverDir, nodePath, version string) (string, func() erro
 	if nodePath == "" {
 		nodePath = filepath.Join(driverDir, "node")
 	}
-	tmp, err := os.MkdirTemp("", "agenttest-driver-*")
+	removeStaleDriverDirs(os.TempDir(), time.Now().Add(-staleDriverDirAge))
+	tmp, err := os.MkdirTemp("", driverDirPrefix+"*")
 	if err != nil {
 		return "", nil, fmt.Errorf("agenttest: prepare the driver's environment: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/provision"
@@ -129,4 +130,40 @@ func TestPageProblemIsKnownBeforeATask(t *testing.T) {
 
 	r = &testRun{suite: newSuite(agenttask.EnvFromMap(nil))}
 	require.NoError(t, r.pageProblem(options{}))
+}
+
+// The driver's directory (see cleanEnvDriverDir) is gone once the driver
+// runs, so a binary that is killed or times out leaves none behind; one
+// that a killed binary left before is removed at the next launch.
+func TestLaunchLeavesNoDriverDirectory(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the driver runs from its own directory there")
+	}
+	cur, err := currentRun()
+	require.NoError(t, err)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	stale := filepath.Join(tmp, driverDirPrefix+"stale")
+	fresh := filepath.Join(tmp, driverDirPrefix+"fresh")
+	for _, dir := range []string{stale, fresh} {
+		require.NoError(t, os.Mkdir(dir, 0o700))
+	}
+	old := time.Now().Add(-2 * staleDriverDirAge)
+	require.NoError(t, os.Chtimes(stale, old, old))
+
+	b, err := launchBrowser(t.Context(), newSuite(cur.suite.env))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	// The browser works without the directory.
+	bc, err := b.browser.NewContext()
+	require.NoError(t, err)
+	page, err := bc.NewPage()
+	require.NoError(t, err)
+	_, err = page.Goto("data:text/html,<h1>up</h1>")
+	require.NoError(t, err)
+	require.NoError(t, bc.Close())
+
+	left, err := filepath.Glob(filepath.Join(tmp, driverDirPrefix+"*"))
+	require.NoError(t, err)
+	require.Equal(t, []string{fresh}, left, "the launch's own directory is gone, the stale one removed, a recent one (another binary's, starting) kept")
 }
