@@ -89,9 +89,12 @@ func WithCheck(check func(*Page) error) Option {
 
 // KeepSession leaves the session the task created alive when the test
 // ends. By default it is ended, so a real instance does not collect
-// live sessions. A kept session is not in the run's ledger either, so no
-// later sweep revokes it: it ends with its lifetime
-// ([WithSessionMaxDuration]).
+// live sessions. A kept session is closed in the run's ledger, so a
+// later sweep leaves it: it ends with its lifetime
+// ([WithSessionMaxDuration]). One exception: a sweep after a run that
+// was killed while creating a task for the same user revokes that
+// user's agent sessions no live run names, a kept one included, since
+// it cannot tell them from the session the lost task may have made.
 func KeepSession() Option {
 	return func(o *options) { o.keepSession = true }
 }
