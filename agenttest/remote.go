@@ -119,8 +119,11 @@ func (e *remoteEndpoint) connect(ctx context.Context, bt playwright.BrowserType,
 // endpoint as given, so it is redacted and only its kind is kept.
 func (e *remoteEndpoint) fail(err error) error {
 	what, fix := "connect to the Playwright server", "check the server is running and reachable from here and runs Playwright "+playwrightVersion()
-	if e.cdp {
+	switch {
+	case e.cdp:
 		what, fix = "connect over CDP", "check the browser is running with --remote-debugging-port and is reachable from here"
+	case strings.Contains(err.Error(), "Executable doesn't exist"):
+		fix = "the server has no browser of its own to launch: install one on its machine (npx playwright@" + playwrightVersion() + " install chromium)"
 	}
 	msg := fmt.Sprintf("agenttest: %s %s (%s): %s; %s, or unset %s to launch a local browser",
 		what, e.shown(), e.variable, firstLine(redact.Text(err.Error(), e.raw)), fix, e.variable)

@@ -2,6 +2,7 @@ package agenttest
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -323,4 +324,16 @@ func remoteSkipUnlessLinux(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc and kills process groups")
 	}
+}
+
+// A Playwright server without browsers of its own fails every launch:
+// the error says to install one there, not to check the connection.
+func TestRemoteFailureWithoutServerBrowsersSaysToInstallOne(t *testing.T) {
+	e := &remoteEndpoint{variable: agenttask.VarBrowserWSEndpoint, raw: "ws://user:pw@127.0.0.1:9323/?token=abc"}
+	err := e.fail(errors.New("playwright: Executable doesn't exist at /root/.cache/ms-playwright/chromium_headless_shell-1169/chrome-linux/headless_shell"))
+	msg := err.Error()
+	assert.Contains(t, msg, "the server has no browser of its own to launch: install one on its machine (npx playwright@"+playwrightVersion()+" install chromium)")
+	assert.NotContains(t, msg, "check the server is running")
+	assert.NotContains(t, msg, "pw@")
+	assert.NotContains(t, msg, "abc")
 }

@@ -45,6 +45,8 @@ func runShard(ctx context.Context, c command, args []string, stdout, stderr io.W
 	switch {
 	case *total < 1:
 		return usagef(fs, "--total is %d, want at least 1", *total)
+	case !flagSet(fs, "index"):
+		return usagef(fs, "--index is missing: give this shard's number, 0 to %d", *total-1)
 	case *index < 0 || *index >= *total:
 		return usagef(fs, "--index is %d, want 0 to %d (shards are numbered from 0)", *index, *total-1)
 	}

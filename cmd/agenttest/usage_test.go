@@ -27,6 +27,7 @@ func TestBadUsageExits2WithOneLineAndAPointer(t *testing.T) {
 		{"revoke"},
 		{"revoke", "a", "b"},
 		{"shard", "--index", "0"},
+		{"shard", "--total", "3"},
 		{"shard", "--total", "2", "--index", "-1"},
 		{"serve", "--url", "http://127.0.0.1:1/"},
 		{"show-trace"},
