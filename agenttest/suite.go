@@ -35,6 +35,10 @@ type suite struct {
 	// instance's Frontend API, replaced shortly before they expire.
 	tokenMu sync.Mutex
 	tokens  map[*agenttask.Client]*agenttask.TestingToken
+	// tokenFlights are the Testing Token requests in progress, per
+	// client: a caller waits for one (or its own context) without
+	// holding tokenMu.
+	tokenFlights map[*agenttask.Client]*tokenFlight
 
 	// ledgers record, per client's instance, what the suite creates; see
 	// ledger.go.

@@ -30,21 +30,55 @@ func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agentta
 		s.secrets.Add(strings.TrimSpace(v))
 		return agenttask.NewTestingToken(strings.TrimSpace(v), time.Time{}), nil
 	}
-	s.tokenMu.Lock()
-	defer s.tokenMu.Unlock()
-	if t := s.tokens[c]; t != nil && (t.ExpiresAt.IsZero() || time.Until(t.ExpiresAt) > testingTokenMargin) {
-		return t, nil
+	for {
+		s.tokenMu.Lock()
+		if t := s.tokens[c]; t != nil && (t.ExpiresAt.IsZero() || time.Until(t.ExpiresAt) > testingTokenMargin) {
+			s.tokenMu.Unlock()
+			return t, nil
+		}
+		if f := s.tokenFlights[c]; f != nil {
+			// Another sign-in is asking: wait for its answer, or give up
+			// with this caller's own context.
+			s.tokenMu.Unlock()
+			select {
+			case <-f.done:
+				if f.err == nil {
+					return f.t, nil
+				}
+				continue // it failed (its own context, say): ask ourselves
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		f := &tokenFlight{done: make(chan struct{})}
+		if s.tokenFlights == nil {
+			s.tokenFlights = map[*agenttask.Client]*tokenFlight{}
+		}
+		s.tokenFlights[c] = f
+		s.tokenMu.Unlock()
+
+		f.t, f.err = c.CreateTestingToken(ctx)
+		s.tokenMu.Lock()
+		delete(s.tokenFlights, c)
+		if f.err == nil {
+			if s.tokens == nil {
+				s.tokens = map[*agenttask.Client]*agenttask.TestingToken{}
+			}
+			s.tokens[c] = f.t
+			s.secrets.Add(f.t.Value())
+		}
+		s.tokenMu.Unlock()
+		close(f.done)
+		return f.t, f.err
 	}
-	t, err := c.CreateTestingToken(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.tokens == nil {
-		s.tokens = map[*agenttask.Client]*agenttask.TestingToken{}
-	}
-	s.tokens[c] = t
-	s.secrets.Add(t.Value())
-	return t, nil
+}
+
+// tokenFlight is one Testing Token request; done is closed once t or err
+// is set.
+type tokenFlight struct {
+	done chan struct{}
+	t    *agenttask.TestingToken
+	err  error
 }
 
 // frontendAPIFromPublishableKey returns the Frontend API host a

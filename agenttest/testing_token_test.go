@@ -1,6 +1,7 @@
 package agenttest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -62,6 +63,49 @@ func TestSuiteTestingTokenIsCachedAndRenewed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "given-token", given.Value())
 	assert.EqualValues(t, 3, created.Load())
+}
+
+// While one sign-in asks for the Testing Token, the others wait for its
+// answer, each as long as its own context allows: one request, and a
+// caller whose context ends does not wait for it.
+func TestSuiteTestingTokenWaitersKeepTheirOwnContext(t *testing.T) {
+	t.Parallel()
+	var created atomic.Int32
+	release := make(chan struct{})
+	bapi := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := created.Add(1)
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"object":"testing_token","token":"1700000000-tok%d","expires_at":%d}`, n, time.Now().Unix()+3600)
+	}))
+	t.Cleanup(bapi.Close)
+	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_0123456789abcdef", APIURL: bapi.URL, HTTPClient: bapi.Client(), Limiter: rate.NewLimiter(rate.Inf, 0)})
+	require.NoError(t, err)
+	s := newSuite(agenttask.EnvFromMap(nil))
+
+	lead := make(chan *agenttask.TestingToken, 1)
+	go func() {
+		tok, err := s.testingToken(fixtureCtx(t), c)
+		assert.NoError(t, err)
+		lead <- tok
+	}()
+	require.Eventually(t, func() bool { return created.Load() == 1 }, 5*time.Second, 5*time.Millisecond, "the first request is in flight")
+
+	ctx, cancel := context.WithTimeout(fixtureCtx(t), 50*time.Millisecond)
+	defer cancel()
+	_, err = s.testingToken(ctx, c)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a waiter gives up with its own context")
+
+	waiter := make(chan *agenttask.TestingToken, 1)
+	go func() {
+		tok, err := s.testingToken(fixtureCtx(t), c)
+		assert.NoError(t, err)
+		waiter <- tok
+	}()
+	close(release)
+	first, second := <-lead, <-waiter
+	assert.Equal(t, first.Value(), second.Value(), "the waiter gets the first request's token")
+	assert.EqualValues(t, 1, created.Load(), "one request for every caller")
 }
 
 // The Frontend API host comes out of a publishable key as Clerk's SDKs
