@@ -3,11 +3,9 @@ package agenttest
 import (
 	"archive/zip"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -172,20 +170,12 @@ func TestReusedSignInArtifactsKeepShortCookieValues(t *testing.T) {
 func fixtureTraceMissingResources(t *testing.T, path string) []string {
 	zr, err := zip.OpenReader(path)
 	require.NoError(t, err)
-	defer zr.Close()
 	held := map[string]bool{}
-	var text []byte
 	for _, f := range zr.File {
 		held[f.Name] = true
-		if strings.HasSuffix(f.Name, ".trace") || strings.HasSuffix(f.Name, ".network") {
-			rc, err := f.Open()
-			require.NoError(t, err)
-			data, err := io.ReadAll(rc)
-			rc.Close()
-			require.NoError(t, err)
-			text = append(text, data...)
-		}
 	}
+	require.NoError(t, zr.Close())
+	text := fixtureUnzipText(t, path)
 	var missing []string
 	for _, m := range regexp.MustCompile(`"(?:sha1|_sha1)":"([^"]+)"`).FindAllSubmatch(text, -1) {
 		if name := "resources/" + string(m[1]); !held[name] {
