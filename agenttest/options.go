@@ -93,8 +93,10 @@ func WithCheck(check func(*Page) error) Option {
 // later sweep leaves it: it ends with its lifetime
 // ([WithSessionMaxDuration]). One exception: a sweep after a run that
 // was killed while creating a task for the same user revokes that
-// user's agent sessions no live run names, a kept one included, since
-// it cannot tell them from the session the lost task may have made.
+// user's agent sessions that no live run names and that were made after
+// that create began (less a minute for the clocks), a kept one among
+// them, since it cannot tell them from the session the lost task may
+// have made.
 func KeepSession() Option {
 	return func(o *options) { o.keepSession = true }
 }

@@ -429,6 +429,10 @@ type ledgerState struct {
 	sessions  map[string]*ledgerSession // open sessions
 	sessOrd   []string
 	creating  map[string]int  // per user: creates with no outcome
+	// creatingSince is, per user with creates with no outcome, when the
+	// earliest of the ledger's creates for that user began (Unix ms): a
+	// session made before it is no lost task's.
+	creatingSince map[string]int64
 	allTasks  map[string]bool // every task recorded
 	agents    map[string]bool // every agent recorded
 	malformed int             // lines that are not entries (a torn write)
@@ -444,15 +448,17 @@ func parseLedger(data []byte) *ledgerState {
 	st := &ledgerState{
 		tasks:    map[string]*ledgerTask{},
 		sessions: map[string]*ledgerSession{},
-		creating: map[string]int{},
-		allTasks: map[string]bool{},
-		agents:   map[string]bool{},
+		creating:      map[string]int{},
+		creatingSince: map[string]int64{},
+		allTasks:      map[string]bool{},
+		agents:        map[string]bool{},
 	}
 	resolve := func(u string) {
 		if st.creating[u] > 1 {
 			st.creating[u]--
 		} else {
 			delete(st.creating, u)
+			delete(st.creatingSince, u)
 		}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -469,6 +475,9 @@ func parseLedger(data []byte) *ledgerState {
 		}
 		switch e.Op {
 		case ledgerOpCreating:
+			if st.creating[e.User] == 0 && e.At > 0 {
+				st.creatingSince[e.User] = e.At
+			}
 			st.creating[e.User]++
 		case ledgerOpCreateFailed:
 			resolve(e.User)
@@ -494,6 +503,7 @@ func parseLedger(data []byte) *ledgerState {
 				delete(st.sessions, e.ID)
 			} else {
 				delete(st.creating, e.User)
+				delete(st.creatingSince, e.User)
 			}
 		}
 	}

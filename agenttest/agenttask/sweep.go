@@ -100,6 +100,10 @@ type SweepReport struct {
 	Errors int
 }
 
+// createClockSkew is how far this machine's clock (a ledger's times)
+// and Clerk's (a session's created_at) may differ, as the sweep allows.
+const createClockSkew = time.Minute
+
 // Sweep revokes what dead runs left in client's Clerk instance, as their
 // ledgers under dir ([LedgerDir]; see [Ledger]) record it. A ledger
 // whose lock is held belongs to a live run and is left alone; for each
@@ -333,9 +337,15 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 			continue
 		}
 		var unknown []string
+		// A session made before the earliest lost create began (less a
+		// margin for the clocks) is no lost task's: a kept one, say.
+		since := st.creatingSince[u]
+		if since > 0 {
+			since -= createClockSkew.Milliseconds()
+		}
 		for _, sess := range active[u] {
 			a := SessionActor(sess)
-			if a == nil || a.Type != "agent" || s.liveTasks[a.TaskID] {
+			if a == nil || a.Type != "agent" || s.liveTasks[a.TaskID] || (since > 0 && sess.CreatedAt < since) {
 				continue
 			}
 			if s.opts.AllAgentSessions || s.agents[a.Subject] {

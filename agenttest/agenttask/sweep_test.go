@@ -470,3 +470,91 @@ func TestSweepRemovesStaleSetupFiles(t *testing.T) {
 		t.Errorf("the held setup file was removed: %v", err)
 	}
 }
+
+// A session made before a dead run's lost create began is not that
+// create's: the sweep leaves it (a session kept with KeepSession by an
+// earlier run, say), while it still revokes one made after.
+func TestSweepLeavesSessionsOlderThanTheLostCreate(t *testing.T) {
+	t.Parallel()
+	emu := clientTestEmulator(t, clerkemu.Options{})
+	c := clientTestClient(t, emu)
+	ctx := clientTestCtx(t)
+	dir := t.TempDir()
+
+	// An earlier run kept its session: its ledger closed the task.
+	kept, err := OpenLedger(dir, Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kept.Creating(clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kept.Task(task, clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	ledgerTestVisit(t, task.URL())
+	if err := kept.Closed(task.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := kept.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A later run, of the same agent, was killed during a create for
+	// Ada, past the clocks' margin after the kept session was made.
+	later := func() time.Time { return time.Now().Add(2 * createClockSkew) }
+	dead, err := openLedger(dir, Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dead.Task(&Task{ID: "agttsk_earlier", AgentID: task.AgentID}, clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	if err := dead.Closed("agttsk_earlier"); err != nil {
+		t.Fatal(err)
+	}
+	if err := dead.Creating(clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	if err := dead.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sweep(ctx, c, dir, SweepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sweepTestCount(t, emu, "the kept session, older than the lost create, is left", 0, 1)
+
+	// The same lost create with a session made after it began: revoked.
+	dead, err = openLedger(dir, Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dead.Task(&Task{ID: "agttsk_earlier2", AgentID: task.AgentID}, clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	if err := dead.Creating(clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	lost, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledgerTestVisit(t, lost.URL())
+	if err := dead.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sweep(ctx, c, dir, SweepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// (The kept session, made within the clocks' margin of this create,
+	// goes too: the sweep cannot tell it from the lost task's.)
+	for _, sess := range emu.Sessions(clerkemu.SessionActive) {
+		if sess.TaskID == lost.ID {
+			t.Errorf("the session of the task the lost create made (%s) is still active", sess.ID)
+		}
+	}
+}
