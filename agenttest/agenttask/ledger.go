@@ -424,18 +424,18 @@ func ledgerID(op, what, id string) error {
 
 // ledgerState is what a ledger's lines say is open.
 type ledgerState struct {
-	tasks     map[string]*ledgerTask // open tasks
-	taskOrd   []string
-	sessions  map[string]*ledgerSession // open sessions
-	sessOrd   []string
-	creating  map[string]int  // per user: creates with no outcome
+	tasks    map[string]*ledgerTask // open tasks
+	taskOrd  []string
+	sessions map[string]*ledgerSession // open sessions
+	sessOrd  []string
+	creating map[string]int // per user: creates with no outcome
 	// creatingSince is, per user with creates with no outcome, when the
 	// earliest of the ledger's creates for that user began (Unix ms): a
 	// session made before it is no lost task's.
 	creatingSince map[string]int64
-	allTasks  map[string]bool // every task recorded
-	agents    map[string]bool // every agent recorded
-	malformed int             // lines that are not entries (a torn write)
+	allTasks      map[string]bool // every task recorded
+	agents        map[string]bool // every agent recorded
+	malformed     int             // lines that are not entries (a torn write)
 }
 
 type ledgerTask struct{ user, agent string }
@@ -446,8 +446,8 @@ type ledgerSession struct{ task, user string }
 // write cut short by a kill) are counted and skipped.
 func parseLedger(data []byte) *ledgerState {
 	st := &ledgerState{
-		tasks:    map[string]*ledgerTask{},
-		sessions: map[string]*ledgerSession{},
+		tasks:         map[string]*ledgerTask{},
+		sessions:      map[string]*ledgerSession{},
 		creating:      map[string]int{},
 		creatingSince: map[string]int64{},
 		allTasks:      map[string]bool{},
