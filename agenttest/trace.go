@@ -8,8 +8,10 @@ import (
 )
 
 // TraceMode says when a page's Playwright trace is recorded and kept,
-// as Playwright's own `trace` setting does. Recording costs time on
-// every test (see `make bench-ratio`); keeping costs disk.
+// as Playwright's own `trace` setting does: [TraceOff],
+// [TraceRetainOnFailure] (the default) or [TraceOn], chosen with
+// [WithTrace] or AGENTTEST_TRACE. Recording costs time on every test
+// (see `make bench-ratio`); keeping costs disk.
 type TraceMode string
 
 // The trace modes. The default is [TraceRetainOnFailure], or

@@ -3,7 +3,9 @@
 // read: a summary (passed, failed, skipped, total time), every package
 // and test with its status and duration, and for each failure the
 // test's output, its screenshot inline, its console log and links to
-// its Playwright trace and page HTML.
+// its Playwright trace and page HTML. A test that passed and kept its
+// trace (the fixture's TraceOn) has it linked beside its name, from the
+// folders its stream names.
 //
 // [Parse] reads the stream into a [Run]; [Write] renders it. The CLI's
 // `agenttest report DIR` is a thin wrapper over the two.

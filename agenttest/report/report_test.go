@@ -407,3 +407,31 @@ func TestRerunThatPassedIsNoFailedPackage(t *testing.T) {
 	assert.Equal(t, [2]int{1, 1}, [2]int{passed, failed})
 	assert.Empty(t, failureCard(page, "(package)"))
 }
+
+// A test that passed and kept its trace (TraceOn) has the trace linked
+// beside its name, with the command that opens it; a passing test whose
+// stream names no folder gets no link, even when an earlier run's folder
+// of its name is there.
+func TestPassedTestsLinkTheirKeptTraces(t *testing.T) {
+	root := t.TempDir()
+	kept := filepath.Join(root, "TestKept")
+	writePage(t, kept, "")
+	writePage(t, filepath.Join(root, "TestStale"), "")
+	stream := `{"Action":"run","Package":"example.com/e2e","Test":"TestKept"}
+{"Action":"attr","Package":"example.com/e2e","Test":"TestKept","Key":"agenttest.artifacts","Value":"` + kept + `"}
+{"Action":"pass","Package":"example.com/e2e","Test":"TestKept","Elapsed":0.5}
+{"Action":"run","Package":"example.com/e2e","Test":"TestStale"}
+{"Action":"pass","Package":"example.com/e2e","Test":"TestStale","Elapsed":0.5}
+{"Action":"pass","Package":"example.com/e2e","Elapsed":1.1}
+`
+	_, page := render(t, []byte(stream), report.Options{ArtifactsDir: root, ReportDir: root})
+	row := func(name string) string {
+		_, after, ok := strings.Cut(page, `<tr class="test pass" data-test="`+name+`">`)
+		require.True(t, ok, "no row for %s", name)
+		r, _, _ := strings.Cut(after, "</tr>")
+		return r
+	}
+	assert.Contains(t, row("TestKept"), `<a class="trace" href="TestKept/trace.zip" title="agenttest show-trace TestKept/trace.zip">trace</a>`)
+	assert.NotContains(t, row("TestStale"), "trace")
+	assert.Empty(t, failureCard(page, "TestKept"), "a passed test gets no failure card")
+}

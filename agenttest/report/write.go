@@ -115,7 +115,12 @@ type packageView struct {
 type testView struct {
 	Name, Status, StatusClass, Elapsed, Anchor string
 	Indent                                     int
+	// Traces are the traces a test that did not fail kept (TraceOn).
+	Traces []traceView
 }
+
+// traceView links a kept trace and gives the command that opens it.
+type traceView struct{ Link, Cmd string }
 
 type failureView struct {
 	Anchor, Package, Name, Status, Elapsed string
@@ -182,6 +187,9 @@ func newView(run *Run, opts Options) *view {
 			tv.Status, tv.StatusClass = statusText(t.Status)
 			if t.Status == StatusUnfinished {
 				tv.Elapsed = ""
+			}
+			if !t.Status.Failed() {
+				tv.Traces = r.keptTraces(t)
 			}
 			if t.Status.Failed() {
 				tv.Anchor = anchor(p.ImportPath, attemptName(t))
@@ -269,6 +277,28 @@ func (r *renderer) testFailure(p *Package, t *Test) failureView {
 	return f
 }
 
+// keptTraces are the traces in the folders t's stream named: those a
+// test that passed kept under TraceOn. Only named folders count, so an
+// earlier run's folder is not taken for this one's.
+func (r *renderer) keptTraces(t *Test) []traceView {
+	if len(t.ArtifactDirs) == 0 {
+		return nil
+	}
+	var out []traceView
+	for _, a := range findArtifacts(t, r.opts.ArtifactsDir) {
+		if a.Trace != "" {
+			out = append(out, r.trace(a.Trace))
+		}
+	}
+	return out
+}
+
+// trace links the trace at path, with the command that opens it from
+// the report's folder.
+func (r *renderer) trace(path string) traceView {
+	return traceView{Link: r.link(path), Cmd: "agenttest show-trace " + shellword.Quote(r.relPath(path))}
+}
+
 // page shows one page's artifacts.
 func (r *renderer) page(i int, a pageArtifacts) pageView {
 	pv := pageView{Label: fmt.Sprintf("page %d", i+1), Dir: r.link(a.Dir)}
@@ -289,8 +319,8 @@ func (r *renderer) page(i int, a pageArtifacts) pageView {
 		}
 	}
 	if a.Trace != "" {
-		pv.TraceLink = r.link(a.Trace)
-		pv.TraceCmd = "agenttest show-trace " + shellword.Quote(r.relPath(a.Trace))
+		tv := r.trace(a.Trace)
+		pv.TraceLink, pv.TraceCmd = tv.Link, tv.Cmd
 	}
 	if a.HTML != "" {
 		pv.HTMLLink = r.link(a.HTML)
