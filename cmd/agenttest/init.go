@@ -44,7 +44,8 @@ type starterFile struct {
 // root, and agenttest run from the root) and the .gitignore lines that
 // keep it and the artifacts out of git.
 // With an app to start (app.command set), e2e/main_test.go starts the
-// emulator and the app instead: the suite is hermetic.
+// emulator and the app instead: the suite is hermetic, and needs no
+// .env.local.
 func starterFiles(app hermeticApp) ([]starterFile, error) {
 	mainTest := "main_test.go.txt"
 	if app.command != "" {
@@ -66,7 +67,9 @@ func starterFiles(app hermeticApp) ([]starterFile, error) {
 		}
 		files = append(files, starterFile{name: f.name, body: b, appendLines: f.name == ".gitignore"})
 	}
-	files = append(files, starterFile{name: ".env.local.example", body: []byte(envExample())})
+	if app.command == "" { // a hermetic suite takes its values from the emulator
+		files = append(files, starterFile{name: ".env.local.example", body: []byte(envExample())})
+	}
 	return files, nil
 }
 
@@ -117,7 +120,7 @@ emulator (with its seeded test users), then your app with --app (a shell
 command, run from the module root) and the emulator's CLERK_ variables in its
 environment, waits until --app-url answers, and stops both after the specs.
 Your app must listen there and take its Clerk configuration from those
-variables; no .env.local is needed.`)
+variables; no .env.local is needed, so no .env.local.example is written.`)
 	force := fs.Bool("force", false, "overwrite existing files")
 	appCommand := fs.String("app", "", "a shell `command` that starts your app, from the module root: the suite then starts it and Clerk's emulator itself")
 	appURL := fs.String("app-url", "http://127.0.0.1:3000", "the `URL` your app answers at, with --app")

@@ -327,6 +327,9 @@ func main() {
 	if strings.Contains(stdout, "cp .env.local.example") || !strings.Contains(stdout, "e2e/main_test.go starts Clerk's emulator and your app (go run ./cmd/web "+addr+")") {
 		t.Errorf("init --app's next steps do not fit a hermetic suite:\n%s", stdout)
 	}
+	if _, err := os.Stat(filepath.Join(dir, ".env.local.example")); err == nil {
+		t.Error("init --app wrote .env.local.example, which a hermetic suite does not use")
+	}
 	initTestTidy(t, dir)
 	initTestSpecsPass(t, dir, "example.com/hermetic")
 	// The app was stopped with the tests: nothing answers at its address.
