@@ -206,13 +206,19 @@ const agenttestModule = "github.com/agenttest/agenttest"
 // it is in (a go get it has had is not advised, nor a cp that would
 // overwrite an .env.local).
 func nextSteps(ctx context.Context, dir string, app hermeticApp) string {
-	const cli = "go run " + agenttestModule + "/cmd/agenttest@latest"
+	mod := readGoMod(ctx, dir)
+	// The CLI at the version go.mod selects, as the library is: its
+	// install then fetches the driver the library's playwright-go needs.
+	cli := "go run " + agenttestModule + "/cmd/agenttest"
+	if slices.Contains(mod.tools, agenttestModule+"/cmd/agenttest") {
+		cli = "go tool agenttest"
+	}
 	var b strings.Builder
 	b.WriteString("next:\n")
 	if dir != "." {
 		fmt.Fprintf(&b, "  cd %s\n", shellQuote(dir))
 	}
-	if !requires(ctx, dir, agenttestModule) {
+	if !slices.Contains(mod.requires, agenttestModule) {
 		fmt.Fprintf(&b, "  go get %s@latest\n", agenttestModule)
 	}
 	b.WriteString("  go mod tidy\n")
@@ -235,21 +241,32 @@ func nextSteps(ctx context.Context, dir string, app hermeticApp) string {
 	return b.String()
 }
 
-// requires reports whether the go.mod at dir requires module, as go mod
-// edit parses it. When it cannot tell, it says no: the go get it then
-// advises is harmless.
-func requires(ctx context.Context, dir, module string) bool {
+// goMod is what the next steps need of a go.mod: the modules it
+// requires and its tools.
+type goMod struct{ requires, tools []string }
+
+// readGoMod reads the go.mod at dir as go mod edit parses it. When it
+// cannot, it is empty: the go get the next steps then advise is
+// harmless.
+func readGoMod(ctx context.Context, dir string) goMod {
 	cmd := exec.CommandContext(ctx, "go", "mod", "edit", "-json")
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return false
+		return goMod{}
 	}
-	var mod struct{ Require []struct{ Path string } }
+	var mod struct{ Require, Tool []struct{ Path string } }
 	if json.Unmarshal(out, &mod) != nil {
-		return false
+		return goMod{}
 	}
-	return slices.ContainsFunc(mod.Require, func(r struct{ Path string }) bool { return r.Path == module })
+	var m goMod
+	for _, r := range mod.Require {
+		m.requires = append(m.requires, r.Path)
+	}
+	for _, t := range mod.Tool {
+		m.tools = append(m.tools, t.Path)
+	}
+	return m
 }
 
 func exists(path string) bool {

@@ -84,7 +84,8 @@ func TestInitWritesTheStarterFilesOnce(t *testing.T) {
 func TestInitNextStepsFitTheModule(t *testing.T) {
 	const get = "  go get github.com/agenttest/agenttest@latest\n  go mod tidy\n"
 	const cp = "  cp .env.local.example .env.local"
-	const demo = "go run github.com/agenttest/agenttest/cmd/agenttest@latest demo"
+	const demo = "go run github.com/agenttest/agenttest/cmd/agenttest demo"
+	const install = "  go run github.com/agenttest/agenttest/cmd/agenttest install\n"
 	for _, tc := range []struct {
 		name   string
 		gomod  string
@@ -93,8 +94,8 @@ func TestInitNextStepsFitTheModule(t *testing.T) {
 		unwant []string
 	}{{
 		name:   "new module",
-		want:   []string{get, cp, demo, "  go test ./e2e/\n"},
-		unwant: []string{"kept:", "mv "},
+		want:   []string{get, install, cp, demo, "  go test ./e2e/\n"},
+		unwant: []string{"kept:", "mv ", "@latest install", "@latest demo"},
 	}, {
 		name:   "agenttest required, .env.local exists",
 		gomod:  "require github.com/agenttest/agenttest v0.3.0\n",
@@ -107,6 +108,11 @@ func TestInitNextStepsFitTheModule(t *testing.T) {
 		files:  []string{"e2e/.env.local"},
 		want:   []string{"  mv e2e/.env.local .env.local"},
 		unwant: []string{"go get", "cp "},
+	}, {
+		name:   "the CLI is a tool of the module",
+		gomod:  "require github.com/agenttest/agenttest v0.3.0\n\ntool github.com/agenttest/agenttest/cmd/agenttest\n",
+		want:   []string{"  go tool agenttest install\n", "`go tool agenttest demo`"},
+		unwant: []string{"go get", "go run"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := newModule(t)
@@ -263,6 +269,16 @@ func TestInitFromZeroIsGreen(t *testing.T) {
 		t.Fatalf("init does not advise go mod tidy:\n%s", stdout)
 	}
 	initTestTidy(t, dir)
+	// The CLI as the next steps run it works in the module after go mod
+	// tidy, offline, at the module's version of agenttest.
+	if !strings.Contains(stdout, "  go run github.com/agenttest/agenttest/cmd/agenttest install\n") {
+		t.Fatalf("init's next steps do not run the module's agenttest install:\n%s", stdout)
+	}
+	version := exec.Command("go", "run", "github.com/agenttest/agenttest/cmd/agenttest", "version")
+	version.Dir, version.Env, version.WaitDelay = dir, initTestGoEnv(), lineWait
+	if out, err := version.CombinedOutput(); err != nil || !strings.Contains(string(out), "agenttest (devel) from ") {
+		t.Fatalf("the module's agenttest, as the next steps run it: %v\n%s", err, out)
+	}
 
 	stack, err := demoapp.StartStack(demoapp.StackOptions{})
 	t.Cleanup(func() {
@@ -336,6 +352,38 @@ func main() {
 	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		conn.Close()
 		t.Errorf("the app still answers at %s after the tests", addr)
+	}
+}
+
+// The README's From zero steps: go get -tool (here offline, the replace
+// standing in for the proxy), go tool agenttest init, whose next steps
+// then run the CLI as a tool, go mod tidy, and the tool still runs, at
+// the module's agenttest.
+func TestInitThroughGoTool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI in a fresh module")
+	}
+	dir := initTestModule(t, "example.com/tool", map[string]string{})
+	goCmd := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("go", args...)
+		cmd.Dir, cmd.Env, cmd.WaitDelay = dir, initTestGoEnv(), lineWait
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	goCmd("get", "-tool", agenttestModule+"/cmd/agenttest")
+	out := goCmd("tool", "agenttest", "init")
+	for _, want := range []string{"  go tool agenttest install\n", "`go tool agenttest demo`"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("init run as a tool: its next steps lack %q:\n%s", want, out)
+		}
+	}
+	initTestTidy(t, dir)
+	if out := goCmd("tool", "agenttest", "version"); !strings.Contains(out, "agenttest (devel) from ") {
+		t.Errorf("go tool agenttest version after go mod tidy:\n%s", out)
 	}
 }
 

@@ -52,7 +52,7 @@ func versionText(info *debug.BuildInfo, goVersion, driver string) string {
 // its source).
 func moduleVersion(m *debug.Module) string {
 	if m.Replace != nil {
-		if m.Replace.Version == "" {
+		if m.Replace.Version == "" || m.Replace.Version == "(devel)" {
 			return "(devel) from " + m.Replace.Path
 		}
 		return m.Replace.Version + " (replaces " + m.Version + ")"

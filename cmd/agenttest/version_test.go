@@ -43,6 +43,13 @@ func TestVersionTextReadsTheDependency(t *testing.T) {
 		}},
 		want: "agenttest (devel) from ../agenttest\ngo1.26\nplaywright-go v0.5200.1 (Playwright driver 1.52.0)\n",
 	}, {
+		name: "replaced by a checkout, as go run builds it",
+		info: &debug.BuildInfo{Main: debug.Module{Path: "example.com/app"}, Deps: []*debug.Module{
+			{Path: agenttestModule, Version: "v0.0.0", Replace: &debug.Module{Path: "/src/agenttest", Version: "(devel)"}},
+			{Path: playwrightModule, Version: "v0.5200.1"},
+		}},
+		want: "agenttest (devel) from /src/agenttest\ngo1.26\nplaywright-go v0.5200.1 (Playwright driver 1.52.0)\n",
+	}, {
 		name: "built in its own repository",
 		info: &debug.BuildInfo{Main: debug.Module{Path: agenttestModule, Version: "v0.0.0-20261129204801-d64aa1800000"}, Deps: []*debug.Module{
 			{Path: playwrightModule, Version: "v0.5200.0", Replace: &debug.Module{Path: playwrightModule, Version: "v0.5200.1"}},
