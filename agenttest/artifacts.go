@@ -151,7 +151,14 @@ func (p *Page) saveTrace(dst string, r *redact.Set) error {
 		return err
 	}
 	raw := tmp.Name()
-	defer os.Remove(raw)
+	// The raw trace holds every secret the page saw: an early end (a
+	// signal, the -timeout) removes it too, since this defer then never
+	// runs.
+	forget := rawTraces.add(raw)
+	defer func() {
+		os.Remove(raw)
+		forget()
+	}()
 	if err := tmp.Close(); err != nil {
 		return err
 	}
@@ -159,6 +166,42 @@ func (p *Page) saveTrace(dst string, r *redact.Set) error {
 		return err
 	}
 	return redactTrace(raw, dst, r)
+}
+
+// rawTraces are the unredacted traces being saved in this process,
+// removed by an early end (see endEarly). Package state on purpose: the
+// process's temporary files, whatever run or page they belong to.
+var rawTraces tempFiles
+
+// tempFiles is a set of temporary files, safe for concurrent use.
+type tempFiles struct {
+	mu    sync.Mutex
+	paths map[string]bool
+}
+
+// add records path and returns the function that forgets it.
+func (f *tempFiles) add(path string) (forget func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.paths == nil {
+		f.paths = map[string]bool{}
+	}
+	f.paths[path] = true
+	return func() {
+		f.mu.Lock()
+		delete(f.paths, path)
+		f.mu.Unlock()
+	}
+}
+
+// removeAll removes every recorded file.
+func (f *tempFiles) removeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for path := range f.paths {
+		_ = os.Remove(path)
+		delete(f.paths, path)
+	}
 }
 
 // artifactRedactor returns the set every artifact goes through: the

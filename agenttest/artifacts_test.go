@@ -837,3 +837,24 @@ func TestSignInFailedBeforeNavigatingKeepsNoArtifacts(t *testing.T) {
 	assert.Contains(t, blank.output(), "artifacts of the failed test are in")
 	assert.FileExists(t, filepath.Join(base, "TestBlank", artifactScreenshot))
 }
+
+// The raw traces being saved are removed by an early end (endEarly calls
+// rawTraces.removeAll), since the save's own removal then never runs;
+// one whose save finished is forgotten.
+func TestTempFilesRemoveWhatIsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	var f tempFiles
+	saving := filepath.Join(dir, "saving.zip")
+	saved := filepath.Join(dir, "saved.zip")
+	for _, p := range []string{saving, saved} {
+		require.NoError(t, os.WriteFile(p, []byte("raw"), 0o600))
+	}
+	f.add(saving)
+	forget := f.add(saved)
+	forget()
+	f.removeAll()
+	_, err := os.Stat(saving)
+	assert.ErrorIs(t, err, os.ErrNotExist, "the trace being saved is removed")
+	_, err = os.Stat(saved)
+	assert.NoError(t, err, "a forgotten file is not the set's to remove")
+}

@@ -46,6 +46,7 @@ func (r *testRun) endEarly(why string) {
 	if err := r.inflight.revokeAll(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "agenttest: %s: %v\n", why, err)
 	}
+	rawTraces.removeAll() // a save in progress would leave them
 	// The apps StartApp started: their process groups are their own, so
 	// the signal that ends this binary does not reach them.
 	if err := startedApps.stopAll(); err != nil {
