@@ -2,6 +2,7 @@ package agenttest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,9 +10,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -161,4 +164,52 @@ func lifecycleDescribe(pids []int) []string {
 		out = append(out, fmt.Sprintf("%d %s", pid, strings.ReplaceAll(string(cmd), "\x00", " ")))
 	}
 	return out
+}
+
+// A browser that stops answering does not hold a page's release past its
+// context: Release gives up on the browser and still revokes what the
+// page made (here a task it never used).
+func TestReleaseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("stops the browser's processes, found in /proc")
+	}
+	s := fixtureStart(t)
+	cur, err := currentRun()
+	require.NoError(t, err)
+	before := map[int]bool{}
+	for _, pid := range lifecycleDescendants(os.Getpid()) {
+		before[pid] = true
+	}
+	b, err := launchBrowser(t.Context(), cur.suite)
+	require.NoError(t, err)
+	var stopped []int
+	t.Cleanup(func() {
+		for _, pid := range stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+		require.NoError(t, b.Close())
+	})
+	page, err := b.NewPage(t.Context(), s.opts()...)
+	require.NoError(t, err)
+	task, err := CreateTask(fixtureCtx(t), s.opts(AsUser(fixtureAda))...)
+	require.NoError(t, err)
+	page.own(task)
+
+	// This test is not parallel: the new processes are this browser's
+	// (its driver and Chromium's), no other test's.
+	for _, pid := range lifecycleDescendants(os.Getpid()) {
+		if !before[pid] && syscall.Kill(pid, syscall.SIGSTOP) == nil {
+			stopped = append(stopped, pid)
+		}
+	}
+	require.NotEmpty(t, stopped, "no process of the browser to stop")
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	err = page.Release(ctx)
+	took := time.Since(start)
+	require.ErrorContains(t, err, "the browser did not answer in time")
+	assert.Less(t, took, 10*time.Second, "Release waited for the stopped browser")
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending), "the unused task is revoked all the same")
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
@@ -185,19 +186,34 @@ func (p *Page) Release(ctx context.Context) error {
 	ownSession := p.SessionID != "" && !p.keptSession && !p.sharedSession && p.client != nil
 	var signOut *agenttask.SignOut
 	if p.BrowserContext != nil {
-		if tracing {
-			// Discard the trace; SaveArtifacts already kept it if wanted.
-			if err := p.BrowserContext.Tracing().Stop(); err != nil && !isClosedError(err) {
-				errs = append(errs, fmt.Errorf("agenttest: stop trace: %w", err))
+		// Bounded by half of ctx's time: a browser that stopped answering
+		// must not keep the tasks and the session from being revoked
+		// (the other half). The context then goes with the browser, when
+		// the run ends.
+		bctx := ctx
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			bctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
+			defer cancel()
+		}
+		type closed struct {
+			signOut *agenttask.SignOut
+			err     error
+		}
+		done := make(chan closed, 1)
+		go func() {
+			var c closed
+			c.signOut, c.err = p.closeContext(tracing, ownSession)
+			done <- c
+		}()
+		select {
+		case c := <-done:
+			signOut = c.signOut
+			if c.err != nil {
+				errs = append(errs, c.err)
 			}
-		}
-		if ownSession {
-			// From the context's cookies, once no trace records them and
-			// before the context closes.
-			signOut = p.signOut()
-		}
-		if err := p.BrowserContext.Close(); err != nil && !isClosedError(err) {
-			errs = append(errs, fmt.Errorf("agenttest: close browser context: %w", err))
+		case <-bctx.Done():
+			errs = append(errs, fmt.Errorf("agenttest: close browser context: the browser did not answer in time (%w): the context goes with the browser when the run ends", bctx.Err()))
 		}
 	}
 	for _, t := range tasks {
@@ -223,6 +239,28 @@ func (p *Page) Release(ctx context.Context) error {
 		p.untrack()
 	}
 	return errors.Join(errs...)
+}
+
+// closeContext ends the page's BrowserContext: it discards the trace
+// (SaveArtifacts already kept it if wanted), reads how to sign the
+// session out (when own), and closes the context. Release runs it.
+func (p *Page) closeContext(tracing, own bool) (*agenttask.SignOut, error) {
+	var errs []error
+	if tracing {
+		if err := p.BrowserContext.Tracing().Stop(); err != nil && !isClosedError(err) {
+			errs = append(errs, fmt.Errorf("agenttest: stop trace: %w", err))
+		}
+	}
+	var signOut *agenttask.SignOut
+	if own {
+		// From the context's cookies, once no trace records them and
+		// before the context closes.
+		signOut = p.signOut()
+	}
+	if err := p.BrowserContext.Close(); err != nil && !isClosedError(err) {
+		errs = append(errs, fmt.Errorf("agenttest: close browser context: %w", err))
+	}
+	return signOut, errors.Join(errs...)
 }
 
 // retiredSession is a session of the page that a later sign-in of the
