@@ -161,7 +161,10 @@ func (p *Page) own(t *Task) {
 // none of the Backend API's rate limit, and revokes it through the
 // Backend API when that is not possible (see [agenttask.EndSession]).
 // The sessions of the page's earlier sign-ins, which a later
-// [Page.SignIn] replaced, are revoked through the Backend API.
+// [Page.SignIn] replaced, are revoked through the Backend API. The
+// browser gets half of ctx's time (when ctx has a deadline): one that
+// does not answer by then is left to close with the browser, and the
+// revocations still run.
 // It runs every step even when one fails, returns their errors joined,
 // and is safe to call twice and on a nil or half-built page. ctx should
 // not be a test's t.Context(), which is already cancelled when cleanups
