@@ -110,6 +110,9 @@ func ConfigFromEnv(env Env) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s %w", env.describe(VarAPIURL), err))
 		}
 		cfg.APIURL = u
+	} else {
+		// A hint to check the URL must say none was given.
+		cfg.urlFrom = VarAPIURL + " (not set: Clerk's " + DefaultAPIURL + ")"
 	}
 	if raw, ok := env.Lookup(VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
 		allow, err := strconv.ParseBool(strings.TrimSpace(raw))

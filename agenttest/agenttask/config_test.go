@@ -45,6 +45,10 @@ func TestConfigFromEnv(t *testing.T) {
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("%v: Validate: %v", tc.env, err)
 		}
+		// A hint to check the URL says when none was given.
+		if unset := strings.TrimSpace(tc.env["CLERK_API_URL"]) == ""; unset != strings.Contains(cfg.urlFrom, "not set: Clerk's "+DefaultAPIURL) {
+			t.Errorf("%v: the URL's source reads %q", tc.env, cfg.urlFrom)
+		}
 	}
 }
 

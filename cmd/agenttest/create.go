@@ -65,6 +65,9 @@ agenttest revoke TASK_ID.`)
 	if err != nil {
 		return fmt.Errorf("new client: %w", err)
 	}
+	if err := checkAPI(ctx, client); err != nil {
+		return err
+	}
 	task, err := client.Create(ctx, p)
 	if err != nil {
 		return createError(err, user)

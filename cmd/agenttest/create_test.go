@@ -276,6 +276,46 @@ func TestCreateRefusedKeySaysWhereItCameFrom(t *testing.T) {
 	}
 }
 
+// A CLERK_API_URL that is not the Backend API (here the Frontend API,
+// whose 404s once read as "no user" or "no task"), or that nothing
+// answers at, is said as such by create and revoke, before their request
+// and without its retries.
+func TestCreateAndRevokeCheckTheBackendAPIFirst(t *testing.T) {
+	emu := createEmulator(t)
+	user := clerkemu.SeedUsers()[0].ID
+	for _, tc := range []struct {
+		apiURL, want string
+	}{
+		{emu.FrontendURL(), "answered 404 resource_not_found"},
+		{"http://127.0.0.1:1", "did not answer"},
+	} {
+		t.Setenv("CLERK_API_URL", tc.apiURL)
+		for _, args := range [][]string{
+			{"create", "--user-id", user, "--redirect-url", "http://127.0.0.1:1/"},
+			{"revoke", "agttsk_2abc"},
+		} {
+			code, stdout, stderr := runCLI(t, args...)
+			line := oneLineOf(t, stderr)
+			if code != 1 || stdout != "" || !strings.Contains(line, "the Backend API at ") || !strings.Contains(line, tc.want) ||
+				!strings.Contains(line, "check CLERK_API_URL") || strings.Contains(line, "no user") || strings.Contains(line, "no task") || strings.Contains(line, "gave up after") {
+				t.Errorf("%s with CLERK_API_URL %s: exit %d, stderr %q; want the Backend API check's %q", args[0], tc.apiURL, code, line, tc.want)
+			}
+		}
+	}
+	// With no CLERK_API_URL the check says which URL it tried (Clerk's,
+	// which no machine of this project's CI reaches; one that does gets
+	// the fake key refused instead).
+	t.Setenv("CLERK_API_URL", "")
+	os.Unsetenv("CLERK_API_URL")
+	code, _, stderr := runCLI(t, "revoke", "agttsk_2abc")
+	switch line := oneLineOf(t, stderr); {
+	case strings.Contains(line, "refused the secret key"):
+		t.Log("Clerk's Backend API is reachable from here: not checked")
+	case code != 1 || !strings.Contains(line, "check CLERK_API_URL (not set: Clerk's https://api.clerk.com/v1)"):
+		t.Errorf("revoke without CLERK_API_URL: exit %d, stderr %q", code, line)
+	}
+}
+
 // The help names every variable create takes a default from.
 func TestCreateHelpNamesItsVariables(t *testing.T) {
 	_, help, _ := runCLI(t, "help", "create")

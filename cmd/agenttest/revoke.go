@@ -20,6 +20,9 @@ func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	if err := checkAPI(ctx, client); err != nil {
+		return err
+	}
 	if _, err := client.Revoke(ctx, id); err != nil {
 		switch {
 		case errors.Is(err, agenttask.ErrTaskNotFound):
