@@ -109,3 +109,21 @@ func TestUnverifiedIdentifierIsNamed(t *testing.T) {
 	assert.ErrorIs(t, err, agenttask.ErrIdentifierNotVerified)
 	assert.Zero(t, f.emu.Requests(clerkemu.RouteCreateTask), "no task for an unverified identifier")
 }
+
+// AGENTTEST_USER_ID and AGENTTEST_USER_IDENTIFIER are trimmed like every
+// variable: a stray space in .env.local is no part of the id (it made a
+// ledger error that named neither the variable nor the space).
+func TestUserVariablesAreTrimmed(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{agenttask.VarUserID, agenttask.VarUserIdentifier} {
+		want := fixtureAda
+		if v == agenttask.VarUserIdentifier {
+			want = "ada@example.com"
+		}
+		s := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: fixtureClosedURL(t), v: " " + want + " \t"}))
+		t.Cleanup(s.closeClient)
+		tg, _, err := resolveTarget(s, newOptions(nil), nil, "http://localhost:3000")
+		require.NoError(t, err, v)
+		assert.Equal(t, want, tg.who(), v)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
@@ -134,8 +135,11 @@ func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string)
 	t.userID, t.identifier = o.userID, o.identifier
 	fromEnv := t.who() == ""
 	if fromEnv {
-		t.userID, _ = s.env.Lookup(agenttask.VarUserID)
-		t.identifier, _ = s.env.Lookup(agenttask.VarUserIdentifier)
+		// Trimmed, as every variable is: a dotenv line's stray space is
+		// no part of an id.
+		id, _ := s.env.Lookup(agenttask.VarUserID)
+		identifier, _ := s.env.Lookup(agenttask.VarUserIdentifier)
+		t.userID, t.identifier = strings.TrimSpace(id), strings.TrimSpace(identifier)
 		if t.userID != "" && t.identifier != "" {
 			return t, nil, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", agenttask.VarUserID, agenttask.VarUserIdentifier))
 		}
