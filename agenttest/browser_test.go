@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/agenttest/agenttest/agenttest/provision"
 	"github.com/stretchr/testify/require"
 )
@@ -128,7 +129,12 @@ func TestPageProblemIsKnownBeforeATask(t *testing.T) {
 	r = &testRun{suite: newSuite(agenttask.EnvFromMap(nil)), launched: true, browserErr: failed}
 	require.ErrorIs(t, r.pageProblem(options{}), failed)
 
-	r = &testRun{suite: newSuite(agenttask.EnvFromMap(nil))}
+	for _, bad := range []string{"127.0.0.1:3000", "ftp://127.0.0.1:21", `"http://localhost:3000"`} {
+		r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: bad}))}
+		require.ErrorContains(t, r.pageProblem(options{}), "agenttest: config: AGENTTEST_APP_URL (from the given map) is "+redact.Quote(bad)+", not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000")
+	}
+
+	r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: "http://localhost:3000/"}))}
 	require.NoError(t, r.pageProblem(options{}))
 }
 

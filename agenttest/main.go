@@ -136,12 +136,15 @@ func (r *testRun) sharedBrowser(ctx context.Context) (*Browser, error) {
 
 // pageProblem is what will stop the run's browser from opening a page
 // with o, when that is known without launching or connecting: a trace
-// mode that is not one, a browser setting or endpoint the environment
-// gets wrong, or a launch that failed already (it fails every later call
-// the same way).
+// mode that is not one, an AGENTTEST_APP_URL that is not a URL, a
+// browser setting or endpoint the environment gets wrong, or a launch
+// that failed already (it fails every later call the same way).
 func (r *testRun) pageProblem(o options) error {
 	if _, err := r.suite.traceMode(o); err != nil {
 		return fmt.Errorf("agenttest: config: %w", err)
+	}
+	if err := r.suite.appURLProblem(); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	launched, launchErr := r.launched, r.browserErr

@@ -85,6 +85,11 @@ func Open(ctx context.Context, opts ...Option) (*Page, error) {
 	if err != nil {
 		return &Page{opts: newOptions(opts)}, err
 	}
+	// Before the browser is launched: a configuration error fails the
+	// test at once.
+	if err := r.pageProblem(newOptions(opts)); err != nil {
+		return &Page{suite: r.suite, opts: newOptions(opts)}, err
+	}
 	b, err := r.sharedBrowser(ctx)
 	if err != nil {
 		return &Page{suite: r.suite, opts: newOptions(opts)}, err

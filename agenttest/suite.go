@@ -2,7 +2,9 @@ package agenttest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -102,6 +104,20 @@ func (s *suite) isDefaultClient(c *agenttask.Client) bool {
 func (s *suite) appURL() string {
 	v, _ := s.env.Lookup(agenttask.VarAppURL)
 	return strings.TrimRight(strings.TrimSpace(v), "/")
+}
+
+// appURLProblem says what is wrong with AGENTTEST_APP_URL when it is set
+// but not an absolute http(s) URL, which every relative Goto and the
+// sign-in's redirect need; nil otherwise.
+func (s *suite) appURLProblem() error {
+	raw := s.appURL()
+	if raw == "" {
+		return nil
+	}
+	if u, err := url.Parse(raw); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
+	}
+	return fmt.Errorf("agenttest: config: %s is %s, not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000", s.env.Describe(agenttask.VarAppURL), redact.Quote(raw))
 }
 
 // publishableKey is CLERK_PUBLISHABLE_KEY, or "".

@@ -100,14 +100,14 @@ func LoadConfig() (Config, error) {
 func ConfigFromEnv(env Env) (Config, error) {
 	var errs []error
 	key, _ := env.Lookup(VarSecretKey)
-	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL, keyFrom: env.describe(VarSecretKey), urlFrom: env.describe(VarAPIURL)}
+	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL, keyFrom: env.Describe(VarSecretKey), urlFrom: env.Describe(VarAPIURL)}
 	if err := validateSecretKey(cfg.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("%s %w", env.describe(VarSecretKey), err))
+		errs = append(errs, fmt.Errorf("%s %w", env.Describe(VarSecretKey), err))
 	}
 	if raw, ok := env.Lookup(VarAPIURL); ok && strings.TrimSpace(raw) != "" {
 		u, err := normalizeAPIURL(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %w", env.describe(VarAPIURL), err))
+			errs = append(errs, fmt.Errorf("%s %w", env.Describe(VarAPIURL), err))
 		}
 		cfg.APIURL = u
 	} else {
@@ -117,14 +117,14 @@ func ConfigFromEnv(env Env) (Config, error) {
 	if raw, ok := env.Lookup(VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
 		allow, err := strconv.ParseBool(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.describe(VarAllowProduction), redact.Quote(raw)))
+			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.Describe(VarAllowProduction), redact.Quote(raw)))
 		}
 		cfg.AllowProduction = allow
 	}
 	if raw, ok := env.Lookup(VarRateShare); ok && strings.TrimSpace(raw) != "" {
 		share, err := parseRateShare(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s is %s: %w", env.describe(VarRateShare), redact.Quote(raw), err))
+			errs = append(errs, fmt.Errorf("%s is %s: %w", env.Describe(VarRateShare), redact.Quote(raw), err))
 		}
 		cfg.RateShare = share
 	}

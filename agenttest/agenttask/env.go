@@ -144,9 +144,10 @@ func (e Env) Lookup(name string) (string, bool) {
 	return v, ok
 }
 
-// describe names a variable and where its value came from, for error
-// messages: "CLERK_SECRET_KEY (from /repo/.env.local)".
-func (e Env) describe(name string) string {
+// Describe names a variable and where its value came from, for error
+// messages: "CLERK_SECRET_KEY (from /repo/.env.local)", or the name
+// alone when it is not set. It never shows the value.
+func (e Env) Describe(name string) string {
 	if e.get == nil {
 		return name
 	}

@@ -62,10 +62,10 @@ func TestLoadEnvMergesFilesUpToTheModuleRoot(t *testing.T) {
 	if _, ok := env.Lookup("ABOVE_MODULE"); ok {
 		t.Errorf("a file above the module root was read")
 	}
-	if got := env.describe("A"); got != "A (from "+filepath.Join(root, "mod", "pkg", "sub", ".env.local")+")" {
+	if got := env.Describe("A"); got != "A (from "+filepath.Join(root, "mod", "pkg", "sub", ".env.local")+")" {
 		t.Errorf("describe(A) = %q", got)
 	}
-	if got := env.describe("E"); got != "E (from the process environment)" {
+	if got := env.Describe("E"); got != "E (from the process environment)" {
 		t.Errorf("describe(E) = %q", got)
 	}
 }
@@ -126,7 +126,7 @@ func TestEnvNeverPrintsValues(t *testing.T) {
 		t.Errorf("Lookup = %q, %t", v, ok)
 	}
 	var zero Env
-	if _, ok := zero.Lookup("PATH"); ok || zero.describe("X") != "X" {
+	if _, ok := zero.Lookup("PATH"); ok || zero.Describe("X") != "X" {
 		t.Errorf("the zero Env is not empty")
 	}
 }

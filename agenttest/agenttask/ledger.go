@@ -101,7 +101,7 @@ func LedgerDir(env Env) (string, error) {
 	if v, ok := env.Lookup(VarLedgerDir); ok && strings.TrimSpace(v) != "" {
 		dir, err := filepath.Abs(strings.TrimSpace(v))
 		if err != nil {
-			return "", fmt.Errorf("agenttest: ledger dir: %s: %w", env.describe(VarLedgerDir), err)
+			return "", fmt.Errorf("agenttest: ledger dir: %s: %w", env.Describe(VarLedgerDir), err)
 		}
 		return dir, nil
 	}
