@@ -230,7 +230,10 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		if where == "" {
 			where = "Playwright's own " + settings.kind
 		}
-		return nil, errors.Join(fmt.Errorf("agenttest: launch %s (%s): %w; check it starts with `%s --headless --version`, or set %s", settings.kind, where, err, where, agenttask.VarBrowserPath), stopErr)
+		return nil, errors.Join(&redactedError{
+			msg:  fmt.Sprintf("agenttest: launch %s (%s): %s; check it starts with `%s --headless --version`, or set %s", settings.kind, where, launchSummary(err.Error()), where, agenttask.VarBrowserPath),
+			kind: playwrightKind(err),
+		}, stopErr)
 	}
 	return &Browser{suite: s, pw: pw, browser: browser, settings: settings}, nil
 }
@@ -274,6 +277,21 @@ func (b *Browser) Close() error {
 // may carry a token; the driver is given the endpoint by the protocol)
 // and any that looks like a credential.
 const secretVarPattern = `^CLERK_|^AGENTTEST_BROWSER_.*_ENDPOINT$|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE_KEY`
+
+// launchSummary is a failed launch's error in one line: Playwright's
+// first line and what the browser wrote on stderr ("[pid=N][err] …"),
+// without the "Browser logs" block around it (the whole command line of
+// the launch, some forty flags).
+func launchSummary(msg string) string {
+	lines := strings.Split(msg, "\n")
+	out := []string{strings.TrimSpace(lines[0])}
+	for _, l := range lines[1:] {
+		if _, rest, ok := strings.Cut(l, "[err] "); ok && strings.HasPrefix(l, "[pid=") && len(out) < 4 {
+			out = append(out, strings.TrimSpace(rest))
+		}
+	}
+	return strings.Join(out, " | ")
+}
 
 // driverDirPrefix begins the name of every driver directory
 // cleanEnvDriverDir makes in the temporary directory.

@@ -173,3 +173,12 @@ func TestLaunchLeavesNoDriverDirectory(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{fresh}, left, "the launch's own directory is gone, the stale one removed, a recent one (another binary's, starting) kept")
 }
+
+// A failed launch reads in one line: Playwright's first line and the
+// browser's own stderr, not the forty-flag command line of its logs.
+func TestLaunchSummaryIsOneLine(t *testing.T) {
+	t.Parallel()
+	logs := "playwright: target closed: Target page, context or browser has been closed\nBrowser logs:\n\n<launching> /bin/true --disable-field-trial-config --headless --no-sandbox\n<launched> pid=27880\n[pid=27880][err] /bin/true: error while loading shared libraries: libnss3.so: cannot open shared object file\n[pid=27880][out] ignored\n"
+	require.Equal(t, "playwright: target closed: Target page, context or browser has been closed | /bin/true: error while loading shared libraries: libnss3.so: cannot open shared object file", launchSummary(logs))
+	require.Equal(t, "playwright: Arguments can not specify page to be opened", launchSummary("playwright: Arguments can not specify page to be opened"))
+}
