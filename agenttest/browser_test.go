@@ -182,3 +182,21 @@ func TestLaunchSummaryIsOneLine(t *testing.T) {
 	require.Equal(t, "playwright: target closed: Target page, context or browser has been closed | /bin/true: error while loading shared libraries: libnss3.so: cannot open shared object file", launchSummary(logs))
 	require.Equal(t, "playwright: Arguments can not specify page to be opened", launchSummary("playwright: Arguments can not specify page to be opened"))
 }
+
+// AGENTTEST_BROWSER_PATH naming a program that is no browser fails the
+// launch in one line that names it and the check to run.
+func TestLaunchOfNoBrowserFailsInOneLine(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses /bin/true")
+	}
+	t.Parallel()
+	b, err := launchBrowser(t.Context(), newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarBrowserPath: "/bin/true"})))
+	if b != nil {
+		require.NoError(t, b.Close())
+	}
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "\n")
+	require.NotContains(t, err.Error(), "--disable-field-trial-config", "the launch's command line")
+	require.Contains(t, err.Error(), "agenttest: launch chromium (/bin/true): ")
+	require.Contains(t, err.Error(), "check it starts with `/bin/true --headless --version`, or set AGENTTEST_BROWSER_PATH")
+}
