@@ -134,6 +134,9 @@ func TestPageProblemIsKnownBeforeATask(t *testing.T) {
 		require.ErrorContains(t, r.pageProblem(options{}), "agenttest: config: AGENTTEST_APP_URL (from the given map) is "+redact.Quote(bad)+", not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000")
 	}
 
+	r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: "http://127.0.0.1:6000"}))}
+	require.ErrorContains(t, r.pageProblem(options{}), "AGENTTEST_APP_URL (from the given map) names port 6000, which browsers refuse to load (one of the Fetch standard's bad ports; Chromium says ERR_UNSAFE_PORT): run the app on another port")
+
 	r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: "http://localhost:3000/"}))}
 	require.NoError(t, r.pageProblem(options{}))
 }
