@@ -60,8 +60,12 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 
 // sweepSummary is the last line of sweep's output.
 func sweepSummary(rep agenttask.SweepReport, verb string) string {
-	s := fmt.Sprintf("swept %d ledger(s) of dead runs (%d of live runs left alone): %s %d task(s) and %d session(s)",
-		rep.Files, rep.Live, verb, rep.TasksRevoked, rep.SessionsRevoked)
+	swept := "swept"
+	if rep.DryRun {
+		swept = "read" // nothing is swept
+	}
+	s := fmt.Sprintf("%s %d ledger(s) of dead runs (%d of live runs left alone): %s %d task(s) and %d session(s)",
+		swept, rep.Files, rep.Live, verb, rep.TasksRevoked, rep.SessionsRevoked)
 	if !rep.DryRun {
 		s += fmt.Sprintf("; %d ledger(s) removed, %d kept", rep.Removed, len(rep.Kept))
 	}

@@ -105,7 +105,7 @@ func TestSweepCommandEndToEnd(t *testing.T) {
 	want := "would revoke task " + tasks[0] + " (user " + user + ")\n" +
 		"would revoke task " + tasks[1] + " (user " + user + ")\n" +
 		"would revoke session " + sess + " (user " + user + ", task " + tasks[1] + ")\n" +
-		"swept 1 ledger(s) of dead runs (0 of live runs left alone): would revoke 2 task(s) and 1 session(s)\n"
+		"read 1 ledger(s) of dead runs (0 of live runs left alone): would revoke 2 task(s) and 1 session(s)\n"
 	if code != 0 || stdout != want || stderr != "" {
 		t.Fatalf("sweep --dry-run: exit %d\nstdout %q\nwant   %q\nstderr %q", code, stdout, want, stderr)
 	}
