@@ -59,8 +59,14 @@ func TestUnknownIdentifierHasOnePrefix(t *testing.T) {
 	err := errtextSignIn(t, map[string]string{
 		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
 	}, AsIdentifier("nobody@example.com"))
-	assert.Equal(t, "agenttest: sign in as nobody@example.com: config: find user nobody@example.com: user not found: no user has this email address, phone number or username; check the identifier and that the user exists in this Clerk instance", err.Error())
+	assert.Equal(t, "agenttest: sign in as nobody@example.com: config: find user nobody@example.com: user not found: no user has this email address, phone number or username; check the identifier and that the user exists in this Clerk instance (the identifier is set by agenttest.AsIdentifier)", err.Error())
 	assert.ErrorIs(t, err, agenttask.ErrUserNotFound)
+	// From the environment, the message names the variable.
+	err = errtextSignIn(t, map[string]string{
+		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
+		agenttask.VarUserIdentifier: "nobody@example.com",
+	})
+	assert.True(t, strings.HasSuffix(err.Error(), "(the identifier is set by AGENTTEST_USER_IDENTIFIER)"), err.Error())
 }
 
 // unprefix trims the text and keeps the chain.

@@ -62,7 +62,7 @@ func prepareResolved(ctx context.Context, s *suite, o options, tg target, client
 	pl := &signInPlan{client: client, target: tg, wantUser: tg.userID}
 	if pl.wantUser == "" {
 		lctx, cancel := o.stepContext(ctx)
-		pl.wantUser, err = s.lookupUser(lctx, client, tg.identifier)
+		pl.wantUser, err = tg.lookupUser(lctx, s, client)
 		cancel()
 		if err != nil {
 			return nil, fail(StepConfig, err)
@@ -133,6 +133,10 @@ func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string)
 		}
 	}
 	t.userID, t.identifier = o.userID, o.identifier
+	t.setting = "agenttest.AsUser"
+	if t.identifier != "" {
+		t.setting = "agenttest.AsIdentifier"
+	}
 	fromEnv := t.who() == ""
 	if fromEnv {
 		// Trimmed, as every variable is: a dotenv line's stray space is
@@ -140,6 +144,10 @@ func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string)
 		id, _ := s.env.Lookup(agenttask.VarUserID)
 		identifier, _ := s.env.Lookup(agenttask.VarUserIdentifier)
 		t.userID, t.identifier = strings.TrimSpace(id), strings.TrimSpace(identifier)
+		t.setting = agenttask.VarUserID
+		if t.identifier != "" {
+			t.setting = agenttask.VarUserIdentifier
+		}
 		if t.userID != "" && t.identifier != "" {
 			return t, nil, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", agenttask.VarUserID, agenttask.VarUserIdentifier))
 		}
@@ -218,8 +226,19 @@ func taskUser(s *suite, c *agenttask.Client, t target) func(context.Context) (st
 		if t.userID != "" {
 			return t.userID, nil
 		}
-		return s.lookupUser(ctx, c, t.identifier)
+		return t.lookupUser(ctx, s, c)
 	}
+}
+
+// lookupUser resolves the target's identifier to a user id (once per
+// client and suite); when nobody has it, the error names the setting
+// that gave it.
+func (t target) lookupUser(ctx context.Context, s *suite, c *agenttask.Client) (string, error) {
+	id, err := s.lookupUser(ctx, c, t.identifier)
+	if errors.Is(err, agenttask.ErrUserNotFound) {
+		err = fmt.Errorf("%w (the identifier is set by %s)", err, t.setting)
+	}
+	return id, err
 }
 
 // failWith returns a function that wraps a step's error in a

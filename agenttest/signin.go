@@ -386,7 +386,9 @@ func (p *Page) runChecks(o options, fail func(Step, error) error) error {
 // target is whom a task signs in and where it lands.
 type target struct {
 	userID, identifier string
-	redirect           *url.URL
+	// setting names what gave the user: the option or the variable.
+	setting  string
+	redirect *url.URL
 }
 
 // who names the user as asked for.
