@@ -101,6 +101,16 @@ func testCreateRevoke(t *testing.T, env map[string]string) {
 		strings.Contains(line, "already used") || strings.Contains(line, env["CLERK_SECRET_KEY"]) {
 		t.Fatalf("revoke unknown: exit %d, stderr %q; want 1 and one line saying there is no such task", code, stderr)
 	}
+	// Not a task id at all: said before any request, and a long value,
+	// which may be a ticket, is not shown.
+	code, _, stderr = runCLI(t, "revoke", "hello")
+	if line := oneLineOf(t, stderr); code != 1 || line != `agenttest revoke: the task id "hello" is not an Agent Task id (agttsk_…): pass the task_id create printed, or the id in Clerk's logs` {
+		t.Fatalf("revoke hello: exit %d, stderr %q", code, stderr)
+	}
+	ticket := strings.Repeat("Tk9", 20)
+	if code, _, stderr = runCLI(t, "revoke", ticket); code != 1 || strings.Contains(stderr, ticket) || !strings.Contains(stderr, "(60 characters, not shown: it may be a credential)") {
+		t.Fatalf("revoke of a long value: exit %d, stderr %q", code, stderr)
+	}
 	code, _, stderr = runCLI(t, "create", "--user-id", "user_missing", "--redirect-url", "http://127.0.0.1:1/")
 	if code != 1 || !strings.Contains(oneLineOf(t, stderr), "agent_task_subject_not_found") {
 		t.Fatalf("create for an unknown user: exit %d, stderr %q; want 1 and agent_task_subject_not_found", code, stderr)

@@ -5,10 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
+
+// taskIDPrefix begins every Agent Task id.
+const taskIDPrefix = "agttsk_"
+
+// plainID matches what may be shown of a mistaken id: a short word.
+var plainID = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
 
 func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, "It reads CLERK_SECRET_KEY and CLERK_API_URL like create, and prints \"revoked TASK_ID\".")
@@ -16,6 +24,13 @@ func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.
 		return err
 	}
 	id := fs.Arg(0)
+	if !strings.HasPrefix(id, taskIDPrefix) && !strings.Contains(id, "://") { // a URL gets the client's own refusal
+		shown := strconv.Quote(id)
+		if len(id) > 40 || !plainID.MatchString(id) {
+			shown = fmt.Sprintf("(%d characters, not shown: it may be a credential)", len(id))
+		}
+		return fmt.Errorf("the task id %s is not an Agent Task id (%s…): pass the task_id create printed, or the id in Clerk's logs", shown, taskIDPrefix)
+	}
 	client, err := loadClient()
 	if err != nil {
 		return err
