@@ -20,6 +20,11 @@ import (
 // the setting to fix; it wraps Playwright's.
 func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwright.Response, error) {
 	if p.baseURL == "" && isRelativeURL(url) {
+		if p.suite != nil {
+			if _, set := p.suite.env.Lookup(agenttask.VarAppURL); set { // a placeholder left empty
+				return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs an app URL, and %s is empty: set it to the app's address (or give WithContextOptions BaseURL)", redact.Quote(url), p.suite.env.Describe(agenttask.VarAppURL))
+			}
+		}
 		return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs %s (or WithContextOptions BaseURL)", redact.Quote(url), agenttask.VarAppURL)
 	}
 	if p.Page == nil {

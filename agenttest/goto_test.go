@@ -47,6 +47,11 @@ func TestGotoRelativeNeedsAnAppURL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 200, resp.Status())
 
+	// Set but empty (a placeholder left in .env.local): said so.
+	empty := gotoPage(t, map[string]string{agenttask.VarAppURL: " "})
+	_, err = empty.Goto("/x")
+	assert.EqualError(t, err, `agenttest: Goto("/x"): a relative URL needs an app URL, and AGENTTEST_APP_URL (from the given map) is empty: set it to the app's address (or give WithContextOptions BaseURL)`)
+
 	withBase := gotoPage(t, map[string]string{}, WithContextOptions(playwright.BrowserNewContextOptions{BaseURL: playwright.String(app.URL)}))
 	_, err = withBase.Goto("/rel")
 	require.NoError(t, err)
