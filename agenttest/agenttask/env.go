@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
@@ -92,7 +93,7 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 			case err != nil:
 				// godotenv's parse errors quote the offending line, which
 				// may be a secret: say where, not what.
-				return Env{}, fmt.Errorf("agenttest: load environment: parse %s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the line is not shown, it may hold a secret): fix or remove the file", path)
+				return Env{}, fmt.Errorf("agenttest: load environment: parse %s%s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the value is not shown, it may hold a secret): fix or remove the file", path, dotenvErrorLine(path))
 			}
 			for k, v := range m {
 				prev, set := vars[k]
@@ -105,6 +106,32 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 	}
 	return newEnv(vars), nil
 }
+
+// dotenvErrorLine says where in the dotenv file at path parsing fails:
+// ", line N (NAME)", the first line up to which the file no longer
+// parses, and the variable it starts when its name is a plain one; ""
+// when that cannot be told. It never shows a value.
+func dotenvErrorLine(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	for n := 1; n <= len(lines); n++ {
+		if _, err := godotenv.Unmarshal(strings.Join(lines[:n], "")); err == nil {
+			continue
+		}
+		line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[n-1]), "export "))
+		if name, _, ok := strings.Cut(line, "="); ok && plainVarName.MatchString(strings.TrimSpace(name)) {
+			return fmt.Sprintf(", line %d (%s)", n, strings.TrimSpace(name))
+		}
+		return fmt.Sprintf(", line %d", n)
+	}
+	return ""
+}
+
+// plainVarName matches a variable name that may be shown.
+var plainVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // envSearchDirs lists dir and its parents up to the closest one holding
 // go.mod, closest first. Without a go.mod above dir it is just dir.
