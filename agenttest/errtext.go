@@ -62,6 +62,13 @@ func checkUserID(id string, fromEnv bool) error {
 	if id == "" || strings.HasPrefix(id, userIDPrefix) {
 		return nil
 	}
+	if unquoted := strings.Trim(id, "\"'`\u2018\u2019\u201c\u201d"); unquoted != id && strings.HasPrefix(unquoted, userIDPrefix) {
+		setting := "agenttest.AsUser"
+		if fromEnv {
+			setting = agenttask.VarUserID
+		}
+		return fmt.Errorf("%s is %s, a user id in quote characters: remove them", setting, redact.Quote(id))
+	}
 	if fromEnv {
 		return fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead", agenttask.VarUserID, redact.Quote(id), agenttask.VarUserIdentifier)
 	}

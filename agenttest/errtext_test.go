@@ -133,3 +133,13 @@ func TestUserVariablesAreTrimmed(t *testing.T) {
 		assert.Equal(t, want, tg.who(), v)
 	}
 }
+
+// A user id in quote characters (pasted from a chat, or quoted twice) is
+// said as such, not as "not a Clerk user id".
+func TestQuotedUserIDIsNamed(t *testing.T) {
+	t.Parallel()
+	err := checkUserID("\u201cuser_2ada0000000000000000000001\u201d", true)
+	require.EqualError(t, err, `AGENTTEST_USER_ID is "“user_2ada0000000000000000000001”", a user id in quote characters: remove them`)
+	err = checkUserID("'user_2ada0000000000000000000001'", false)
+	require.EqualError(t, err, `agenttest.AsUser is "'user_2ada0000000000000000000001'", a user id in quote characters: remove them`)
+}

@@ -206,6 +206,8 @@ func validateSecretKey(key string) error {
 		return fmt.Errorf("is empty or unset: %s", where)
 	case strings.HasPrefix(key, "pk_"):
 		return fmt.Errorf("holds a publishable key (pk_…), not a secret key: %s", where)
+	case strings.ContainsAny(key, "\"'`\u2018\u2019\u201c\u201d"):
+		return fmt.Errorf("holds quote characters (\" ' ` or typographic ones, as a word processor or a chat pastes them): remove them; %s", where)
 	case !strings.HasPrefix(key, testKeyPrefix) && !strings.HasPrefix(key, liveKeyPrefix):
 		return fmt.Errorf("does not look like a Clerk secret key (sk_test_… or sk_live_…): %s", where)
 	case len(key) == len(testKeyPrefix):

@@ -62,6 +62,8 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		{map[string]string{"CLERK_SECRET_KEY": ""}, []string{"CLERK_SECRET_KEY (from the given map) is empty"}},
 		{map[string]string{"CLERK_SECRET_KEY": "pk_test_Y2xlcmsuZXhhbXBsZSQ"}, []string{"publishable key"}},
 		{map[string]string{"CLERK_SECRET_KEY": "secretS3CR3T"}, []string{"does not look like a Clerk secret key"}},
+		{map[string]string{"CLERK_SECRET_KEY": "\u201csk_test_S3CR3TS3CR3TS3CR3TS3CR3T\u201d"}, []string{"holds quote characters", "remove them"}},
+		{map[string]string{"CLERK_SECRET_KEY": `"sk_test_S3CR3TS3CR3TS3CR3TS3CR3T"`}, []string{"holds quote characters"}},
 		{map[string]string{"CLERK_SECRET_KEY": "sk_test_"}, []string{"only the prefix"}},
 		{map[string]string{"CLERK_SECRET_KEY": "sk_test_aS3CR3T b"}, []string{"white space"}},
 		{map[string]string{"CLERK_SECRET_KEY": "sk_live_"}, []string{"only the prefix sk_live_"}},
