@@ -45,19 +45,14 @@ agenttest revoke TASK_ID.`)
 	if err != nil {
 		return err
 	}
-	user, err := createUser(&p, env)
-	if err != nil {
-		return err
-	}
-	target, err := redirectURL(*redirect, env)
-	if err != nil {
-		return err
+	// Every missing or wrong setting at once, the instance's first.
+	cfg, cfgErr := agenttask.ConfigFromEnv(env)
+	user, userErr := createUser(&p, env)
+	target, targetErr := redirectURL(*redirect, env)
+	if err := errors.Join(cfgErr, userErr, targetErr); err != nil {
+		return errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	p.RedirectURL = target.String()
-	cfg, err := agenttask.ConfigFromEnv(env)
-	if err != nil {
-		return err
-	}
 	if cfg.Production() && target.Scheme == "http" {
 		return fmt.Errorf("the redirect URL %s uses http with a production key: production instances redirect to https only", shownURL(p.RedirectURL))
 	}

@@ -316,6 +316,18 @@ func TestCreateAndRevokeCheckTheBackendAPIFirst(t *testing.T) {
 	}
 }
 
+// With nothing configured, create names every missing setting in one
+// line, the instance's key first, instead of one per run.
+func TestCreateNamesEveryMissingSettingAtOnce(t *testing.T) {
+	inModule(t, "")
+	code, stdout, stderr := runCLI(t, "create")
+	line := oneLineOf(t, stderr)
+	key, user, app := strings.Index(line, "CLERK_SECRET_KEY is empty or unset"), strings.Index(line, "no user: pass --user-id"), strings.Index(line, "no redirect: pass --redirect-url")
+	if code != 1 || stdout != "" || key < 0 || user < key || app < user {
+		t.Errorf("create with nothing set: exit %d, stderr %q; want the key, the user and the redirect, in that order, on one line", code, line)
+	}
+}
+
 // The help names every variable create takes a default from.
 func TestCreateHelpNamesItsVariables(t *testing.T) {
 	_, help, _ := runCLI(t, "help", "create")
