@@ -129,6 +129,12 @@ func TestPageProblemIsKnownBeforeATask(t *testing.T) {
 	r = &testRun{suite: newSuite(agenttask.EnvFromMap(nil)), launched: true, browserErr: failed}
 	require.ErrorIs(t, r.pageProblem(options{}), failed)
 
+	// Credentials in it are not shown.
+	r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: "admin:hunter2secretpw@staging.example.com"}))}
+	err := r.pageProblem(options{})
+	require.ErrorContains(t, err, `is "REDACTED@staging.example.com", not an http(s) URL`)
+	require.NotContains(t, err.Error(), "hunter2secretpw")
+
 	for _, bad := range []string{"127.0.0.1:3000", "ftp://127.0.0.1:21", `"http://localhost:3000"`} {
 		r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: bad}))}
 		require.ErrorContains(t, r.pageProblem(options{}), "agenttest: config: AGENTTEST_APP_URL (from the given map) is "+redact.Quote(bad)+", not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000")

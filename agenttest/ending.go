@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -75,24 +76,40 @@ func (r *testRun) watchSignals() (stop func()) {
 	ch := make(chan os.Signal, 1)
 	done := make(chan struct{})
 	ended := make(chan struct{})
+	runWatchingSignals.Store(true)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
-	r.watching.Store(true)
+	handle := func(sig os.Signal) {
+		r.endEarly("received " + sig.String())
+		raise(sig)
+	}
 	go func() {
 		defer close(ended)
 		select {
 		case sig := <-ch:
-			r.endEarly("received " + sig.String())
-			raise(sig)
+			handle(sig)
 		case <-done:
+			select {
+			case sig := <-ch: // it came with the stop: still the run's
+				handle(sig)
+			default:
+			}
 		}
 	}()
 	return func() {
-		r.watching.Store(false)
 		signal.Stop(ch)
 		close(done)
 		<-ended
+		// From here a signal is the apps' guards' to handle (StartApp).
+		runWatchingSignals.Store(false)
 	}
 }
+
+// runWatchingSignals is set while a run's watcher (watchSignals) is
+// installed: a SIGINT or SIGTERM is then the run's to handle, and the
+// guards of the apps StartApp started wait for it to end the binary.
+// Package state on purpose, shared with those guards, which outlive the
+// run (an app is stopped after RunTests returns).
+var runWatchingSignals atomic.Bool
 
 // raise ends the process as sig would have without a handler: the
 // default action, so the exit status is the usual one.

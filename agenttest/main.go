@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -60,9 +59,6 @@ type testRun struct {
 	suite    *suite
 	inflight inflight
 	releases releaseQueue // finished tests' pages, released in the background
-	// watching: the run's signal watcher is installed (watchSignals), so
-	// a SIGINT or SIGTERM is the run's to handle, the apps included.
-	watching atomic.Bool
 
 	mu         sync.Mutex
 	launched   bool // launch attempted; its result is kept

@@ -117,7 +117,11 @@ func (s *suite) appURLProblem() error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("agenttest: config: %s is %s, not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000", s.env.Describe(agenttask.VarAppURL), redact.Quote(raw))
+		shown := raw
+		if i := strings.LastIndex(shown, "@"); i >= 0 { // user:password@host, with or without a scheme
+			shown = "REDACTED@" + shown[i+1:]
+		}
+		return fmt.Errorf("agenttest: config: %s is %s, not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000", s.env.Describe(agenttask.VarAppURL), redact.Quote(redact.Text(shown)))
 	}
 	if p, err := strconv.Atoi(u.Port()); err == nil && badPorts[p] {
 		return fmt.Errorf("agenttest: config: %s names port %d, which browsers refuse to load (one of the Fetch standard's bad ports; Chromium says ERR_UNSAFE_PORT): run the app on another port", s.env.Describe(agenttask.VarAppURL), p)

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/appserver"
 )
@@ -159,8 +160,12 @@ func (l *appList) guard(started <-chan *App) {
 			case <-stopped:
 				return
 			case sig := <-ch:
-				if r, err := currentRun(); err == nil && r.watching.Load() {
-					return // the run's watcher ends the binary, the apps included
+				// While a run watches the signals, its watcher ends the
+				// binary after revoking what is in flight, the apps
+				// included; should it stop watching first (RunTests
+				// returning), this guard acts.
+				for runWatchingSignals.Load() {
+					time.Sleep(20 * time.Millisecond)
 				}
 				fmt.Fprintf(os.Stderr, "agenttest: received %s: stopping the apps StartApp started\n", sig)
 				if err := l.stopAll(); err != nil {

@@ -6,15 +6,18 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -161,4 +164,105 @@ func TestServingChild(t *testing.T) {
 	}
 	srv := &http.Server{Addr: addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })}
 	t.Fatal(srv.ListenAndServe())
+}
+
+// guardChildEnv makes this test binary the child of
+// TestStartAppGuardWaitsForTheRunsEarlyEnd; guardBAPIEnv is its Backend
+// API.
+const (
+	guardChildEnv = "AGENTTEST_TEST_GUARD_CHILD"
+	guardBAPIEnv  = "AGENTTEST_TEST_GUARD_BAPI"
+)
+
+// A signal while RunTests ends (the run forgotten, its watcher still
+// installed) is the run's: an app's guard waits while the run's early end
+// revokes what is in flight, instead of ending the binary under it.
+func TestStartAppGuardWaitsForTheRunsEarlyEnd(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("signals a child process")
+	}
+	if os.Getenv(guardChildEnv) != "" || os.Getenv(servingChildEnv) != "" {
+		t.Skip("this is a child")
+	}
+	t.Parallel()
+	var cancelled, completed atomic.Int32
+	bapi := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+			cancelled.Add(1) // the child died during the revoke
+		case <-time.After(time.Second):
+			completed.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"object":"session","id":"sess_guard","status":"revoked"}`))
+		}
+	}))
+	t.Cleanup(bapi.Close)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+
+	cmd := childTest("TestStartAppGuardChild")
+	cmd.Env = append(os.Environ(), guardChildEnv+"="+addr, guardBAPIEnv+"="+bapi.URL)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+	var appPid int
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if appPid != 0 {
+			_ = syscall.Kill(-appPid, syscall.SIGKILL)
+		}
+	})
+	var transcript []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		transcript = append(transcript, sc.Text())
+		if rest, ok := strings.CutPrefix(sc.Text(), "startapp-pid: "); ok {
+			appPid, _ = strconv.Atoi(rest)
+		}
+		if sc.Text() == "guard-ready" {
+			break
+		}
+	}
+	require.NotZero(t, appPid, "the child started no app:\n%s", strings.Join(transcript, "\n"))
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	for sc.Scan() {
+		transcript = append(transcript, sc.Text())
+	}
+	require.Error(t, cmd.Wait(), "the terminated child fails")
+	assert.EqualValues(t, 1, completed.Load(), "the run's early end revoked the session in flight before the binary ended:\n%s", strings.Join(transcript, "\n"))
+	assert.Zero(t, cancelled.Load(), "the binary ended during the revoke")
+	deadline := time.Now().Add(15 * time.Second)
+	for lifecycleAlive(appPid) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // polling /proc, bounded by the deadline
+	}
+	assert.False(t, lifecycleAlive(appPid), "the app outlived the terminated binary")
+}
+
+// TestStartAppGuardChild is the child of
+// TestStartAppGuardWaitsForTheRunsEarlyEnd: an app, a session in flight
+// on a slow Backend API, and the run forgotten as RunTests' end does
+// first, then a wait for the parent's SIGTERM.
+func TestStartAppGuardChild(t *testing.T) {
+	addr := os.Getenv(guardChildEnv)
+	if addr == "" {
+		t.Skip("runs only as the child of TestStartAppGuardWaitsForTheRunsEarlyEnd")
+	}
+	app, err := startServingChild(addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = app.Stop() })
+	r, err := currentRun()
+	require.NoError(t, err)
+	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_" + strings.Repeat("g", 40), APIURL: os.Getenv(guardBAPIEnv)})
+	require.NoError(t, err)
+	r.inflight.addSession("sess_guard", c)
+	current.mu.Lock()
+	current.run = nil // as RunTests' end does first, its watcher still installed
+	current.mu.Unlock()
+	fmt.Println("guard-ready")
+	time.Sleep(time.Minute) // bounds the wait should the signal never come
+	t.Fatal("the parent did not terminate the child")
 }

@@ -117,17 +117,24 @@ func dotenvErrorLine(path string) string {
 		return ""
 	}
 	lines := strings.SplitAfter(string(data), "\n")
-	for n := 1; n <= len(lines); n++ {
+	// The longest start of the file that parses ends just before the
+	// line that breaks it (a valid value over several lines is part of
+	// such a start once its quote closes).
+	good := 0
+	for n := len(lines) - 1; n > 0; n-- {
 		if _, err := godotenv.Unmarshal(strings.Join(lines[:n], "")); err == nil {
-			continue
+			good = n
+			break
 		}
-		line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[n-1]), "export "))
-		if name, _, ok := strings.Cut(line, "="); ok && plainVarName.MatchString(strings.TrimSpace(name)) {
-			return fmt.Sprintf(", line %d (%s)", n, strings.TrimSpace(name))
-		}
-		return fmt.Sprintf(", line %d", n)
 	}
-	return ""
+	if good >= len(lines) {
+		return ""
+	}
+	line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[good]), "export "))
+	if name, _, ok := strings.Cut(line, "="); ok && plainVarName.MatchString(strings.TrimSpace(name)) {
+		return fmt.Sprintf(", line %d (%s)", good+1, strings.TrimSpace(name))
+	}
+	return fmt.Sprintf(", line %d", good+1)
 }
 
 // plainVarName matches a variable name that may be shown.

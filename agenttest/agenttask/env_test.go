@@ -97,6 +97,12 @@ func TestLoadEnvBadFile(t *testing.T) {
 	if strings.Contains(err.Error(), "unterminated") {
 		t.Errorf("the error quotes the file's content: %v", err)
 	}
+	// A valid value over several lines before the broken one is not
+	// taken for it.
+	clientTestWriteFiles(t, dir, map[string]string{".env.local": "PRIVATE_KEY=\"line one\nline two\nline three\"\nCLERK_API_URL=http://127.0.0.1:1\nAGENTTEST_USER_ID='user_unterminated\n"})
+	if _, err := loadEnvFrom(dir, nil); err == nil || !strings.Contains(err.Error(), ".env.local, line 5 (AGENTTEST_USER_ID): malformed") {
+		t.Errorf("after a valid multi-line value: %v, want line 5 (AGENTTEST_USER_ID)", err)
+	}
 }
 
 func TestLoadEnvDoesNotTouchTheProcess(t *testing.T) {
