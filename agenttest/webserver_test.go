@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -73,53 +72,14 @@ func interruptStartAppChild(t *testing.T, env string, sig syscall.Signal) {
 		t.Skip("this is a child")
 	}
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
+	addr := strings.TrimPrefix(fixtureClosedURL(t), "http://")
+	child := startAppChild(t, "TestStartAppChild", "startapp-pid: ", env+"="+addr)
+	require.True(t, lifecycleAlive(child.appPid), "the app runs while the tests do")
 
-	cmd := childTest("TestStartAppChild")
-	cmd.Env = append(os.Environ(), env+"="+addr)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = cmd.Stdout
-	require.NoError(t, cmd.Start())
-	var appPid int
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if appPid != 0 {
-			// Should the test fail before the interrupt, the app's group
-			// (its own: pgid = pid) would outlive the killed child.
-			_ = syscall.Kill(-appPid, syscall.SIGKILL)
-		}
-	})
-
-	var transcript []string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
-		transcript = append(transcript, line)
-		if rest, ok := strings.CutPrefix(line, "startapp-pid: "); ok {
-			appPid, err = strconv.Atoi(rest)
-			require.NoError(t, err)
-			break
-		}
-	}
-	require.NotZero(t, appPid, "the child started no app:\n%s", strings.Join(transcript, "\n"))
-	require.True(t, lifecycleAlive(appPid), "the app runs while the tests do")
-
-	require.NoError(t, cmd.Process.Signal(sig))
-	for sc.Scan() {
-		transcript = append(transcript, sc.Text())
-	}
-	require.Error(t, cmd.Wait(), "the interrupted child fails")
-	deadline := time.Now().Add(15 * time.Second)
-	for lifecycleAlive(appPid) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond) // polling /proc, bounded by the deadline
-	}
-	assert.False(t, lifecycleAlive(appPid), "the app (pid %d) outlived the interrupted test binary:\n%s", appPid, strings.Join(transcript, "\n"))
-	_, err = http.Get("http://" + addr + "/")
+	require.NoError(t, child.cmd.Process.Signal(sig))
+	require.Error(t, child.wait(), "the interrupted child fails")
+	child.requireAppGone(t)
+	_, err := http.Get("http://" + addr + "/")
 	assert.Error(t, err, "something still answers at the app's address")
 }
 
@@ -197,49 +157,12 @@ func TestStartAppGuardWaitsForTheRunsEarlyEnd(t *testing.T) {
 		}
 	}))
 	t.Cleanup(bapi.Close)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-
-	cmd := childTest("TestStartAppGuardChild")
-	cmd.Env = append(os.Environ(), guardChildEnv+"="+addr, guardBAPIEnv+"="+bapi.URL)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = cmd.Stdout
-	require.NoError(t, cmd.Start())
-	var appPid int
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if appPid != 0 {
-			_ = syscall.Kill(-appPid, syscall.SIGKILL)
-		}
-	})
-	var transcript []string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		transcript = append(transcript, sc.Text())
-		if rest, ok := strings.CutPrefix(sc.Text(), "startapp-pid: "); ok {
-			appPid, _ = strconv.Atoi(rest)
-		}
-		if sc.Text() == "guard-ready" {
-			break
-		}
-	}
-	require.NotZero(t, appPid, "the child started no app:\n%s", strings.Join(transcript, "\n"))
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	for sc.Scan() {
-		transcript = append(transcript, sc.Text())
-	}
-	require.Error(t, cmd.Wait(), "the terminated child fails")
-	assert.EqualValues(t, 1, completed.Load(), "the run's early end revoked the session in flight before the binary ended:\n%s", strings.Join(transcript, "\n"))
+	child := startAppChild(t, "TestStartAppGuardChild", "guard-ready", guardChildEnv+"="+strings.TrimPrefix(fixtureClosedURL(t), "http://"), guardBAPIEnv+"="+bapi.URL)
+	require.NoError(t, child.cmd.Process.Signal(syscall.SIGTERM))
+	require.Error(t, child.wait(), "the terminated child fails")
+	assert.EqualValues(t, 1, completed.Load(), "the run's early end revoked the session in flight before the binary ended:\n%s", strings.Join(child.transcript, "\n"))
 	assert.Zero(t, cancelled.Load(), "the binary ended during the revoke")
-	deadline := time.Now().Add(15 * time.Second)
-	for lifecycleAlive(appPid) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond) // polling /proc, bounded by the deadline
-	}
-	assert.False(t, lifecycleAlive(appPid), "the app outlived the terminated binary")
+	child.requireAppGone(t)
 }
 
 // TestStartAppGuardChild is the child of
@@ -265,4 +188,68 @@ func TestStartAppGuardChild(t *testing.T) {
 	fmt.Println("guard-ready")
 	time.Sleep(time.Minute) // bounds the wait should the signal never come
 	t.Fatal("the parent did not terminate the child")
+}
+
+// appChild is this test binary run again as a child test that starts an
+// app with StartApp (startServingChild prints its pid), its output read
+// line by line.
+type appChild struct {
+	cmd        *exec.Cmd
+	sc         *bufio.Scanner
+	appPid     int
+	transcript []string
+}
+
+// startAppChild runs the child test name with env added, reads its
+// output up to the first line that begins with until (the app's pid read
+// on the way), and kills the child and the app's process group (its own:
+// pgid = pid) when the test ends, so that neither outlives a test that
+// fails early.
+func startAppChild(t *testing.T, name, until string, env ...string) *appChild {
+	t.Helper()
+	c := &appChild{cmd: childTest(name)}
+	c.cmd.Env = append(os.Environ(), env...)
+	stdout, err := c.cmd.StdoutPipe()
+	require.NoError(t, err)
+	c.cmd.Stderr = c.cmd.Stdout
+	require.NoError(t, c.cmd.Start())
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+		if c.appPid != 0 {
+			_ = syscall.Kill(-c.appPid, syscall.SIGKILL)
+		}
+	})
+	c.sc = bufio.NewScanner(stdout)
+	for c.sc.Scan() {
+		line := c.sc.Text()
+		c.transcript = append(c.transcript, line)
+		if rest, ok := strings.CutPrefix(line, "startapp-pid: "); ok {
+			c.appPid, err = strconv.Atoi(rest)
+			require.NoError(t, err)
+		}
+		if strings.HasPrefix(line, until) {
+			break
+		}
+	}
+	require.NotZero(t, c.appPid, "the child started no app:\n%s", strings.Join(c.transcript, "\n"))
+	return c
+}
+
+// wait reads the rest of the child's output and waits for it to exit.
+func (c *appChild) wait() error {
+	for c.sc.Scan() {
+		c.transcript = append(c.transcript, c.sc.Text())
+	}
+	return c.cmd.Wait()
+}
+
+// requireAppGone fails the test unless the app's process ends within 15 s.
+func (c *appChild) requireAppGone(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for lifecycleAlive(c.appPid) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // polling /proc, bounded by the deadline
+	}
+	require.False(t, lifecycleAlive(c.appPid), "the app (pid %d) outlived the child:\n%s", c.appPid, strings.Join(c.transcript, "\n"))
 }
