@@ -60,6 +60,9 @@ type testRun struct {
 	inflight inflight
 	releases releaseQueue // finished tests' pages, released in the background
 
+	envOnce sync.Once
+	envErr  error // see envProblem
+
 	mu         sync.Mutex
 	launched   bool // launch attempted; its result is kept
 	browser    *Browser
@@ -139,20 +142,31 @@ func (r *testRun) pageProblem(o options) error {
 	if _, err := r.suite.traceMode(o); err != nil {
 		return fmt.Errorf("agenttest: config: %w", err)
 	}
-	if err := r.suite.appURLProblem(); err != nil {
+	if err := r.envProblem(); err != nil {
 		return err
 	}
 	r.mu.Lock()
-	launched, launchErr := r.launched, r.browserErr
-	r.mu.Unlock()
-	if launched {
-		return launchErr
+	defer r.mu.Unlock()
+	if r.launched {
+		return r.browserErr
 	}
-	if _, err := browserSettingsFromEnv(r.suite.env); err != nil {
-		return err
-	}
-	_, err := remoteEndpointFromEnv(r.suite.env)
-	return err
+	return nil
+}
+
+// envProblem is what the environment gets wrong for a page (the app URL,
+// the browser settings and endpoint), checked once per run: the run's
+// environment does not change.
+func (r *testRun) envProblem() error {
+	r.envOnce.Do(func() {
+		if r.envErr = r.suite.appURLProblem(); r.envErr != nil {
+			return
+		}
+		if _, r.envErr = browserSettingsFromEnv(r.suite.env); r.envErr != nil {
+			return
+		}
+		_, r.envErr = remoteEndpointFromEnv(r.suite.env)
+	})
+	return r.envErr
 }
 
 // end revokes the shared sign-ins, closes the browser and forgets the

@@ -81,18 +81,19 @@ type Page struct {
 // also when Open fails (Release accepts the half-built page it returns).
 // A plain program opens pages with [Browser.NewPage] instead.
 func Open(ctx context.Context, opts ...Option) (*Page, error) {
+	o := newOptions(opts)
 	r, err := currentRun()
 	if err != nil {
-		return &Page{opts: newOptions(opts)}, err
+		return &Page{opts: o}, err
 	}
 	// Before the browser is launched: a configuration error fails the
 	// test at once.
-	if err := r.pageProblem(newOptions(opts)); err != nil {
-		return &Page{suite: r.suite, opts: newOptions(opts)}, err
+	if err := r.pageProblem(o); err != nil {
+		return &Page{suite: r.suite, opts: o}, err
 	}
 	b, err := r.sharedBrowser(ctx)
 	if err != nil {
-		return &Page{suite: r.suite, opts: newOptions(opts)}, err
+		return &Page{suite: r.suite, opts: o}, err
 	}
 	return b.NewPage(ctx, opts...)
 }
