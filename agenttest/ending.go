@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -76,7 +76,7 @@ func (r *testRun) watchSignals() (stop func()) {
 	ch := make(chan os.Signal, 1)
 	done := make(chan struct{})
 	ended := make(chan struct{})
-	runWatchingSignals.Store(true)
+	watching := runSignalWatch.begin()
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	handle := func(sig os.Signal) {
 		r.endEarly("received " + sig.String())
@@ -100,16 +100,52 @@ func (r *testRun) watchSignals() (stop func()) {
 		close(done)
 		<-ended
 		// From here a signal is the apps' guards' to handle (StartApp).
-		runWatchingSignals.Store(false)
+		runSignalWatch.end(watching)
 	}
 }
 
-// runWatchingSignals is set while a run's watcher (watchSignals) is
+// runSignalWatch says whether a run's watcher (watchSignals) is
 // installed: a SIGINT or SIGTERM is then the run's to handle, and the
-// guards of the apps StartApp started wait for it to end the binary.
-// Package state on purpose, shared with those guards, which outlive the
-// run (an app is stopped after RunTests returns).
-var runWatchingSignals atomic.Bool
+// guards of the apps StartApp started wait for the watcher to end the
+// binary, or to stop watching. Package state on purpose, shared with
+// those guards, which outlive the run (an app is stopped after RunTests
+// returns).
+var runSignalWatch signalWatch
+
+// signalWatch is the channel of the installed run watcher, closed when
+// it stops watching; nil when none is installed.
+type signalWatch struct {
+	mu      sync.Mutex
+	stopped chan struct{}
+}
+
+// begin records a watcher and returns its channel, for end.
+func (w *signalWatch) begin() chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = make(chan struct{})
+	return w.stopped
+}
+
+// end records that the watcher of stopped no longer watches.
+func (w *signalWatch) end(stopped chan struct{}) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	close(stopped)
+	if w.stopped == stopped {
+		w.stopped = nil
+	}
+}
+
+// wait returns once no run watcher is installed.
+func (w *signalWatch) wait() {
+	w.mu.Lock()
+	stopped := w.stopped
+	w.mu.Unlock()
+	if stopped != nil {
+		<-stopped
+	}
+}
 
 // raise ends the process as sig would have without a handler: the
 // default action, so the exit status is the usual one.

@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/agenttest/agenttest/agenttest/appserver"
 )
@@ -164,9 +163,7 @@ func (l *appList) guard(started <-chan *App) {
 				// binary after revoking what is in flight, the apps
 				// included; should it stop watching first (RunTests
 				// returning), this guard acts.
-				for runWatchingSignals.Load() {
-					time.Sleep(20 * time.Millisecond)
-				}
+				runSignalWatch.wait()
 				fmt.Fprintf(os.Stderr, "agenttest: received %s: stopping the apps StartApp started\n", sig)
 				if err := l.stopAll(); err != nil {
 					fmt.Fprintf(os.Stderr, "agenttest: received %s: stop the app: %v\n", sig, err)
