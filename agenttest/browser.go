@@ -281,9 +281,8 @@ const secretVarPattern = `^CLERK_|^AGENTTEST_BROWSER_.*_ENDPOINT$|SECRET|TOKEN|P
 // without the "Browser logs" block around it (the whole command line of
 // the launch, some forty flags).
 func launchSummary(msg string) string {
-	lines := strings.Split(msg, "\n")
-	out := []string{strings.TrimSpace(lines[0])}
-	for _, l := range lines[1:] {
+	out := []string{firstLine(msg)}
+	for _, l := range strings.Split(msg, "\n")[1:] {
 		if _, rest, ok := strings.Cut(l, "[err] "); ok && strings.HasPrefix(l, "[pid=") && len(out) < 4 {
 			out = append(out, strings.TrimSpace(rest))
 		}
