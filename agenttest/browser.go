@@ -20,7 +20,11 @@ import (
 
 // chromiumArgs keep Chromium working as root and in containers, and off
 // the network: without the background-networking flags it phones home
-// at start-up, which a closed CI network refuses.
+// at start-up, which a closed CI network refuses. They hold no
+// --disable-features or --enable-features: Chromium keeps only the last
+// of a repeated switch, so one here would replace Playwright's own list
+// (HttpsUpgrades, DeferRendererTasksAfterInput, PaintHolding and more,
+// which its auto-waiting counts on) instead of adding to it.
 var chromiumArgs = []string{
 	"--disable-background-networking",
 	"--disable-component-update",
@@ -29,7 +33,6 @@ var chromiumArgs = []string{
 	"--no-default-browser-check",
 	"--disable-domain-reliability",
 	"--disable-client-side-phishing-detection",
-	"--disable-features=Translate,OptimizationHints,MediaRouter",
 	"--disable-gpu",
 	"--disable-dev-shm-usage",
 }

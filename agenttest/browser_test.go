@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,6 +64,47 @@ func TestHeadlessRunsLaunchTheHeadlessShell(t *testing.T) {
 		exes = append(exes, exe)
 	}
 	t.Fatalf("no %s process under this test binary; its Chromium processes run %v", want, exes)
+}
+
+// The browser agenttest launches runs with Playwright's list of disabled
+// Chromium features: Chromium keeps only the last --disable-features, so
+// a list of agenttest's own after Playwright's would switch Playwright's
+// back on (HttpsUpgrades, DeferRendererTasksAfterInput, which its
+// auto-waiting after a click counts on, and more).
+func TestLaunchedChromiumKeepsPlaywrightsDisabledFeatures(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the browser's process from /proc")
+	}
+	r, err := currentRun()
+	require.NoError(t, err)
+	b, err := r.sharedBrowser(t.Context())
+	require.NoError(t, err)
+	if b.remote != nil || b.settings.kind != "chromium" {
+		t.Skip("a remote browser or not Chromium: no Chromium of this binary's")
+	}
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !descendsFrom(e.Name(), os.Getpid()) {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+		if !slices.Contains(args, "--remote-debugging-pipe") {
+			continue // not the browser's main process
+		}
+		last := ""
+		for _, a := range args {
+			if v, ok := strings.CutPrefix(a, "--disable-features="); ok {
+				last = v
+			}
+		}
+		features := strings.Split(last, ",")
+		require.Subset(t, features, []string{"HttpsUpgrades", "DeferRendererTasksAfterInput", "PaintHolding"},
+			"the browser's last --disable-features, the one Chromium keeps, lacks Playwright's")
+		return
+	}
+	t.Fatal("no browser process with --remote-debugging-pipe under this test binary")
 }
 
 // descendsFrom reports whether process pid (a /proc entry name) has
