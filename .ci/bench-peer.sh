@@ -6,7 +6,12 @@
 # which goes first, and prints each wall time, the best-vs-best ratio per
 # worker count and overall (each side at its best worker count); then the
 # scale run (gospecs TestScale): SCALE_SIGNINS sign-ins at SCALE_WAYS-way
-# against the rate limit. It prints; it asserts nothing about time.
+# against the rate limit. With PEER_FLOOR=1 (the default) each round also
+# runs the floor (gospecs TestFloor: the same number of specs signed out,
+# in plain playwright-go with a fresh traced context each, no fixture):
+# the Node peer's best time over the floor's is what a Go side whose
+# sign-ins cost nothing at all would reach, with the same browser work
+# per spec, on this machine. It prints; it asserts nothing about time.
 #
 # Knobs (environment):
 #   PEER_SPECS (24)        dashboard specs per run, on each side
@@ -20,6 +25,7 @@
 #                          chromium-headless-shell on PATH, which Playwright launches
 #                          for headless runs and agenttest too; else chromium)
 #   PEER_REUSE=1           the Go side signs in once per user (agenttest.ReuseSignIn)
+#   PEER_FLOOR (1)         0 skips the floor runs
 #   SCALE_SIGNINS (200), SCALE_WAYS (8); SCALE=0 skips the scale run
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +36,7 @@ ROUNDS=${PEER_ROUNDS:-3}
 WORKERS=${PEER_WORKERS:-1 2 4}
 QUIET=${PEER_QUIET:-10}
 SCALE=${SCALE:-1}
+FLOOR=${PEER_FLOOR:-1}
 SCALE_SIGNINS=${SCALE_SIGNINS:-200}
 SCALE_WAYS=${SCALE_WAYS:-8}
 CHROMIUM=${PEER_CHROMIUM:-$(command -v chromium-headless-shell || command -v chromium || command -v chromium-browser || true)}
@@ -93,6 +100,8 @@ run() {
 	start=$(date +%s.%N)
 	if [[ $side == go ]]; then
 		"$tmp/gospecs.test" -test.run '^TestDashboard$' -test.count=1 -test.parallel "$w" -test.timeout 10m >"$tmp/last.log" 2>&1 || rc=$?
+	elif [[ $side == floor ]]; then
+		"$tmp/gospecs.test" -test.run '^TestFloor$' -test.count=1 -test.parallel "$w" -test.timeout 10m >"$tmp/last.log" 2>&1 || rc=$?
 	else
 		(cd "$peer" && PEER_WORKERS="$w" node_modules/.bin/playwright test) >"$tmp/last.log" 2>&1 || rc=$?
 	fi
@@ -123,6 +132,9 @@ for r in $(seq "$ROUNDS"); do
 			sleep "$QUIET"
 			run "$side" "$w"
 		done
+		if [[ "$FLOOR" != 0 ]]; then
+			run floor "$w" # signs nothing in: no quiet needed before it
+		fi
 	done
 done
 
@@ -142,6 +154,10 @@ read -r g gw <<<"$(best go)" || true
 read -r d dw <<<"$(best node)" || true
 if [[ -n "${g:-}" && -n "${d:-}" ]]; then
 	awk -v g="$g" -v gw="$gw" -v d="$d" -v dw="$dw" 'BEGIN { printf "overall, each side at its best worker count: go %.2f s (workers=%s)  node %.2f s (workers=%s)  Node/Go %.2fx\n", g, gw, d, dw, d / g }'
+fi
+read -r f fw <<<"$(best floor)" || true
+if [[ -n "${f:-}" && -n "${d:-}" ]]; then
+	awk -v f="$f" -v fw="$fw" -v d="$d" -v g="${g:-0}" 'BEGIN { printf "floor (the same specs signed out, plain playwright-go, a fresh traced context each): %.2f s (workers=%s)  Node/floor %.2fx: a Go side whose sign-ins cost nothing would reach that", f, fw, d / f; if (g > 0) printf "; Go/floor %.2f (1.00: the sign-ins cost nothing)", g / f; printf "\n" }'
 fi
 
 if [[ "$SCALE" != 0 ]]; then

@@ -7,7 +7,8 @@
 # It prints each one's median ns/op and the ratios of like with like: a
 # sign-in against a bare load with the same trace policy, then the
 # median of each part the benchmarks time (page, navigate, check,
-# assert...), to show where a sign-in's extra time goes. COUNT and
+# assert...), to show where a sign-in's extra time goes; and the floor:
+# a bare load through a sign-in's two redirects without Clerk. COUNT and
 # BENCHTIME tune the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ trap 'rm -f "$bin"' EXIT
 "$GO" test -c -o "$bin" ./agenttest/
 out=
 for _ in $(seq "$COUNT"); do
-	out+=$(cd agenttest && "$bin" -test.run '^$' -test.bench '^Benchmark(SignIn|SignInTraceOff|SignInReuse|SignInReuseTraceOff|BareNavigation|BareNavigationTraced)$' \
+	out+=$(cd agenttest && "$bin" -test.run '^$' -test.bench '^Benchmark(SignIn|SignInTraceOff|SignInReuse|SignInReuseTraceOff|BareNavigation|BareNavigationTraced|BareRedirectsTraced)$' \
 		-test.benchtime "$BENCHTIME" -test.count 1)$'\n'
 done
 printf '%s\n' "$out" | grep '^Benchmark'
@@ -55,9 +56,12 @@ printf '%s\n' "$out" | awk '
 		ratio("SignInReuse", "BareNavigationTraced")
 		ratio("SignInReuseTraceOff", "BareNavigation")
 		ratio("BareNavigationTraced", "BareNavigation")
+		print "the floor of a sign-in here: the same bare load reached through the two redirects of a task URL, without Clerk (no signature, session or check):"
+		ratio("BareRedirectsTraced", "BareNavigationTraced")
+		ratio("SignIn", "BareRedirectsTraced")
 		if (bad) { print "bench-ratio: a benchmark did not run" > "/dev/stderr"; exit 1 }
 		print "where the time goes (a sign-in navigates until the redirect URL commits, and its assert waits for the rest of the load; a bare load navigates until load; a sign-in is released off the path of the test, a bare load closes its context in line):"
-		partsOf("SignIn"); partsOf("BareNavigationTraced")
+		partsOf("SignIn"); partsOf("BareNavigationTraced"); partsOf("BareRedirectsTraced")
 		partsOf("SignInTraceOff"); partsOf("BareNavigation")
 		partsOf("SignInReuse"); partsOf("SignInReuseTraceOff")
 	}'
