@@ -129,6 +129,9 @@ type Browser struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// shutDownDone is closed once shutDown's browser close and driver
+	// stop have both returned, also those it stopped waiting for.
+	shutDownDone chan struct{}
 }
 
 // LaunchBrowser reads the environment (see [agenttask.LoadEnv]), checks
@@ -239,8 +242,22 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 	return &Browser{suite: s, pw: pw, browser: browser, settings: settings}, nil
 }
 
-// Close closes the browser and stops the driver, waiting for both. It
-// is idempotent and safe to call concurrently; a nil Browser is closed.
+// closeWait bounds how long [Browser.Close] waits for the browser to
+// close, and driverExitWait how long it then waits for the Playwright
+// driver to exit. A browser that does not answer is the driver's to end:
+// the driver kills the browsers it launched when it exits, and exits by
+// itself at the latest 30 s after its input closes (Playwright's own
+// bound), even when it cannot close them gracefully.
+const (
+	closeWait      = 10 * time.Second
+	driverExitWait = 5 * time.Second
+)
+
+// Close closes the browser and stops the driver, waiting for the
+// browser at most closeWait and then for the driver at most
+// driverExitWait: a browser that stopped answering does not hold the
+// end of a run until `go test -timeout` kills the binary. It is
+// idempotent and safe to call concurrently; a nil Browser is closed.
 func (b *Browser) Close() error {
 	if b == nil {
 		return nil
@@ -252,16 +269,7 @@ func (b *Browser) Close() error {
 			errs = append(errs, b.suite.reuse.revokeAll(ctx))
 			cancel()
 		}
-		if err := b.browser.Close(); err != nil {
-			what := "close browser"
-			if b.remote != nil {
-				what = "disconnect from " + b.remote.shown()
-			}
-			errs = append(errs, fmt.Errorf("agenttest: %s: %w", what, err))
-		}
-		if err := b.pw.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: %w", err))
-		}
+		errs = append(errs, b.shutDown(closeWait, driverExitWait))
 		if b.ownsSuite {
 			errs = append(errs, b.suite.closeLedgers())
 			b.suite.closeClient()
@@ -269,6 +277,56 @@ func (b *Browser) Close() error {
 		b.closeErr = errors.Join(errs...)
 	})
 	return b.closeErr
+}
+
+// shutDown closes the browser, waiting at most closeWait, then stops the
+// driver, waiting at most exitWait. A step that runs out of time is left
+// running: the driver's exit ends both, and b.shutDownDone is closed once
+// they have returned.
+func (b *Browser) shutDown(closeWait, exitWait time.Duration) error {
+	var errs []error
+	what := "close browser"
+	if b.remote != nil {
+		what = "disconnect from " + b.remote.shown()
+	}
+	closed, stopped := make(chan error, 1), make(chan error, 1)
+	b.shutDownDone = make(chan struct{})
+	go func() { closed <- b.browser.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			errs = append(errs, fmt.Errorf("agenttest: %s: %w", what, err))
+		}
+		closed = nil
+	case <-time.After(closeWait):
+		errs = append(errs, fmt.Errorf("agenttest: %s: no answer in %s: the browser stopped answering; stopping the Playwright driver, which kills it", what, closeWait))
+	}
+	go func() { stopped <- b.pw.Stop() }()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: %w", err))
+		}
+		stopped = nil
+	case <-time.After(exitWait):
+		errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: it did not exit in %s; it exits by itself within 30 s of its input closing, and kills the browser it launched", exitWait))
+	}
+	if closed == nil && stopped == nil {
+		close(b.shutDownDone)
+		return errors.Join(errs...)
+	}
+	go func() {
+		// Both return once the driver has exited (the connection's end
+		// fails a close still waiting for its answer).
+		if closed != nil {
+			<-closed
+		}
+		if stopped != nil {
+			<-stopped
+		}
+		close(b.shutDownDone)
+	}()
+	return errors.Join(errs...)
 }
 
 // secretVarPattern is the awk regular expression (matched against the

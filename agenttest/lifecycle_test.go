@@ -213,3 +213,59 @@ func TestReleaseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
 	assert.Less(t, took, 10*time.Second, "Release waited for the stopped browser")
 	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending), "the unused task is revoked all the same")
 }
+
+// Closing a browser that stopped answering is bounded: Close gives up
+// on the browser, stops the driver, gives up on the driver too when it
+// does not exit, and returns saying so. Once the processes run again,
+// the driver, whose input is closed, exits and takes the browser with
+// it: nothing is left.
+func TestBrowserCloseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("stops the browser's processes, found in /proc")
+	}
+	cur, err := currentRun()
+	require.NoError(t, err)
+	before := map[int]bool{}
+	for _, pid := range lifecycleDescendants(os.Getpid()) {
+		before[pid] = true
+	}
+	b, err := launchBrowser(t.Context(), cur.suite)
+	require.NoError(t, err)
+	// This test is not parallel: the new processes are this browser's
+	// (its driver and Chromium's), no other test's.
+	var stopped []int
+	for _, pid := range lifecycleDescendants(os.Getpid()) {
+		if !before[pid] && syscall.Kill(pid, syscall.SIGSTOP) == nil {
+			stopped = append(stopped, pid)
+		}
+	}
+	resume := func() {
+		for _, pid := range stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(resume)
+	require.NotEmpty(t, stopped, "no process of the browser to stop")
+
+	start := time.Now()
+	err = b.shutDown(time.Second, time.Second)
+	took := time.Since(start)
+	require.ErrorContains(t, err, "close browser: no answer in 1s")
+	require.ErrorContains(t, err, "stop playwright driver: it did not exit in 1s")
+	assert.Less(t, took, 5*time.Second, "Close waited for the stopped browser")
+
+	resume()
+	select {
+	case <-b.shutDownDone:
+	case <-time.After(time.Minute):
+		t.Fatal("the driver did not exit within a minute of running again")
+	}
+	require.Eventually(t, func() bool {
+		for _, pid := range stopped {
+			if lifecycleAlive(pid) {
+				return false
+			}
+		}
+		return true
+	}, time.Minute, 100*time.Millisecond, "a process of the closed browser outlived its driver")
+}
