@@ -174,19 +174,9 @@ func TestReleaseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
 		t.Skip("stops the browser's processes, found in /proc")
 	}
 	s := fixtureStart(t)
-	cur, err := currentRun()
-	require.NoError(t, err)
-	before := map[int]bool{}
-	for _, pid := range lifecycleDescendants(os.Getpid()) {
-		before[pid] = true
-	}
-	b, err := launchBrowser(t.Context(), cur.suite)
-	require.NoError(t, err)
-	var stopped []int
+	b, stop, resume := lifecycleStoppableBrowser(t)
 	t.Cleanup(func() {
-		for _, pid := range stopped {
-			_ = syscall.Kill(pid, syscall.SIGCONT)
-		}
+		resume()
 		require.NoError(t, b.Close())
 	})
 	page, err := b.NewPage(t.Context(), s.opts()...)
@@ -194,15 +184,7 @@ func TestReleaseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
 	task, err := CreateTask(fixtureCtx(t), s.opts(AsUser(fixtureAda))...)
 	require.NoError(t, err)
 	page.own(task)
-
-	// This test is not parallel: the new processes are this browser's
-	// (its driver and Chromium's), no other test's.
-	for _, pid := range lifecycleDescendants(os.Getpid()) {
-		if !before[pid] && syscall.Kill(pid, syscall.SIGSTOP) == nil {
-			stopped = append(stopped, pid)
-		}
-	}
-	require.NotEmpty(t, stopped, "no process of the browser to stop")
+	stop()
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -223,32 +205,11 @@ func TestBrowserCloseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("stops the browser's processes, found in /proc")
 	}
-	cur, err := currentRun()
-	require.NoError(t, err)
-	before := map[int]bool{}
-	for _, pid := range lifecycleDescendants(os.Getpid()) {
-		before[pid] = true
-	}
-	b, err := launchBrowser(t.Context(), cur.suite)
-	require.NoError(t, err)
-	// This test is not parallel: the new processes are this browser's
-	// (its driver and Chromium's), no other test's.
-	var stopped []int
-	for _, pid := range lifecycleDescendants(os.Getpid()) {
-		if !before[pid] && syscall.Kill(pid, syscall.SIGSTOP) == nil {
-			stopped = append(stopped, pid)
-		}
-	}
-	resume := func() {
-		for _, pid := range stopped {
-			_ = syscall.Kill(pid, syscall.SIGCONT)
-		}
-	}
-	t.Cleanup(resume)
-	require.NotEmpty(t, stopped, "no process of the browser to stop")
+	b, stop, resume := lifecycleStoppableBrowser(t)
+	stopped := stop()
 
 	start := time.Now()
-	err = b.shutDown(time.Second, time.Second)
+	err := b.shutDown(time.Second, time.Second)
 	took := time.Since(start)
 	require.ErrorContains(t, err, "close browser: no answer in 1s")
 	require.ErrorContains(t, err, "stop playwright driver: it did not exit in 1s")
@@ -268,4 +229,37 @@ func TestBrowserCloseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
 		}
 		return true
 	}, time.Minute, 100*time.Millisecond, "a process of the closed browser outlived its driver")
+}
+
+// lifecycleStoppableBrowser launches a browser of the test's own. stop
+// SIGSTOPs its processes, its driver's and Chromium's, and returns them:
+// those new since the launch, so the test must not be parallel. resume
+// SIGCONTs them; it also runs when the test ends.
+func lifecycleStoppableBrowser(t *testing.T) (b *Browser, stop func() []int, resume func()) {
+	t.Helper()
+	cur, err := currentRun()
+	require.NoError(t, err)
+	before := map[int]bool{}
+	for _, pid := range lifecycleDescendants(os.Getpid()) {
+		before[pid] = true
+	}
+	b, err = launchBrowser(t.Context(), cur.suite)
+	require.NoError(t, err)
+	var stopped []int
+	stop = func() []int {
+		for _, pid := range lifecycleDescendants(os.Getpid()) {
+			if !before[pid] && syscall.Kill(pid, syscall.SIGSTOP) == nil {
+				stopped = append(stopped, pid)
+			}
+		}
+		require.NotEmpty(t, stopped, "no process of the browser to stop")
+		return stopped
+	}
+	resume = func() {
+		for _, pid := range stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(resume)
+	return b, stop, resume
 }
