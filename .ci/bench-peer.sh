@@ -7,11 +7,12 @@
 # worker count and overall (each side at its best worker count); then the
 # scale run (gospecs TestScale): SCALE_SIGNINS sign-ins at SCALE_WAYS-way
 # against the rate limit. With PEER_FLOOR=1 (the default) each round also
-# runs the floor (gospecs TestFloor: the same number of specs signed out,
-# in plain playwright-go with a fresh traced context each, no fixture):
-# the Node peer's best time over the floor's is what a Go side whose
-# sign-ins cost nothing at all would reach, with the same browser work
-# per spec, on this machine. It prints; it asserts nothing about time.
+# runs the floor (gospecs TestFloor: the same number of specs on
+# signed-out agenttest pages, TestDashboard without its sign-in): the Go
+# side's best time over the floor's is what the sign-ins cost the suite
+# (1.00: nothing), and the Node peer's is what a Go side whose sign-ins
+# cost nothing would reach on this machine. It prints; it asserts
+# nothing about time.
 #
 # Knobs (environment):
 #   PEER_SPECS (24)        dashboard specs per run, on each side
@@ -111,11 +112,11 @@ run() {
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
 	local note="429s at the emulator: $(($(field rate_limited <<<"$after") - before)), left pending $(field tasks_pending <<<"$after"), active $(field sessions_active <<<"$after")"
 	if [[ $rc -ne 0 ]]; then
-		printf '  %-4s workers=%d  FAILED (exit %d) in %s s; %s\n' "$side" "$w" "$rc" "$secs" "$note"
+		printf '  %-5s workers=%d  FAILED (exit %d) in %s s; %s\n' "$side" "$w" "$rc" "$secs" "$note"
 		tail -n 15 "$tmp/last.log" | sed 's/^/      /'
 		return
 	fi
-	printf '  %-4s workers=%d  %6s s  (%s)\n' "$side" "$w" "$secs" "$note"
+	printf '  %-5s workers=%d  %6s s  (%s)\n' "$side" "$w" "$secs" "$note"
 	echo "$side $w $secs" >>"$tmp/times"
 }
 
@@ -133,7 +134,8 @@ for r in $(seq "$ROUNDS"); do
 			run "$side" "$w"
 		done
 		if [[ "$FLOOR" != 0 ]]; then
-			run floor "$w" # signs nothing in: no quiet needed before it
+			sleep "$QUIET" # as before the others: the previous run's end settles
+			run floor "$w"
 		fi
 	done
 done
@@ -157,7 +159,7 @@ if [[ -n "${g:-}" && -n "${d:-}" ]]; then
 fi
 read -r f fw <<<"$(best floor)" || true
 if [[ -n "${f:-}" && -n "${d:-}" ]]; then
-	awk -v f="$f" -v fw="$fw" -v d="$d" -v g="${g:-0}" 'BEGIN { printf "floor (the same specs signed out, plain playwright-go, a fresh traced context each): %.2f s (workers=%s)  Node/floor %.2fx: a Go side whose sign-ins cost nothing would reach that", f, fw, d / f; if (g > 0) printf "; Go/floor %.2f (1.00: the sign-ins cost nothing)", g / f; printf "\n" }'
+	awk -v f="$f" -v fw="$fw" -v d="$d" -v g="${g:-0}" 'BEGIN { printf "floor (the same specs on signed-out agenttest pages): %.2f s (workers=%s)  Go/floor %.2f (1.00: the sign-ins cost the suite nothing)  Node/floor %.2fx (what a Go side whose sign-ins cost nothing would reach)", f, fw, g / f, d / f; printf "\n" }'
 fi
 
 if [[ "$SCALE" != 0 ]]; then

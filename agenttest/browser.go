@@ -285,9 +285,9 @@ func (b *Browser) Close() error {
 // they have returned.
 func (b *Browser) shutDown(closeWait, exitWait time.Duration) error {
 	var errs []error
-	what := "close browser"
+	what, ends := "close browser", "which kills it"
 	if b.remote != nil {
-		what = "disconnect from " + b.remote.shown()
+		what, ends = "disconnect from "+b.remote.shown(), "which drops the connection and leaves the remote browser running"
 	}
 	closed, stopped := make(chan error, 1), make(chan error, 1)
 	b.shutDownDone = make(chan struct{})
@@ -299,7 +299,7 @@ func (b *Browser) shutDown(closeWait, exitWait time.Duration) error {
 		}
 		closed = nil
 	case <-time.After(closeWait):
-		errs = append(errs, fmt.Errorf("agenttest: %s: no answer in %s: the browser stopped answering; stopping the Playwright driver, which kills it", what, closeWait))
+		errs = append(errs, fmt.Errorf("agenttest: %s: no answer in %s: the browser stopped answering; stopping the Playwright driver, %s", what, closeWait, ends))
 	}
 	go func() { stopped <- b.pw.Stop() }()
 	select {
@@ -309,7 +309,7 @@ func (b *Browser) shutDown(closeWait, exitWait time.Duration) error {
 		}
 		stopped = nil
 	case <-time.After(exitWait):
-		errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: it did not exit in %s; it exits by itself within 30 s of its input closing, and kills the browser it launched", exitWait))
+		errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: it did not exit in %s; it exits by itself within 30 s of its input closing, and kills any browser it launched", exitWait))
 	}
 	if closed == nil && stopped == nil {
 		close(b.shutDownDone)

@@ -233,8 +233,10 @@ func TestBrowserCloseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
 
 // lifecycleStoppableBrowser launches a browser of the test's own. stop
 // SIGSTOPs its processes, its driver's and Chromium's, and returns them:
-// those new since the launch, so the test must not be parallel. resume
-// SIGCONTs them; it also runs when the test ends.
+// the binary's children new since the launch (the driver: the test must
+// not be parallel) and their descendants, not a process the run's shared
+// browser starts meanwhile. resume SIGCONTs them; it also runs when the
+// test ends.
 func lifecycleStoppableBrowser(t *testing.T) (b *Browser, stop func() []int, resume func()) {
 	t.Helper()
 	cur, err := currentRun()
@@ -247,8 +249,14 @@ func lifecycleStoppableBrowser(t *testing.T) (b *Browser, stop func() []int, res
 	require.NoError(t, err)
 	var stopped []int
 	stop = func() []int {
+		var tree []int
 		for _, pid := range lifecycleDescendants(os.Getpid()) {
-			if !before[pid] && syscall.Kill(pid, syscall.SIGSTOP) == nil {
+			if !before[pid] && lifecycleParent(pid) == os.Getpid() {
+				tree = append(append(tree, pid), lifecycleDescendants(pid)...)
+			}
+		}
+		for _, pid := range tree {
+			if syscall.Kill(pid, syscall.SIGSTOP) == nil {
 				stopped = append(stopped, pid)
 			}
 		}
@@ -262,4 +270,19 @@ func lifecycleStoppableBrowser(t *testing.T) (b *Browser, stop func() []int, res
 	}
 	t.Cleanup(resume)
 	return b, stop, resume
+}
+
+// lifecycleParent is process pid's parent, from /proc; 0 when unknown.
+func lifecycleParent(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	st := string(data)
+	fields := strings.Fields(st[strings.LastIndexByte(st, ')')+1:])
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
 }
