@@ -253,11 +253,13 @@ const (
 	driverExitWait = 5 * time.Second
 )
 
-// Close closes the browser and stops the driver, waiting for the
-// browser at most closeWait and then for the driver at most
-// driverExitWait: a browser that stopped answering does not hold the
-// end of a run until `go test -timeout` kills the binary. It is
-// idempotent and safe to call concurrently; a nil Browser is closed.
+// Close closes the browser and stops the driver, waiting at most 10 s
+// for the browser and then at most 5 s for the driver: a browser that
+// stopped answering does not hold the end of a run until
+// `go test -timeout` kills the binary. The error says which wait ran
+// out; the driver, whose input is closed, then ends the browser it
+// launched within 30 s. Close is idempotent and safe to call
+// concurrently; a nil Browser is closed.
 func (b *Browser) Close() error {
 	if b == nil {
 		return nil
