@@ -111,6 +111,12 @@ func testCreateRevoke(t *testing.T, env map[string]string) {
 	if code, _, stderr = runCLI(t, "revoke", ticket); code != 1 || strings.Contains(stderr, ticket) || !strings.Contains(stderr, "(60 characters, not shown: it may be a credential)") {
 		t.Fatalf("revoke of a long value: exit %d, stderr %q", code, stderr)
 	}
+	// A Testing Token's shape (Unix seconds, "-c_", 27 characters): a
+	// plain word, but 40 characters long, so not shown either.
+	token := "1713877200-c_" + strings.Repeat("a1B", 9)
+	if code, _, stderr = runCLI(t, "revoke", token); code != 1 || strings.Contains(stderr, token) || !strings.Contains(stderr, "(40 characters, not shown: it may be a credential)") {
+		t.Fatalf("revoke of a Testing Token: exit %d, stderr %q", code, stderr)
+	}
 	code, _, stderr = runCLI(t, "create", "--user-id", "user_missing", "--redirect-url", "http://127.0.0.1:1/")
 	if code != 1 || !strings.Contains(oneLineOf(t, stderr), "agent_task_subject_not_found") {
 		t.Fatalf("create for an unknown user: exit %d, stderr %q; want 1 and agent_task_subject_not_found", code, stderr)
