@@ -154,13 +154,16 @@ func (p *Page) saveTrace(dst string, r *redact.Set) error {
 	// The raw trace holds every secret the page saw: an early end (a
 	// signal, the -timeout) removes it too, since this defer then never
 	// runs.
-	forget := rawTraces.add(raw)
+	forget, ok := rawTraces.add(raw)
 	defer func() {
 		os.Remove(raw)
 		forget()
 	}()
 	if err := tmp.Close(); err != nil {
 		return err
+	}
+	if !ok {
+		return errors.New("the run is ending early: no trace is saved")
 	}
 	if err := p.BrowserContext.Tracing().Stop(raw); err != nil {
 		return err
@@ -175,14 +178,21 @@ var rawTraces tempFiles
 
 // tempFiles is a set of temporary files, safe for concurrent use.
 type tempFiles struct {
-	mu    sync.Mutex
-	paths map[string]bool
+	mu      sync.Mutex
+	paths   map[string]bool
+	removed bool // removeAll ran: nothing more is recorded
 }
 
-// add records path and returns the function that forgets it.
-func (f *tempFiles) add(path string) (forget func()) {
+// add records path and returns the function that forgets it, and true;
+// after removeAll it removes path at once and returns false: its writer
+// must not fill it.
+func (f *tempFiles) add(path string) (forget func(), ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.removed {
+		_ = os.Remove(path)
+		return func() {}, false
+	}
 	if f.paths == nil {
 		f.paths = map[string]bool{}
 	}
@@ -191,13 +201,14 @@ func (f *tempFiles) add(path string) (forget func()) {
 		f.mu.Lock()
 		delete(f.paths, path)
 		f.mu.Unlock()
-	}
+	}, true
 }
 
-// removeAll removes every recorded file.
+// removeAll removes every recorded file, and any file added later.
 func (f *tempFiles) removeAll() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.removed = true
 	for path := range f.paths {
 		_ = os.Remove(path)
 		delete(f.paths, path)

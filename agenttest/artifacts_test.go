@@ -839,7 +839,8 @@ func TestSignInFailedBeforeNavigatingKeepsNoArtifacts(t *testing.T) {
 }
 
 // The raw traces being saved are removed by an early end (endEarly calls
-// rawTraces.removeAll), since the save's own removal then never runs;
+// rawTraces.removeAll, last), since the save's own removal then never
+// runs; a save that starts after it records nothing;
 // one whose save finished is forgotten.
 func TestTempFilesRemoveWhatIsRecorded(t *testing.T) {
 	dir := t.TempDir()
@@ -850,11 +851,19 @@ func TestTempFilesRemoveWhatIsRecorded(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte("raw"), 0o600))
 	}
 	f.add(saving)
-	forget := f.add(saved)
+	forget, _ := f.add(saved)
 	forget()
 	f.removeAll()
 	_, err := os.Stat(saving)
 	assert.ErrorIs(t, err, os.ErrNotExist, "the trace being saved is removed")
 	_, err = os.Stat(saved)
 	assert.NoError(t, err, "a forgotten file is not the set's to remove")
+
+	// A save that starts after the early end records nothing to fill.
+	late := filepath.Join(dir, "late.zip")
+	require.NoError(t, os.WriteFile(late, []byte("raw"), 0o600))
+	_, ok := f.add(late)
+	assert.False(t, ok, "a file added after removeAll is refused")
+	_, err = os.Stat(late)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a file added after removeAll is removed at once")
 }

@@ -47,12 +47,15 @@ func (r *testRun) endEarly(why string) {
 	if err := r.inflight.revokeAll(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "agenttest: %s: %v\n", why, err)
 	}
-	rawTraces.removeAll() // a save in progress would leave them
 	// The apps StartApp started: their process groups are their own, so
 	// the signal that ends this binary does not reach them.
 	if err := startedApps.stopAll(); err != nil {
 		fmt.Fprintf(os.Stderr, "agenttest: %s: stop the app: %v\n", why, err)
 	}
+	// Last, after the apps' stop (up to their StopTimeout): a save in
+	// progress would leave its unredacted trace, and one that starts
+	// later records none.
+	rawTraces.removeAll()
 }
 
 // watchTimeout arms the watchdog that revokes what is in flight shortly
