@@ -129,9 +129,6 @@ type Browser struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	// shutDownDone is closed once shutDown's browser close and driver
-	// stop have both returned, also those it stopped waiting for.
-	shutDownDone chan struct{}
 }
 
 // LaunchBrowser reads the environment (see [agenttask.LoadEnv]), checks
@@ -283,51 +280,31 @@ func (b *Browser) Close() error {
 
 // shutDown closes the browser, waiting at most closeWait, then stops the
 // driver, waiting at most exitWait. A step that runs out of time is left
-// running: the driver's exit ends both, and b.shutDownDone is closed once
-// they have returned.
+// running: the driver's exit ends both.
 func (b *Browser) shutDown(closeWait, exitWait time.Duration) error {
 	var errs []error
 	what, ends := "close browser", "which kills it"
 	if b.remote != nil {
 		what, ends = "disconnect from "+b.remote.shown(), "which drops the connection and leaves the remote browser running"
 	}
-	closed, stopped := make(chan error, 1), make(chan error, 1)
-	b.shutDownDone = make(chan struct{})
-	go func() { closed <- b.browser.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: %s: %w", what, err))
-		}
-		closed = nil
-	case <-time.After(closeWait):
+	cctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	defer cancel()
+	var closeErr error
+	switch {
+	case !within(cctx, func() { closeErr = b.browser.Close() }):
 		errs = append(errs, fmt.Errorf("agenttest: %s: no answer in %s: the browser stopped answering; stopping the Playwright driver, %s", what, closeWait, ends))
+	case closeErr != nil:
+		errs = append(errs, fmt.Errorf("agenttest: %s: %w", what, closeErr))
 	}
-	go func() { stopped <- b.pw.Stop() }()
-	select {
-	case err := <-stopped:
-		if err != nil {
-			errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: %w", err))
-		}
-		stopped = nil
-	case <-time.After(exitWait):
+	sctx, cancel := context.WithTimeout(context.Background(), exitWait)
+	defer cancel()
+	var stopErr error
+	switch {
+	case !within(sctx, func() { stopErr = b.pw.Stop() }):
 		errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: it did not exit in %s; it exits by itself within 30 s of its input closing, and kills any browser it launched", exitWait))
+	case stopErr != nil:
+		errs = append(errs, fmt.Errorf("agenttest: stop playwright driver: %w", stopErr))
 	}
-	if closed == nil && stopped == nil {
-		close(b.shutDownDone)
-		return errors.Join(errs...)
-	}
-	go func() {
-		// Both return once the driver has exited (the connection's end
-		// fails a close still waiting for its answer).
-		if closed != nil {
-			<-closed
-		}
-		if stopped != nil {
-			<-stopped
-		}
-		close(b.shutDownDone)
-	}()
 	return errors.Join(errs...)
 }
 

@@ -205,23 +205,16 @@ func (p *Page) Release(ctx context.Context) error {
 			bctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
 			defer cancel()
 		}
-		type closed struct {
-			signOut *agenttask.SignOut
-			err     error
-		}
-		done := make(chan closed, 1)
-		go func() {
-			var c closed
-			c.signOut, c.err = p.closeContext(tracing, ownSession)
-			done <- c
-		}()
-		select {
-		case c := <-done:
-			signOut = c.signOut
-			if c.err != nil {
-				errs = append(errs, c.err)
+		var (
+			closedSignOut *agenttask.SignOut
+			closeErr      error
+		)
+		if within(bctx, func() { closedSignOut, closeErr = p.closeContext(tracing, ownSession) }) {
+			signOut = closedSignOut
+			if closeErr != nil {
+				errs = append(errs, closeErr)
 			}
-		case <-bctx.Done():
+		} else {
 			errs = append(errs, fmt.Errorf("agenttest: close browser context: the browser did not answer in time (%w): the context goes with the browser when the run ends", bctx.Err()))
 		}
 	}
