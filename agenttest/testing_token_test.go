@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,6 +109,59 @@ func TestSuiteTestingTokenWaitersKeepTheirOwnContext(t *testing.T) {
 	first, second := <-lead, <-waiter
 	assert.Equal(t, first.Value(), second.Value(), "the waiter gets the first request's token")
 	assert.EqualValues(t, 1, created.Load(), "one request for every caller")
+}
+
+// Clerk's refusal of the Testing Token request is every waiter's answer:
+// they do not each ask again, one after another, spending the Backend
+// API's budget on the same refusal.
+func TestSuiteTestingTokenWaitersShareClerksRefusal(t *testing.T) {
+	t.Parallel()
+	var created atomic.Int32
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	open := func() { releaseOnce.Do(func() { close(release) }) }
+	bapi := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		created.Add(1)
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"errors":[{"code":"authorization_invalid","message":"Unauthorized request","long_message":"You are not authorized"}],"clerk_trace_id":"t1"}`)
+	}))
+	t.Cleanup(bapi.Close)
+	t.Cleanup(open) // before bapi.Close, which waits for the handler
+	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_0123456789abcdef", APIURL: bapi.URL, HTTPClient: bapi.Client(), Limiter: rate.NewLimiter(rate.Inf, 0)})
+	require.NoError(t, err)
+	s := newSuite(agenttask.EnvFromMap(nil))
+
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			_, err := s.testingToken(fixtureCtx(t), c)
+			errs <- err
+		}()
+	}
+	require.Eventually(t, func() bool { return created.Load() == 1 && testingTokenWaiters() == 2 }, 5*time.Second, 5*time.Millisecond,
+		"the first request is in flight and the two others wait for it")
+	open()
+	for range 3 {
+		assert.ErrorContains(t, <-errs, "authorization_invalid")
+	}
+	assert.EqualValues(t, 1, created.Load(), "one request for every caller")
+}
+
+// testingTokenWaiters counts the goroutines waiting in suite.testingToken
+// for another's request: those whose stack, blocked in a select, begins
+// in it.
+func testingTokenWaiters() int {
+	buf := make([]byte, 1<<20)
+	n := 0
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		lines := strings.SplitN(g, "\n", 3)
+		if len(lines) > 1 && strings.Contains(lines[0], "[select") && strings.Contains(lines[1], "agenttest.(*suite).testingToken(") {
+			n++
+		}
+	}
+	return n
 }
 
 // The Frontend API host comes out of a publishable key as Clerk's SDKs
