@@ -192,7 +192,7 @@ func (p *Page) Release(ctx context.Context) error {
 	p.mu.Unlock()
 
 	var errs []error
-	ownSession := p.SessionID != "" && !p.keptSession && !p.sharedSession && p.client != nil
+	ownSession := p.ownsSession()
 	var signOut *agenttask.SignOut
 	if p.BrowserContext != nil {
 		// Bounded by half of ctx's time: a browser that stopped answering
@@ -289,11 +289,18 @@ func (s retiredSession) end(ctx context.Context) error {
 	return err
 }
 
+// ownsSession reports whether the page's last sign-in left it a session
+// to end: one it signed in with, not kept (KeepSession) nor the run's
+// (ReuseSignIn).
+func (p *Page) ownsSession() bool {
+	return p.SessionID != "" && !p.keptSession && !p.sharedSession && p.client != nil
+}
+
 // retireSession hands the session of the page's last sign-in, when the
 // page owns it (not kept, not shared), to the page's retired ones, so
 // that a new sign-in can take its place: Release still revokes it.
 func (p *Page) retireSession() {
-	if p.SessionID != "" && !p.keptSession && !p.sharedSession && p.client != nil {
+	if p.ownsSession() {
 		p.mu.Lock()
 		p.retired = append(p.retired, retiredSession{id: p.SessionID, client: p.client, task: p.Task, untrack: p.untrack})
 		p.mu.Unlock()
