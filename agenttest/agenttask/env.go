@@ -82,18 +82,18 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 	for _, d := range envSearchDirs(dir) {
 		for _, name := range envFiles {
 			path := filepath.Join(d, name)
-			m, err := godotenv.Read(path)
+			data, err := os.ReadFile(path)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
-			var pathErr *fs.PathError
-			switch {
-			case errors.As(err, &pathErr):
+			if err != nil {
 				return Env{}, fmt.Errorf("agenttest: load environment: read %s: %w (fix its permissions or remove it)", path, err)
-			case err != nil:
+			}
+			m, err := godotenv.UnmarshalBytes(data)
+			if err != nil {
 				// godotenv's parse errors quote the offending line, which
 				// may be a secret: say where, not what.
-				return Env{}, fmt.Errorf("agenttest: load environment: parse %s%s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the value is not shown, it may hold a secret): fix or remove the file", path, dotenvErrorLine(path))
+				return Env{}, fmt.Errorf("agenttest: load environment: parse %s%s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the value is not shown, it may hold a secret): fix or remove the file", path, dotenvErrorLine(data))
 			}
 			for k, v := range m {
 				prev, set := vars[k]
@@ -107,15 +107,11 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 	return newEnv(vars), nil
 }
 
-// dotenvErrorLine says where in the dotenv file at path parsing fails:
+// dotenvErrorLine says where in a dotenv file's data parsing fails:
 // ", line N (NAME)", the first line up to which the file no longer
-// parses, and the variable it starts when its name is a plain one; ""
-// when that cannot be told. It never shows a value.
-func dotenvErrorLine(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
+// parses, and the variable it starts when its name is a plain one. It
+// never shows a value.
+func dotenvErrorLine(data []byte) string {
 	lines := strings.SplitAfter(string(data), "\n")
 	// The longest start of the file that parses ends just before the
 	// line that breaks it (a valid value over several lines is part of
@@ -126,9 +122,6 @@ func dotenvErrorLine(path string) string {
 			good = n
 			break
 		}
-	}
-	if good >= len(lines) {
-		return ""
 	}
 	line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[good]), "export "))
 	if name, _, ok := strings.Cut(line, "="); ok && plainVarName.MatchString(strings.TrimSpace(name)) {
