@@ -424,18 +424,22 @@ func ledgerID(op, what, id string) error {
 
 // ledgerState is what a ledger's lines say is open.
 type ledgerState struct {
-	tasks    map[string]*ledgerTask // open tasks
-	taskOrd  []string
-	sessions map[string]*ledgerSession // open sessions
-	sessOrd  []string
-	creating map[string]int // per user: creates with no outcome
-	// creatingSince is, per user with creates with no outcome, when the
-	// earliest of the ledger's creates for that user began (Unix ms): a
-	// session made before it is no lost task's.
-	creatingSince map[string]int64
-	allTasks      map[string]bool // every task recorded
-	agents        map[string]bool // every agent recorded
-	malformed     int             // lines that are not entries (a torn write)
+	tasks     map[string]*ledgerTask // open tasks
+	taskOrd   []string
+	sessions  map[string]*ledgerSession // open sessions
+	sessOrd   []string
+	creating  map[string]lostCreates // per user: creates with no outcome
+	allTasks  map[string]bool        // every task recorded
+	agents    map[string]bool        // every agent recorded
+	malformed int                    // lines that are not entries (a torn write)
+}
+
+// lostCreates are a user's creates with no outcome in a ledger: how many,
+// and when the earliest began (Unix ms, 0 when not recorded): a session
+// made before it is no lost task's.
+type lostCreates struct {
+	n     int
+	since int64
 }
 
 type ledgerTask struct{ user, agent string }
@@ -446,19 +450,18 @@ type ledgerSession struct{ task, user string }
 // write cut short by a kill) are counted and skipped.
 func parseLedger(data []byte) *ledgerState {
 	st := &ledgerState{
-		tasks:         map[string]*ledgerTask{},
-		sessions:      map[string]*ledgerSession{},
-		creating:      map[string]int{},
-		creatingSince: map[string]int64{},
-		allTasks:      map[string]bool{},
-		agents:        map[string]bool{},
+		tasks:    map[string]*ledgerTask{},
+		sessions: map[string]*ledgerSession{},
+		creating: map[string]lostCreates{},
+		allTasks: map[string]bool{},
+		agents:   map[string]bool{},
 	}
 	resolve := func(u string) {
-		if st.creating[u] > 1 {
-			st.creating[u]--
+		if c := st.creating[u]; c.n > 1 {
+			c.n--
+			st.creating[u] = c
 		} else {
 			delete(st.creating, u)
-			delete(st.creatingSince, u)
 		}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -475,10 +478,12 @@ func parseLedger(data []byte) *ledgerState {
 		}
 		switch e.Op {
 		case ledgerOpCreating:
-			if st.creating[e.User] == 0 && e.At > 0 {
-				st.creatingSince[e.User] = e.At
+			c := st.creating[e.User]
+			if c.n == 0 && e.At > 0 {
+				c.since = e.At
 			}
-			st.creating[e.User]++
+			c.n++
+			st.creating[e.User] = c
 		case ledgerOpCreateFailed:
 			resolve(e.User)
 		case ledgerOpTask:
@@ -503,7 +508,6 @@ func parseLedger(data []byte) *ledgerState {
 				delete(st.sessions, e.ID)
 			} else {
 				delete(st.creating, e.User)
-				delete(st.creatingSince, e.User)
 			}
 		}
 	}
@@ -548,7 +552,7 @@ func (st *ledgerState) openSessions() []string {
 func (st *ledgerState) open() int {
 	n := len(st.tasks) + len(st.sessions)
 	for _, c := range st.creating {
-		n += c
+		n += c.n
 	}
 	return n
 }

@@ -237,7 +237,7 @@ func TestLedgerCloseRemovesOnlyAFullyClosedFile(t *testing.T) {
 	if ok, err := tryLock(f); !ok || err != nil {
 		t.Errorf("the kept ledger's lock was not released: %t %v", ok, err)
 	}
-	if st := parseLedger(mustRead(t, kept.Path())); st.open() != 1 || st.creating["user_1"] != 1 {
+	if st := parseLedger(mustRead(t, kept.Path())); st.open() != 1 || st.creating["user_1"].n != 1 {
 		t.Errorf("the kept file says %d open: %+v", st.open(), st.creating)
 	}
 

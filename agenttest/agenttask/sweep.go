@@ -339,7 +339,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		var unknown []string
 		// A session made before the earliest lost create began (less a
 		// margin for the clocks) is no lost task's: a kept one, say.
-		since := st.creatingSince[u]
+		since := st.creating[u].since
 		if since > 0 {
 			since -= createClockSkew.Milliseconds()
 		}
@@ -359,7 +359,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 			if len(shown) > 3 {
 				shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(unknown)-3))
 			}
-			s.fail(name, fmt.Errorf("%s announced %d create(s) with no task recorded, and has %d active agent session(s) of agents no ledger knows: %s: revoke them if they are this project's (agenttest sweep --all-agent-sessions)", u, st.creating[u], len(unknown), strings.Join(shown, ", ")))
+			s.fail(name, fmt.Errorf("%s announced %d create(s) with no task recorded, and has %d active agent session(s) of agents no ledger knows: %s: revoke them if they are this project's (agenttest sweep --all-agent-sessions)", u, st.creating[u].n, len(unknown), strings.Join(shown, ", ")))
 			continue
 		}
 		usersDone[u] = true
@@ -406,7 +406,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		}
 		if !failed {
 			closedUsers = append(closedUsers, u)
-			for range st.creating[u] {
+			for range st.creating[u].n {
 				s.rep.UnknownTasks = append(s.rep.UnknownTasks, SweepItem{Kind: "task", UserID: u, Ledger: f.path})
 			}
 		}
