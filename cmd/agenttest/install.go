@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/provision"
@@ -41,7 +40,7 @@ runs launch when one is on PATH beside it (chromium-headless-shell). With
 	if *check {
 		fix := "agenttest install"
 		if fs.Lookup("browser").Value.String() != "chromium" || flagSet(fs, "browser") {
-			fix += " --browser " + shellWord(*browser)
+			fix += " --browser " + shellQuote(*browser)
 		}
 		return checkInstall(settings, *browser, *only, fix, stdout)
 	}
@@ -94,13 +93,4 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-// shellWord shows a flag's value in a command to copy: as it is when it
-// is a plain word, else quoted.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == "" {
-		return s
-	}
-	return quoteArg(s)
 }
