@@ -3,6 +3,7 @@ package agenttask
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,6 +62,24 @@ func ledgerTestLines(t testing.TB, path string) []ledgerEntry {
 	return out
 }
 
+// ledgerTestSignIn signs Ada in through a task that l records as a run
+// does: the create announced, the task, then its URL visited. It returns
+// the task and where the visit was redirected.
+func ledgerTestSignIn(t *testing.T, ctx context.Context, c *Client, l *Ledger) (*Task, string) {
+	t.Helper()
+	if err := l.Creating(clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Task(task, clientTestAdaID); err != nil {
+		t.Fatal(err)
+	}
+	return task, ledgerTestVisit(t, task.URL())
+}
+
 // ledgerTestOpen opens a ledger for emu's instance under dir, closed by
 // a cleanup.
 func ledgerTestOpen(t testing.TB, dir string, emu *clerkemu.Emulator) *Ledger {
@@ -83,17 +102,7 @@ func TestLedgerHoldsNoSecret(t *testing.T) {
 	ctx := clientTestCtx(t)
 	l := ledgerTestOpen(t, t.TempDir(), emu)
 
-	if err := l.Creating(clientTestAdaID); err != nil {
-		t.Fatal(err)
-	}
-	task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Task(task, clientTestAdaID); err != nil {
-		t.Fatal(err)
-	}
-	location := ledgerTestVisit(t, task.URL())
+	task, location := ledgerTestSignIn(t, ctx, c, l)
 	sessions, err := c.TaskSessions(ctx, clientTestAdaID, task.ID)
 	if err != nil || len(sessions) != 1 {
 		t.Fatalf("TaskSessions: %d sessions, %v", len(sessions), err)

@@ -3,7 +3,6 @@ package agenttask
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -163,7 +162,7 @@ func TestSweepLeavesALiveRunAloneAndCleansUpAfterKill(t *testing.T) {
 	// This process is a live run too, signed in as the same user through
 	// the same agent.
 	mine := ledgerTestOpen(t, dir, emu)
-	myTask := sweepTestSignIn(t, ctx, c, mine)
+	myTask, _ := ledgerTestSignIn(t, ctx, c, mine)
 	sweepTestCount(t, emu, "both runs signed in", 1, 4)
 
 	rep, err := Sweep(ctx, c, dir, SweepOptions{})
@@ -462,24 +461,6 @@ func TestSweepRemovesStaleSetupFiles(t *testing.T) {
 	}
 }
 
-// sweepTestSignIn signs Ada in through a task that l records as a run
-// does: the create announced, the task, then its URL visited.
-func sweepTestSignIn(t *testing.T, ctx context.Context, c *Client, l *Ledger) *Task {
-	t.Helper()
-	if err := l.Creating(clientTestAdaID); err != nil {
-		t.Fatal(err)
-	}
-	task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Task(task, clientTestAdaID); err != nil {
-		t.Fatal(err)
-	}
-	ledgerTestVisit(t, task.URL())
-	return task
-}
-
 // A session made before a dead run's lost create began is not that
 // create's: the sweep leaves it (a session kept with KeepSession by an
 // earlier run, say), while it still revokes one made after.
@@ -492,7 +473,7 @@ func TestSweepLeavesSessionsOlderThanTheLostCreate(t *testing.T) {
 
 	// An earlier run kept its session: its ledger closed the task.
 	kept := ledgerTestOpen(t, dir, emu)
-	task := sweepTestSignIn(t, ctx, c, kept)
+	task, _ := ledgerTestSignIn(t, ctx, c, kept)
 	if err := kept.Closed(task.ID); err != nil {
 		t.Fatal(err)
 	}
