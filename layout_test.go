@@ -69,7 +69,7 @@ func TestPackageDependencies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	const pw = "github.com/playwright-community/playwright-go"
+	const pw = "github.com/mxschmitt/playwright-go"
 	for _, p := range goList(t, "./agenttest/agenttask") {
 		if p.ImportPath == "github.com/agenttest/agenttest/agenttest/agenttask" {
 			assert.NotContains(t, p.Deps, pw)

@@ -29,7 +29,7 @@ import (
 	"github.com/agenttest/agenttest/agenttest/provision"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/shellword"
 	"github.com/agenttest/agenttest/agenttest/provision"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // chromiumArgs keep Chromium working as root and in containers, and off

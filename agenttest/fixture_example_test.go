@@ -8,7 +8,7 @@ import (
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // Outside tests (a plain program, a CLI, a script): launch a browser you

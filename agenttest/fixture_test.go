@@ -13,7 +13,7 @@ import (
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 )

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // hop is one response of a navigation's redirect chain.

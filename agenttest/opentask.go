@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // OpenTask opens the URL of a task the test created itself (see

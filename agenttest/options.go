@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // defaultTimeout bounds each step of a sign-in (navigation, redirect,

@@ -11,7 +11,7 @@ import (
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // Page is one browser page in a BrowserContext of its own. It embeds the

@@ -11,7 +11,7 @@ import (
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/agenttest/agenttest/agenttest/provision"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // remoteConnectTimeout bounds the connection to a remote browser when

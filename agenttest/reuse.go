@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // ReuseSignIn signs in through an Agent Task only once per user and app

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // testingTokenParam is the query parameter Clerk's Frontend API reads a

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -39,7 +39,7 @@ func TestRecordVideoWithoutFFmpeg(t *testing.T) {
 	shared, err := r.sharedBrowser(t.Context())
 	require.NoError(t, err)
 	b := &Browser{suite: newSuite(agenttask.EnvFromMap(map[string]string{})), browser: shared.browser}
-	p, err := b.NewPage(t.Context(), WithContextOptions(playwright.BrowserNewContextOptions{RecordVideo: &playwright.RecordVideo{Dir: t.TempDir()}}))
+	p, err := b.NewPage(t.Context(), WithContextOptions(playwright.BrowserNewContextOptions{RecordVideo: &playwright.RecordVideo{Dir: playwright.String(t.TempDir())}}))
 	t.Cleanup(func() { _ = p.Release(context.WithoutCancel(t.Context())) })
 	if err == nil {
 		t.Skip("Playwright has an ffmpeg here: video recording works")

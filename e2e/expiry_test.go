@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/require"
 )
 

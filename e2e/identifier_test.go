@@ -6,7 +6,7 @@ import (
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 
 	"github.com/agenttest/agenttest/agenttest"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/require"
 )
 

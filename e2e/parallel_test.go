@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

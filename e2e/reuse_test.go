@@ -5,7 +5,7 @@ import (
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -17,7 +17,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // installCommand is the one command that provisions the driver and a browser.

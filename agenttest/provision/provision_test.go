@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/playwright-community/playwright-go"
+	"github.com/mxschmitt/playwright-go"
 )
 
 // installFakeExecutable writes an executable shell script named name into dir.

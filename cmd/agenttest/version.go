@@ -12,7 +12,7 @@ import (
 
 // playwrightModule is playwright-go's module, whose version version
 // prints beside agenttestModule's.
-const playwrightModule = "github.com/playwright-community/playwright-go"
+const playwrightModule = "github.com/mxschmitt/playwright-go"
 
 // runVersion prints what a bug report needs: agenttest's version as the
 // build knows it, the Go toolchain, playwright-go's version and the
