@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ import (
 var readmeVarRow = regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\|")
 
 // The README's configuration table lists exactly the variables the code
-// reads (agenttask.Variables, the one table of names), in its order.
+// reads (config.Variables, the one table of names), in its order.
 func TestReadmeConfigurationTableMatchesTheCode(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
@@ -32,12 +33,12 @@ func TestReadmeConfigurationTableMatchesTheCode(t *testing.T) {
 		inReadme = append(inReadme, m[1])
 	}
 	var inCode []string
-	for _, v := range agenttask.Variables() {
+	for _, v := range config.Variables() {
 		inCode = append(inCode, v.Name)
 		assert.NotEmpty(t, v.Meaning, v.Name)
 		assert.NotEmpty(t, v.Default, v.Name)
 	}
-	assert.Equal(t, inCode, inReadme, "README.md's configuration table and agenttask.Variables() differ")
+	assert.Equal(t, inCode, inReadme, "README.md's configuration table and config.Variables() differ")
 }
 
 // goListPackage is the part of `go list -json` the layout test reads.
@@ -92,7 +93,7 @@ func TestPackageDependencies(t *testing.T) {
 // processEnvRead matches the calls that read the process environment.
 var processEnvRead = regexp.MustCompile(`\bos\.(Getenv|LookupEnv|Environ)\(`)
 
-// One place reads the environment: agenttask's env snapshot. The library
+// One place reads the environment: config's env snapshot. The library
 // and the CLI read variables only through it.
 func TestOnlyTheEnvSnapshotReadsTheProcessEnvironment(t *testing.T) {
 	var readers []string
@@ -112,5 +113,5 @@ func TestOnlyTheEnvSnapshotReadsTheProcessEnvironment(t *testing.T) {
 		})
 		require.NoError(t, err)
 	}
-	assert.Equal(t, []string{"agenttest/agenttask/env.go"}, readers)
+	assert.Equal(t, []string{"agenttest/config/env.go"}, readers)
 }

@@ -16,8 +16,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/config"
+
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -365,7 +366,7 @@ var unsafePathChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // the test's folder (see artifactsDirFor) for the first page the test
 // opened, its subfolder page-n for the n-th.
 func pageArtifactsDir(tb testing.TB, p *Page) string {
-	var env agenttask.Env
+	var env config.Env
 	if p.suite != nil {
 		env = p.suite.env
 	}
@@ -423,7 +424,7 @@ func clearStaleArtifacts(dir string) {
 // artifactsDirFor picks where a failed test's artifacts go: the option,
 // then t.ArtifactDir() under `go test -artifacts`, then
 // AGENTTEST_ARTIFACTS_DIR or test-results, with a folder per test.
-func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir func() string, env agenttask.Env) string {
+func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir func() string, env config.Env) string {
 	folder := unsafePathChars.ReplaceAllString(name, "_")
 	if opt != "" {
 		return filepath.Join(opt, folder)
@@ -432,7 +433,7 @@ func artifactsDirFor(name string, opt string, artifactsFlag bool, artifactDir fu
 		return artifactDir()
 	}
 	base := "test-results"
-	if v, ok := env.Lookup(agenttask.VarArtifactsDir); ok && v != "" {
+	if v, ok := env.Lookup(config.VarArtifactsDir); ok && v != "" {
 		base = v
 	}
 	return filepath.Join(base, folder)

@@ -23,12 +23,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
-	"github.com/agenttest/agenttest/agenttest/internal/shellword"
 	"github.com/agenttest/agenttest/agenttest/provision"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
+	"github.com/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/shellword"
 	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,7 +73,7 @@ func TestFailingSuiteLeavesNoSecret(t *testing.T) {
 		RateLimit:     clerkemu.RateLimit{Disabled: true},
 	}})
 	env := st.Env()
-	cfg, err := agenttask.ConfigFromEnv(agenttask.EnvFromMap(env))
+	cfg, err := agenttask.ConfigFromEnv(config.EnvFromMap(env))
 	require.NoError(t, err)
 	client, err := agenttask.NewClient(cfg)
 	require.NoError(t, err)
@@ -80,7 +82,7 @@ func TestFailingSuiteLeavesNoSecret(t *testing.T) {
 
 	// The browser is started through a wrapper that writes down the
 	// environment it was given, then runs the real one.
-	parentEnv, err := agenttask.LoadEnv()
+	parentEnv, err := config.LoadEnv()
 	require.NoError(t, err)
 	chromium, err := provision.Load(parentEnv).FindBrowser("chromium")
 	require.NoError(t, err)
@@ -93,12 +95,12 @@ func TestFailingSuiteLeavesNoSecret(t *testing.T) {
 	manifest := filepath.Join(t.TempDir(), "manifest") // not scanned: it lists the secrets
 	childEnv := append(os.Environ(),
 		scanChildEnv+"="+manifest,
-		agenttask.VarArtifactsDir+"="+artifacts,
-		agenttask.VarTestingToken+"="+token.Value(),
+		config.VarArtifactsDir+"="+artifacts,
+		config.VarTestingToken+"="+token.Value(),
 		scanCanarySecret+"=canary-secret-0123456789",
 		scanCanaryToken+"=canary-token-0123456789",
 		scanKeep+"=keep-me",
-		agenttask.VarBrowserPath+"="+wrapper,
+		config.VarBrowserPath+"="+wrapper,
 	)
 	for name, value := range env {
 		childEnv = append(childEnv, name+"="+value)
@@ -190,7 +192,7 @@ func TestFailingSuiteLeavesNoSecret(t *testing.T) {
 	require.NoError(t, err)
 	// Booleans, not the dump: a failure must not print the environment.
 	assert.True(t, strings.Contains(string(browserEnv), "\n"+scanKeep+"=keep-me\n"), "the browser's environment lost the harmless %s", scanKeep)
-	for _, name := range []string{agenttask.VarSecretKey, agenttask.VarTestingToken, scanCanarySecret, scanCanaryToken} {
+	for _, name := range []string{config.VarSecretKey, config.VarTestingToken, scanCanarySecret, scanCanaryToken} {
 		assert.False(t, strings.Contains(string(browserEnv), "\n"+name+"="), "the browser's environment has %s", name)
 	}
 	assert.Zero(t, len(scanForSecrets(string(browserEnv), secrets)), "secret values in the browser's environment")
@@ -324,8 +326,8 @@ func (r *scanRecorder) cookies(t *testing.T, p *Page) {
 // in its bytes; the browser's environment is read at its start by the
 // wrapper TestFailingSuiteLeavesNoSecret gives as its executable.
 func (r *scanRecorder) processes(t *testing.T) {
-	secretNames := []string{agenttask.VarSecretKey, agenttask.VarTestingToken, scanCanarySecret, scanCanaryToken}
-	secretValues := []string{os.Getenv(agenttask.VarSecretKey), os.Getenv(agenttask.VarTestingToken), os.Getenv(scanCanarySecret), os.Getenv(scanCanaryToken)}
+	secretNames := []string{config.VarSecretKey, config.VarTestingToken, scanCanarySecret, scanCanaryToken}
+	secretValues := []string{os.Getenv(config.VarSecretKey), os.Getenv(config.VarTestingToken), os.Getenv(scanCanarySecret), os.Getenv(scanCanaryToken)}
 	var lines []string
 	for _, pid := range lifecycleDescendants(os.Getpid()) {
 		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
@@ -485,7 +487,7 @@ func checkTraceParses(file string) error {
 // returns the text the viewer showed.
 func loadInTraceViewer(t *testing.T, page *Page, trace string, plain bool) string {
 	t.Helper()
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	require.NoError(t, err)
 	driverDir, err := provision.Load(env).DriverDir()
 	require.NoError(t, err)
@@ -707,7 +709,7 @@ func TestRedactTraceKeepsEveryEntry(t *testing.T) {
 
 func TestEachPageOfATestGetsItsOwnArtifactsDir(t *testing.T) {
 	t.Parallel()
-	s := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarArtifactsDir: "/arts"}))
+	s := newSuite(config.EnvFromMap(map[string]string{config.VarArtifactsDir: "/arts"}))
 	ft := fixtureNewFakeT(t, "TestTwo/pages")
 	other := fixtureNewFakeT(t, "TestOther")
 	var pages []*Page

@@ -12,9 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/shellword"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
+	"github.com/agenttest/agenttest/internal/shellword"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -47,27 +48,27 @@ type browserSettings struct {
 }
 
 // browserSettingsFromEnv reads the browser variables and checks them.
-func browserSettingsFromEnv(env agenttask.Env) (browserSettings, error) {
+func browserSettingsFromEnv(env config.Env) (browserSettings, error) {
 	s := browserSettings{kind: "chromium"}
-	if v, ok := env.Lookup(agenttask.VarBrowser); ok && v != "" {
+	if v, ok := env.Lookup(config.VarBrowser); ok && v != "" {
 		s.kind = strings.ToLower(strings.TrimSpace(v))
 	}
 	switch s.kind {
 	case "chromium", "firefox", "webkit":
 	default:
-		return s, fmt.Errorf("agenttest: %s=%q is not a browser: use chromium, firefox or webkit", agenttask.VarBrowser, s.kind)
+		return s, fmt.Errorf("agenttest: %s=%q is not a browser: use chromium, firefox or webkit", config.VarBrowser, s.kind)
 	}
-	if v, ok := env.Lookup(agenttask.VarHeaded); ok && v != "" {
+	if v, ok := env.Lookup(config.VarHeaded); ok && v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return s, fmt.Errorf("agenttest: %s=%q is not a boolean: use 1 or 0", agenttask.VarHeaded, v)
+			return s, fmt.Errorf("agenttest: %s=%q is not a boolean: use 1 or 0", config.VarHeaded, v)
 		}
 		s.headed = b
 	}
-	if v, ok := env.Lookup(agenttask.VarSlowMo); ok && v != "" {
+	if v, ok := env.Lookup(config.VarSlowMo); ok && v != "" {
 		ms, err := strconv.Atoi(v)
 		if err != nil || ms < 0 {
-			return s, fmt.Errorf("agenttest: %s=%q is not a delay: give whole milliseconds, e.g. %s=250", agenttask.VarSlowMo, v, agenttask.VarSlowMo)
+			return s, fmt.Errorf("agenttest: %s=%q is not a delay: give whole milliseconds, e.g. %s=250", config.VarSlowMo, v, config.VarSlowMo)
 		}
 		s.slowMo = time.Duration(ms) * time.Millisecond
 	}
@@ -77,7 +78,7 @@ func browserSettingsFromEnv(env agenttask.Env) (browserSettings, error) {
 // checkDisplay refuses a headed browser on Linux (goos) when the
 // environment names no display (neither DISPLAY nor WAYLAND_DISPLAY):
 // the browser would fail to start with a long message of its own.
-func (s browserSettings) checkDisplay(env agenttask.Env, goos string) error {
+func (s browserSettings) checkDisplay(env config.Env, goos string) error {
 	if !s.headed || goos != "linux" {
 		return nil
 	}
@@ -86,7 +87,7 @@ func (s browserSettings) checkDisplay(env agenttask.Env, goos string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("agenttest: no display for a headed browser: unset %s to run headless, or run under Xvfb (xvfb-run go test …)", agenttask.VarHeaded)
+	return fmt.Errorf("agenttest: no display for a headed browser: unset %s to run headless, or run under Xvfb (xvfb-run go test …)", config.VarHeaded)
 }
 
 // launchOptions turns the settings into Playwright's launch options.
@@ -131,7 +132,7 @@ type Browser struct {
 	closeErr  error
 }
 
-// LaunchBrowser reads the environment (see [agenttask.LoadEnv]), checks
+// LaunchBrowser reads the environment (see [config.LoadEnv]), checks
 // that the driver and a browser are installed (nothing is downloaded
 // here: a missing piece fails with the command that installs it), and
 // starts them. The caller owns the Browser and must Close it.
@@ -144,7 +145,7 @@ type Browser struct {
 // Tests do not call it: [Main] owns the browser of a test binary, and
 // [SignIn], [NewPage] and [Open] use that one.
 func LaunchBrowser(ctx context.Context) (*Browser, error) {
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +170,7 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 		return nil, err
 	}
 	if remote != nil && remote.cdp && settings.kind != "chromium" {
-		return nil, fmt.Errorf("agenttest: %s connects to Chromium only, but %s=%s: unset one of them", agenttask.VarBrowserCDPEndpoint, agenttask.VarBrowser, settings.kind)
+		return nil, fmt.Errorf("agenttest: %s connects to Chromium only, but %s=%s: unset one of them", config.VarBrowserCDPEndpoint, config.VarBrowser, settings.kind)
 	}
 	if remote == nil {
 		if err := settings.checkDisplay(s.env, runtime.GOOS); err != nil {
@@ -232,7 +233,7 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 			where = "Playwright's own " + settings.kind
 		}
 		return nil, errors.Join(&redactedError{
-			msg:  fmt.Sprintf("agenttest: launch %s (%s): %s; check it starts with `%s --headless --version`, or set %s", settings.kind, where, launchSummary(err.Error()), where, agenttask.VarBrowserPath),
+			msg:  fmt.Sprintf("agenttest: launch %s (%s): %s; check it starts with `%s --headless --version`, or set %s", settings.kind, where, launchSummary(err.Error()), where, config.VarBrowserPath),
 			kind: playwrightKind(err),
 		}, stopErr)
 	}

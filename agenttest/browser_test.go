@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,10 +34,10 @@ func TestHeadlessRunsLaunchTheHeadlessShell(t *testing.T) {
 	r, err := currentRun()
 	require.NoError(t, err)
 	env := r.suite.env
-	if v, _ := env.Lookup(agenttask.VarBrowserPath); v != "" {
-		t.Skipf("%s chooses the browser", agenttask.VarBrowserPath)
+	if v, _ := env.Lookup(config.VarBrowserPath); v != "" {
+		t.Skipf("%s chooses the browser", config.VarBrowserPath)
 	}
-	if v, _ := env.Lookup(agenttask.VarHeaded); v != "" && v != "0" {
+	if v, _ := env.Lookup(config.VarHeaded); v != "" && v != "0" {
 		t.Skip("a headed run")
 	}
 	if found, err := provision.Load(env).FindHeadlessBrowser("chromium"); err != nil || found == "" {
@@ -163,29 +164,29 @@ func TestSharedBrowserLaunchOutlivesTheFirstCallersContext(t *testing.T) {
 // gets wrong, or a launch that failed already.
 func TestPageProblemIsKnownBeforeATask(t *testing.T) {
 	t.Parallel()
-	r := &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarBrowserWSEndpoint: "http://127.0.0.1:1/"}))}
+	r := &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarBrowserWSEndpoint: "http://127.0.0.1:1/"}))}
 	require.ErrorContains(t, r.pageProblem(options{}), "AGENTTEST_BROWSER_WS_ENDPOINT=http://127.0.0.1:1/ is not a browser endpoint")
 	require.False(t, r.launched, "nothing was launched or connected")
 
 	failed := errors.New("agenttest: launch chromium: it failed")
-	r = &testRun{suite: newSuite(agenttask.EnvFromMap(nil)), launched: true, browserErr: failed}
+	r = &testRun{suite: newSuite(config.EnvFromMap(nil)), launched: true, browserErr: failed}
 	require.ErrorIs(t, r.pageProblem(options{}), failed)
 
 	// Credentials in it are not shown.
-	r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: "admin:hunter2secretpw@staging.example.com"}))}
+	r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarAppURL: "admin:hunter2secretpw@staging.example.com"}))}
 	err := r.pageProblem(options{})
 	require.ErrorContains(t, err, `is "REDACTED@staging.example.com", not an http(s) URL`)
 	require.NotContains(t, err.Error(), "hunter2secretpw")
 
 	for _, bad := range []string{"127.0.0.1:3000", "ftp://127.0.0.1:21", `"http://localhost:3000"`} {
-		r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: bad}))}
+		r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarAppURL: bad}))}
 		require.ErrorContains(t, r.pageProblem(options{}), "agenttest: config: AGENTTEST_APP_URL (from the given map) is "+redact.Quote(bad)+", not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000")
 	}
 
-	r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: "http://127.0.0.1:6000"}))}
+	r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarAppURL: "http://127.0.0.1:6000"}))}
 	require.ErrorContains(t, r.pageProblem(options{}), "AGENTTEST_APP_URL (from the given map) names port 6000, which browsers refuse to load (one of the Fetch standard's bad ports; Chromium says ERR_UNSAFE_PORT): run the app on another port")
 
-	r = &testRun{suite: newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAppURL: "http://localhost:3000/"}))}
+	r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarAppURL: "http://localhost:3000/"}))}
 	require.NoError(t, r.pageProblem(options{}))
 }
 
@@ -241,7 +242,7 @@ func TestLaunchOfNoBrowserFailsInOneLine(t *testing.T) {
 		t.Skip("uses /bin/true")
 	}
 	t.Parallel()
-	b, err := launchBrowser(t.Context(), newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarBrowserPath: "/bin/true"})))
+	b, err := launchBrowser(t.Context(), newSuite(config.EnvFromMap(map[string]string{config.VarBrowserPath: "/bin/true"})))
 	if b != nil {
 		require.NoError(t, b.Close())
 	}

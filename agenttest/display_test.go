@@ -5,7 +5,8 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,17 +19,17 @@ const noDisplay = "agenttest: no display for a headed browser: unset AGENTTEST_H
 func TestHeadedNeedsADisplay(t *testing.T) {
 	t.Parallel()
 	check := func(env map[string]string, goos string) error {
-		s, err := browserSettingsFromEnv(agenttask.EnvFromMap(env))
+		s, err := browserSettingsFromEnv(config.EnvFromMap(env))
 		require.NoError(t, err)
-		return s.checkDisplay(agenttask.EnvFromMap(env), goos)
+		return s.checkDisplay(config.EnvFromMap(env), goos)
 	}
-	err := check(map[string]string{agenttask.VarHeaded: "1"}, "linux")
+	err := check(map[string]string{config.VarHeaded: "1"}, "linux")
 	require.Error(t, err)
 	assert.Equal(t, noDisplay, err.Error())
-	assert.NoError(t, check(map[string]string{agenttask.VarHeaded: "1", "DISPLAY": ":99"}, "linux"))
-	assert.NoError(t, check(map[string]string{agenttask.VarHeaded: "1", "WAYLAND_DISPLAY": "wayland-0"}, "linux"))
-	assert.NoError(t, check(map[string]string{agenttask.VarHeaded: "1", "DISPLAY": ""}, "darwin"))
-	assert.NoError(t, check(map[string]string{agenttask.VarHeaded: "0"}, "linux"))
+	assert.NoError(t, check(map[string]string{config.VarHeaded: "1", "DISPLAY": ":99"}, "linux"))
+	assert.NoError(t, check(map[string]string{config.VarHeaded: "1", "WAYLAND_DISPLAY": "wayland-0"}, "linux"))
+	assert.NoError(t, check(map[string]string{config.VarHeaded: "1", "DISPLAY": ""}, "darwin"))
+	assert.NoError(t, check(map[string]string{config.VarHeaded: "0"}, "linux"))
 	assert.NoError(t, check(nil, "linux"))
 }
 
@@ -39,7 +40,7 @@ func TestLaunchHeadedWithoutDisplayFailsFirst(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the display check is Linux's")
 	}
-	s := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarHeaded: "1", "PLAYWRIGHT_DRIVER_PATH": t.TempDir()}))
+	s := newSuite(config.EnvFromMap(map[string]string{config.VarHeaded: "1", "PLAYWRIGHT_DRIVER_PATH": t.TempDir()}))
 	b, err := launchBrowser(context.Background(), s)
 	assert.Nil(t, b)
 	require.Error(t, err)

@@ -53,8 +53,8 @@
 //
 // # Configuration
 //
-// Every variable is read once, through [agenttask.LoadEnv] (the process
-// environment over .env.local over .env); [agenttask.Variables] lists
+// Every variable is read once, through [config.LoadEnv] (the process
+// environment over .env.local over .env); [config.Variables] lists
 // them all. CLERK_SECRET_KEY and CLERK_API_URL configure the Backend API
 // client ([agenttask.ConfigFromEnv]); AGENTTEST_APP_URL,
 // AGENTTEST_USER_ID or AGENTTEST_USER_IDENTIFIER say where and whom to

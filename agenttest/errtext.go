@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // errPrefix leads every error of the module's packages.
@@ -65,12 +67,12 @@ func checkUserID(id string, fromEnv bool) error {
 	if unquoted := strings.Trim(id, "\"'`\u2018\u2019\u201c\u201d"); unquoted != id && strings.HasPrefix(unquoted, userIDPrefix) {
 		setting := "agenttest.AsUser"
 		if fromEnv {
-			setting = agenttask.VarUserID
+			setting = config.VarUserID
 		}
 		return fmt.Errorf("%s is %s, a user id in quote characters: remove them", setting, redact.Quote(id))
 	}
 	if fromEnv {
-		return fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead", agenttask.VarUserID, redact.Quote(id), agenttask.VarUserIdentifier)
+		return fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead", config.VarUserID, redact.Quote(id), config.VarUserIdentifier)
 	}
 	return fmt.Errorf("agenttest.AsUser(%s) is not a Clerk user id (user_…): for an email address, phone number or username use agenttest.AsIdentifier(%s)", redact.Quote(id), redact.Quote(id))
 }
@@ -86,7 +88,7 @@ func unknownUser(err error, userID string) error {
 		return nil
 	}
 	return &redactedError{
-		msg:  fmt.Sprintf("no user %s in this Clerk instance (%s): check the user id given to agenttest.AsUser or %s against the instance's users (Clerk Dashboard → Users)", userID, apiErr.Summary(), agenttask.VarUserID),
+		msg:  fmt.Sprintf("no user %s in this Clerk instance (%s): check the user id given to agenttest.AsUser or %s against the instance's users (Clerk Dashboard → Users)", userID, apiErr.Summary(), config.VarUserID),
 		kind: err,
 	}
 }

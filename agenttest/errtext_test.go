@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
@@ -19,12 +21,12 @@ var errtextKey = "sk_test_" + strings.Repeat("k", 40)
 // error, which must be one line without the secret key.
 func errtextSignIn(t *testing.T, env map[string]string, opts ...Option) error {
 	t.Helper()
-	s := newSuite(agenttask.EnvFromMap(env))
+	s := newSuite(config.EnvFromMap(env))
 	t.Cleanup(s.closeClient)
 	_, err := prepareSignIn(context.Background(), s, newOptions(opts), nil, s.appURL())
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "\n")
-	if key := env[agenttask.VarSecretKey]; len(key) > len("sk_test_") {
+	if key := env[config.VarSecretKey]; len(key) > len("sk_test_") {
 		assert.NotContains(t, err.Error(), key)
 	}
 	return err
@@ -36,9 +38,9 @@ func errtextSignIn(t *testing.T, env map[string]string, opts ...Option) error {
 func TestConfigErrorHasOnePrefix(t *testing.T) {
 	t.Parallel()
 	for name, env := range map[string]map[string]string{
-		"missing key": {agenttask.VarSecretKey: "", agenttask.VarUserID: fixtureAda},
-		"bad key":     {agenttask.VarSecretKey: "sk_test_abc", agenttask.VarUserID: fixtureAda},
-		"bad api url": {agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: "localhost:1234", agenttask.VarUserID: fixtureAda},
+		"missing key": {config.VarSecretKey: "", config.VarUserID: fixtureAda},
+		"bad key":     {config.VarSecretKey: "sk_test_abc", config.VarUserID: fixtureAda},
+		"bad api url": {config.VarSecretKey: errtextKey, config.VarAPIURL: "localhost:1234", config.VarUserID: fixtureAda},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -57,14 +59,14 @@ func TestUnknownIdentifierHasOnePrefix(t *testing.T) {
 	t.Parallel()
 	f := fixtureStart(t)
 	err := errtextSignIn(t, map[string]string{
-		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
+		config.VarSecretKey: f.emu.SecretKey(), config.VarAPIURL: f.emu.APIURL(), config.VarAppURL: f.app.URL(),
 	}, AsIdentifier("nobody@example.com"))
 	assert.Equal(t, "agenttest: sign in as nobody@example.com: config: find user nobody@example.com: user not found: no user has this email address, phone number or username; check the identifier and that the user exists in this Clerk instance (the identifier is set by agenttest.AsIdentifier)", err.Error())
 	assert.ErrorIs(t, err, agenttask.ErrUserNotFound)
 	// From the environment, the message names the variable.
 	err = errtextSignIn(t, map[string]string{
-		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
-		agenttask.VarUserIdentifier: "nobody@example.com",
+		config.VarSecretKey: f.emu.SecretKey(), config.VarAPIURL: f.emu.APIURL(), config.VarAppURL: f.app.URL(),
+		config.VarUserIdentifier: "nobody@example.com",
 	})
 	assert.True(t, strings.HasSuffix(err.Error(), "(the identifier is set by AGENTTEST_USER_IDENTIFIER)"), err.Error())
 }
@@ -86,7 +88,7 @@ func TestUnprefixKeepsTheChain(t *testing.T) {
 // identifier form.
 func TestUserIDThatIsNotOneIsRefused(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: fixtureClosedURL(t), agenttask.VarAppURL: fixtureClosedURL(t)}
+	env := map[string]string{config.VarSecretKey: errtextKey, config.VarAPIURL: fixtureClosedURL(t), config.VarAppURL: fixtureClosedURL(t)}
 	t.Run("AsUser", func(t *testing.T) {
 		t.Parallel()
 		err := errtextSignIn(t, env, AsUser("ada@example.com"))
@@ -94,8 +96,8 @@ func TestUserIDThatIsNotOneIsRefused(t *testing.T) {
 	})
 	t.Run("AGENTTEST_USER_ID", func(t *testing.T) {
 		t.Parallel()
-		env := map[string]string{agenttask.VarUserID: "ada"}
-		for k, v := range map[string]string{agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: fixtureClosedURL(t)} {
+		env := map[string]string{config.VarUserID: "ada"}
+		for k, v := range map[string]string{config.VarSecretKey: errtextKey, config.VarAPIURL: fixtureClosedURL(t)} {
 			env[k] = v
 		}
 		err := errtextSignIn(t, env)
@@ -109,7 +111,7 @@ func TestUnverifiedIdentifierIsNamed(t *testing.T) {
 	t.Parallel()
 	f := fixtureStart(t)
 	err := errtextSignIn(t, map[string]string{
-		agenttask.VarSecretKey: f.emu.SecretKey(), agenttask.VarAPIURL: f.emu.APIURL(), agenttask.VarAppURL: f.app.URL(),
+		config.VarSecretKey: f.emu.SecretKey(), config.VarAPIURL: f.emu.APIURL(), config.VarAppURL: f.app.URL(),
 	}, AsIdentifier("alan.unverified@example.com"))
 	assert.Equal(t, "agenttest: sign in as alan.unverified@example.com: config: find user alan.unverified@example.com: identifier not verified: the email address belongs to user_2alan0000000000000000000003 but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (user_2alan0000000000000000000003)", err.Error())
 	assert.ErrorIs(t, err, agenttask.ErrIdentifierNotVerified)
@@ -121,12 +123,12 @@ func TestUnverifiedIdentifierIsNamed(t *testing.T) {
 // ledger error that named neither the variable nor the space).
 func TestUserVariablesAreTrimmed(t *testing.T) {
 	t.Parallel()
-	for _, v := range []string{agenttask.VarUserID, agenttask.VarUserIdentifier} {
+	for _, v := range []string{config.VarUserID, config.VarUserIdentifier} {
 		want := fixtureAda
-		if v == agenttask.VarUserIdentifier {
+		if v == config.VarUserIdentifier {
 			want = "ada@example.com"
 		}
-		s := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarSecretKey: errtextKey, agenttask.VarAPIURL: fixtureClosedURL(t), v: " " + want + " \t"}))
+		s := newSuite(config.EnvFromMap(map[string]string{config.VarSecretKey: errtextKey, config.VarAPIURL: fixtureClosedURL(t), v: " " + want + " \t"}))
 		t.Cleanup(s.closeClient)
 		tg, _, err := resolveTarget(s, newOptions(nil), nil, "http://localhost:3000")
 		require.NoError(t, err, v)

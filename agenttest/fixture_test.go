@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
@@ -45,9 +47,9 @@ func fixtureStartWith(tb testing.TB, emuOpts clerkemu.Options) *fixtureStack {
 	emuOpts.RateLimit = clerkemu.RateLimit{Disabled: true}
 	st := demoapp.RunStackT(tb, demoapp.StackOptions{Emulator: emuOpts})
 	emu, app := st.Emulator, st.App
-	cfg, err := agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{
-		agenttask.VarSecretKey: emu.SecretKey(),
-		agenttask.VarAPIURL:    emu.APIURL(),
+	cfg, err := agenttask.ConfigFromEnv(config.EnvFromMap(map[string]string{
+		config.VarSecretKey: emu.SecretKey(),
+		config.VarAPIURL:    emu.APIURL(),
 	}))
 	require.NoError(tb, err)
 	cfg.Limiter = rate.NewLimiter(rate.Inf, 0)

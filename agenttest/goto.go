@@ -5,8 +5,9 @@ import (
 	"net/url"
 	"regexp"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/config"
+
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -21,11 +22,11 @@ import (
 func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwright.Response, error) {
 	if p.baseURL == "" && isRelativeURL(url) {
 		if p.suite != nil {
-			if _, set := p.suite.env.Lookup(agenttask.VarAppURL); set { // a placeholder left empty
-				return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs an app URL, and %s is empty: set it to the app's address (or give WithContextOptions BaseURL)", redact.Quote(url), p.suite.env.Describe(agenttask.VarAppURL))
+			if _, set := p.suite.env.Lookup(config.VarAppURL); set { // a placeholder left empty
+				return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs an app URL, and %s is empty: set it to the app's address (or give WithContextOptions BaseURL)", redact.Quote(url), p.suite.env.Describe(config.VarAppURL))
 			}
 		}
-		return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs %s (or WithContextOptions BaseURL)", redact.Quote(url), agenttask.VarAppURL)
+		return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs %s (or WithContextOptions BaseURL)", redact.Quote(url), config.VarAppURL)
 	}
 	if p.Page == nil {
 		return nil, fmt.Errorf("agenttest: Goto(%s): the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", redact.Quote(url))
@@ -56,7 +57,7 @@ func (p *Page) appUnreachable(target string, err error) error {
 	}
 	setting := "the context's BaseURL (WithContextOptions)"
 	if p.baseURL == p.appURL {
-		setting = agenttask.VarAppURL
+		setting = config.VarAppURL
 	}
 	return &redactedError{
 		msg:  fmt.Sprintf("agenttest: Goto(%s): the app at %s (%s) could not be reached (%s): start it before the tests, or fix %s", redact.Quote(target), redact.URL(base.Scheme+"://"+base.Host), setting, cause, setting),

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,7 +22,7 @@ func gotoPage(t *testing.T, env map[string]string, opts ...Option) *Page {
 	require.NoError(t, err)
 	shared, err := r.sharedBrowser(t.Context())
 	require.NoError(t, err)
-	b := &Browser{suite: newSuite(agenttask.EnvFromMap(env)), browser: shared.browser}
+	b := &Browser{suite: newSuite(config.EnvFromMap(env)), browser: shared.browser}
 	p, err := b.NewPage(t.Context(), opts...)
 	t.Cleanup(func() { _ = p.Release(context.WithoutCancel(t.Context())) })
 	require.NoError(t, err)
@@ -48,7 +49,7 @@ func TestGotoRelativeNeedsAnAppURL(t *testing.T) {
 	assert.Equal(t, 200, resp.Status())
 
 	// Set but empty (a placeholder left in .env.local): said so.
-	empty := gotoPage(t, map[string]string{agenttask.VarAppURL: " "})
+	empty := gotoPage(t, map[string]string{config.VarAppURL: " "})
 	_, err = empty.Goto("/x")
 	assert.EqualError(t, err, `agenttest: Goto("/x"): a relative URL needs an app URL, and AGENTTEST_APP_URL (from the given map) is empty: set it to the app's address (or give WithContextOptions BaseURL)`)
 
@@ -59,7 +60,7 @@ func TestGotoRelativeNeedsAnAppURL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "/rel", title)
 
-	withEnv := gotoPage(t, map[string]string{agenttask.VarAppURL: app.URL})
+	withEnv := gotoPage(t, map[string]string{config.VarAppURL: app.URL})
 	_, err = withEnv.Goto("/env")
 	require.NoError(t, err)
 	assert.True(t, strings.HasSuffix(withEnv.URL(), "/env"), withEnv.URL())
@@ -71,7 +72,7 @@ func TestGotoNamesAnAppThatDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	dead := fixtureClosedURL(t)
 
-	p := gotoPage(t, map[string]string{agenttask.VarAppURL: dead})
+	p := gotoPage(t, map[string]string{config.VarAppURL: dead})
 	_, err := p.Goto("/dashboard")
 	require.Error(t, err)
 	assert.Equal(t, `agenttest: Goto("/dashboard"): the app at `+dead+` (AGENTTEST_APP_URL) could not be reached (net::ERR_CONNECTION_REFUSED): start it before the tests, or fix AGENTTEST_APP_URL`, err.Error())

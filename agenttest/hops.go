@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
 

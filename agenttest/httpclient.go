@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/agenttest/frontend"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
@@ -46,7 +49,7 @@ type SignedInClient struct {
 	// signOut names the session on the Frontend API by what the task
 	// URL's visit left (the __client cookie, the dev browser token; nil
 	// if neither); frontend sends it.
-	signOut  *agenttask.SignOut
+	signOut  *frontend.SignOut
 	frontend *http.Client
 
 	mu       sync.Mutex
@@ -105,13 +108,13 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	}
 	watch := &devBrowserWatch{base: tr}
 	vctx, cancel := o.stepContext(ctx)
-	first, err := agenttask.VisitTask(vctx, &http.Client{Transport: watch, Jar: jar}, task.Task, token)
+	first, err := frontend.VisitTask(vctx, &http.Client{Transport: watch, Jar: jar}, task.Task, token)
 	cancel()
 	var refused *agenttask.APIError
 	switch {
 	case errors.As(err, &refused):
 		return sc, fail(StepNavigate, err) // the ticket is unspent: Release revokes the task
-	case errors.Is(err, agenttask.ErrNoHandshakeSession):
+	case errors.Is(err, frontend.ErrNoHandshakeSession):
 		task.markUsed()
 		sctx, cancel := o.stepContext(ctx)
 		first, err = sc.findSession(sctx, task)
@@ -160,7 +163,7 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	base := tg.redirect
 	if appURL != "" {
 		if base, err = url.Parse(appURL + "/"); err != nil {
-			return sc, fail(StepConfig, fmt.Errorf("%s is not a URL: %w", agenttask.VarAppURL, err))
+			return sc, fail(StepConfig, fmt.Errorf("%s is not a URL: %w", config.VarAppURL, err))
 		}
 	}
 	sc.Client = &http.Client{Transport: &appTransport{

@@ -7,6 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/agenttest/ledger"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
@@ -19,23 +22,23 @@ const sweepTimeout = 30 * time.Second
 // which a later run or `agenttest sweep` revokes if this one is killed.
 // It is nil (every record a no-op) when the ledger cannot be opened; the
 // reason is printed once.
-func (s *suite) ledger(c *agenttask.Client) *agenttask.Ledger {
+func (s *suite) ledger(c *agenttask.Client) *ledger.Ledger {
 	s.ledgerMu.Lock()
 	defer s.ledgerMu.Unlock()
 	if l, ok := s.ledgers[c]; ok {
 		return l
 	}
 	if s.ledgers == nil {
-		s.ledgers = map[*agenttask.Client]*agenttask.Ledger{}
+		s.ledgers = map[*agenttask.Client]*ledger.Ledger{}
 	}
-	dir, err := agenttask.LedgerDir(s.env)
-	var l *agenttask.Ledger
+	dir, err := ledger.Dir(s.env)
+	var l *ledger.Ledger
 	if err == nil {
-		l, err = c.OpenLedger(dir)
+		l, err = ledger.Open(dir, c)
 	}
 	if err != nil && !s.ledgerWarned {
 		s.ledgerWarned = true
-		fmt.Fprintf(os.Stderr, "agenttest: no ledger, so a killed run's tasks and sessions cannot be swept later: %v (set %s to a writable directory)\n", err, agenttask.VarLedgerDir)
+		fmt.Fprintf(os.Stderr, "agenttest: no ledger, so a killed run's tasks and sessions cannot be swept later: %v (set %s to a writable directory)\n", err, config.VarLedgerDir)
 	}
 	s.ledgers[c] = l
 	return l
@@ -75,13 +78,13 @@ func (s *suite) sweepDeadRuns() {
 	if err != nil {
 		return
 	}
-	dir, err := agenttask.LedgerDir(s.env)
+	dir, err := ledger.Dir(s.env)
 	if err != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout)
 	defer cancel()
-	report, err := agenttask.Sweep(ctx, c, dir, agenttask.SweepOptions{})
+	report, err := ledger.Sweep(ctx, c, dir, ledger.SweepOptions{})
 	if report.TasksRevoked+report.SessionsRevoked > 0 {
 		fmt.Fprintf(os.Stderr, "agenttest: revoked %d task(s) and %d session(s) that killed runs left behind\n", report.TasksRevoked, report.SessionsRevoked)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 )
 
 // Main runs the tests of a package that uses the fixture and then closes
@@ -85,7 +85,7 @@ var errNoMain = errors.New("agenttest: the shared browser needs agenttest.Main: 
 
 // beginRun starts the binary's run, reading the environment once.
 func beginRun() (*testRun, error) {
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/frontend"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -165,7 +167,7 @@ func (p *Page) own(t *Task) {
 // created unless [KeepSession] was given: it signs the browser out of
 // it on Clerk's Frontend API, as the app's sign-out would, which spends
 // none of the Backend API's rate limit, and revokes it through the
-// Backend API when that is not possible (see [agenttask.EndSession]).
+// Backend API when that is not possible (see [frontend.EndSession]).
 // The sessions of the page's earlier sign-ins, which a later
 // [Page.SignIn] replaced, are revoked through the Backend API. The
 // browser gets half of ctx's time (when ctx has a deadline): one that
@@ -193,7 +195,7 @@ func (p *Page) Release(ctx context.Context) error {
 
 	var errs []error
 	ownSession := p.ownsSession()
-	var signOut *agenttask.SignOut
+	var signOut *frontend.SignOut
 	if p.BrowserContext != nil {
 		// Bounded by half of ctx's time: a browser that stopped answering
 		// must not keep the tasks and the session from being revoked
@@ -206,7 +208,7 @@ func (p *Page) Release(ctx context.Context) error {
 			defer cancel()
 		}
 		var (
-			closedSignOut *agenttask.SignOut
+			closedSignOut *frontend.SignOut
 			closeErr      error
 		)
 		if within(bctx, func() { closedSignOut, closeErr = p.closeContext(tracing, ownSession) }) {
@@ -246,14 +248,14 @@ func (p *Page) Release(ctx context.Context) error {
 // closeContext ends the page's BrowserContext: it discards the trace
 // (SaveArtifacts already kept it if wanted), reads how to sign the
 // session out (when own), and closes the context. Release runs it.
-func (p *Page) closeContext(tracing, own bool) (*agenttask.SignOut, error) {
+func (p *Page) closeContext(tracing, own bool) (*frontend.SignOut, error) {
 	var errs []error
 	if tracing {
 		if err := p.BrowserContext.Tracing().Stop(); err != nil && !isClosedError(err) {
 			errs = append(errs, fmt.Errorf("agenttest: stop trace: %w", err))
 		}
 	}
-	var signOut *agenttask.SignOut
+	var signOut *frontend.SignOut
 	if own {
 		// From the context's cookies, once no trace records them and
 		// before the context closes.

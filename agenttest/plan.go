@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // signInPlan is what a sign-in settles before it needs a page: the
@@ -141,19 +143,19 @@ func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string)
 	if fromEnv {
 		// Trimmed, as every variable is: a dotenv line's stray space is
 		// no part of an id.
-		id, _ := s.env.Lookup(agenttask.VarUserID)
-		identifier, _ := s.env.Lookup(agenttask.VarUserIdentifier)
+		id, _ := s.env.Lookup(config.VarUserID)
+		identifier, _ := s.env.Lookup(config.VarUserIdentifier)
 		t.userID, t.identifier = strings.TrimSpace(id), strings.TrimSpace(identifier)
-		t.setting = agenttask.VarUserID
+		t.setting = config.VarUserID
 		if t.identifier != "" {
-			t.setting = agenttask.VarUserIdentifier
+			t.setting = config.VarUserIdentifier
 		}
 		if t.userID != "" && t.identifier != "" {
-			return t, nil, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", agenttask.VarUserID, agenttask.VarUserIdentifier))
+			return t, nil, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", config.VarUserID, config.VarUserIdentifier))
 		}
 	}
 	if t.who() == "" {
-		return t, nil, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", agenttask.VarUserID, agenttask.VarUserIdentifier))
+		return t, nil, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", config.VarUserID, config.VarUserIdentifier))
 	}
 	if err := checkUserID(t.userID, fromEnv); err != nil {
 		return t, nil, fail(StepConfig, err)

@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // preflightTimeout bounds the configuration check of a test binary.
@@ -48,13 +50,13 @@ func (s *suite) preflight(ctx context.Context, client *agenttask.Client) error {
 func pingApp(ctx context.Context, appURL string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, appURL, nil)
 	if err != nil {
-		return fmt.Errorf("%s=%s is not a URL: %w", agenttask.VarAppURL, redact.URL(appURL), err)
+		return fmt.Errorf("%s=%s is not a URL: %w", config.VarAppURL, redact.URL(appURL), err)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("the app at %s (%s) did not answer (%s): start it before the tests, or fix %s", redact.URL(appURL), agenttask.VarAppURL, redact.Text(urlErrorCause(err).Error()), agenttask.VarAppURL)
+		return fmt.Errorf("the app at %s (%s) did not answer (%s): start it before the tests, or fix %s", redact.URL(appURL), config.VarAppURL, redact.Text(urlErrorCause(err).Error()), config.VarAppURL)
 	}
 	resp.Body.Close()
 	return nil

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
@@ -27,7 +28,7 @@ func TestPreflightChecksTheConfigurationOnce(t *testing.T) {
 		for k, v := range change {
 			env[k] = v
 		}
-		s := newSuite(agenttask.EnvFromMap(env))
+		s := newSuite(config.EnvFromMap(env))
 		t.Cleanup(s.closeClient)
 		c, err := s.defaultClient()
 		require.NoError(t, err)
@@ -39,7 +40,7 @@ func TestPreflightChecksTheConfigurationOnce(t *testing.T) {
 	})
 	t.Run("Backend API down", func(t *testing.T) {
 		dead := fixtureClosedURL(t)
-		s, err := check(t, map[string]string{agenttask.VarAPIURL: dead})
+		s, err := check(t, map[string]string{config.VarAPIURL: dead})
 		require.Error(t, err)
 		assert.Regexp(t, `^the Backend API at `+regexp.QuoteMeta(dead)+`/v1 did not answer \(.*connection refused\): check CLERK_API_URL`, err.Error())
 		assert.NotContains(t, err.Error(), "\n")
@@ -50,7 +51,7 @@ func TestPreflightChecksTheConfigurationOnce(t *testing.T) {
 	t.Run("wrong key", func(t *testing.T) {
 		before := stack.Emulator.Requests(clerkemu.RouteJWKS)
 		key := "sk_test_" + strings.Repeat("x", 40)
-		_, err := check(t, map[string]string{agenttask.VarSecretKey: key})
+		_, err := check(t, map[string]string{config.VarSecretKey: key})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "refused the secret key (401")
 		assert.Contains(t, err.Error(), "check CLERK_SECRET_KEY (from the given map) is this instance's secret key", "it names where the key came from")
@@ -59,13 +60,13 @@ func TestPreflightChecksTheConfigurationOnce(t *testing.T) {
 	})
 	t.Run("app down", func(t *testing.T) {
 		dead := fixtureClosedURL(t)
-		_, err := check(t, map[string]string{agenttask.VarAppURL: dead})
+		_, err := check(t, map[string]string{config.VarAppURL: dead})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "the app at "+dead+" (AGENTTEST_APP_URL) did not answer")
 		assert.Contains(t, err.Error(), "start it before the tests")
 	})
 	t.Run("a client the test brought is not checked", func(t *testing.T) {
-		s := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarAPIURL: fixtureClosedURL(t)}))
+		s := newSuite(config.EnvFromMap(map[string]string{config.VarAPIURL: fixtureClosedURL(t)}))
 		assert.NoError(t, s.preflight(context.Background(), fixtureStart(t).client))
 	})
 }
@@ -85,12 +86,12 @@ func TestConfigErrorsFailEveryTestAtOnce(t *testing.T) {
 	cmd := childTest("TestPreflightChild")
 	cmd.Env = append(childenv.Clean(nil),
 		preflightChildEnv+"=1",
-		agenttask.VarSecretKey+"=sk_test_"+strings.Repeat("k", 40),
-		agenttask.VarAPIURL+"="+fixtureClosedURL(t),
-		agenttask.VarAppURL+"="+fixtureClosedURL(t),
-		agenttask.VarUserID+"="+fixtureAda,
-		agenttask.VarArtifactsDir+"="+artifacts,
-		agenttask.VarLedgerDir+"="+t.TempDir(),
+		config.VarSecretKey+"=sk_test_"+strings.Repeat("k", 40),
+		config.VarAPIURL+"="+fixtureClosedURL(t),
+		config.VarAppURL+"="+fixtureClosedURL(t),
+		config.VarUserID+"="+fixtureAda,
+		config.VarArtifactsDir+"="+artifacts,
+		config.VarLedgerDir+"="+t.TempDir(),
 	)
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err, "the child's tests fail")

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -38,18 +39,18 @@ func (e *remoteEndpoint) shown() string { return redact.URL(e.raw) }
 // remoteEndpointFromEnv reads the two endpoint variables and checks the
 // one that is set, before anything touches the network. It returns nil
 // when neither is set (the browser is launched locally).
-func remoteEndpointFromEnv(env agenttask.Env) (*remoteEndpoint, error) {
-	ws, _ := env.Lookup(agenttask.VarBrowserWSEndpoint)
-	cdp, _ := env.Lookup(agenttask.VarBrowserCDPEndpoint)
+func remoteEndpointFromEnv(env config.Env) (*remoteEndpoint, error) {
+	ws, _ := env.Lookup(config.VarBrowserWSEndpoint)
+	cdp, _ := env.Lookup(config.VarBrowserCDPEndpoint)
 	ws, cdp = strings.TrimSpace(ws), strings.TrimSpace(cdp)
 	switch {
 	case ws != "" && cdp != "":
-		return nil, fmt.Errorf("agenttest: %s and %s are both set: unset one (the first names a Playwright server, the second a Chromium's DevTools endpoint)", agenttask.VarBrowserWSEndpoint, agenttask.VarBrowserCDPEndpoint)
+		return nil, fmt.Errorf("agenttest: %s and %s are both set: unset one (the first names a Playwright server, the second a Chromium's DevTools endpoint)", config.VarBrowserWSEndpoint, config.VarBrowserCDPEndpoint)
 	case ws != "":
-		e := &remoteEndpoint{variable: agenttask.VarBrowserWSEndpoint, raw: ws}
+		e := &remoteEndpoint{variable: config.VarBrowserWSEndpoint, raw: ws}
 		return e, e.check("ws", "wss")
 	case cdp != "":
-		e := &remoteEndpoint{variable: agenttask.VarBrowserCDPEndpoint, raw: cdp, cdp: true}
+		e := &remoteEndpoint{variable: config.VarBrowserCDPEndpoint, raw: cdp, cdp: true}
 		return e, e.check("ws", "wss", "http", "https")
 	}
 	return nil, nil

@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
@@ -30,7 +31,7 @@ import (
 // that shows neither a password nor a token.
 func TestRemoteEndpointFromEnv(t *testing.T) {
 	t.Parallel()
-	ws, cdp := agenttask.VarBrowserWSEndpoint, agenttask.VarBrowserCDPEndpoint
+	ws, cdp := config.VarBrowserWSEndpoint, config.VarBrowserCDPEndpoint
 	for _, tc := range []struct {
 		name    string
 		vars    map[string]string
@@ -49,7 +50,7 @@ func TestRemoteEndpointFromEnv(t *testing.T) {
 		{name: "not a url", vars: map[string]string{cdp: "127.0.0.1:9222"}, wantErr: "AGENTTEST_BROWSER_CDP_ENDPOINT="},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := remoteEndpointFromEnv(agenttask.EnvFromMap(tc.vars))
+			e, err := remoteEndpointFromEnv(config.EnvFromMap(tc.vars))
 			switch tc.wantErr {
 			case "-":
 				require.NoError(t, err)
@@ -73,9 +74,9 @@ func TestRemoteEndpointFromEnv(t *testing.T) {
 // configuration error, found before the driver starts.
 func TestRemoteCDPNeedsChromium(t *testing.T) {
 	t.Parallel()
-	_, err := launchBrowser(fixtureCtx(t), newSuite(agenttask.EnvFromMap(map[string]string{
-		agenttask.VarBrowserCDPEndpoint: "http://127.0.0.1:9222",
-		agenttask.VarBrowser:            "firefox",
+	_, err := launchBrowser(fixtureCtx(t), newSuite(config.EnvFromMap(map[string]string{
+		config.VarBrowserCDPEndpoint: "http://127.0.0.1:9222",
+		config.VarBrowser:            "firefox",
 	})))
 	require.ErrorContains(t, err, "connects to Chromium only")
 }
@@ -87,8 +88,8 @@ func TestRemoteEndpointRefused(t *testing.T) {
 	remoteSkipUnlessLinux(t)
 	addr := strings.TrimPrefix(fixtureClosedURL(t), "http://") // nothing listens there
 	for _, tc := range []struct{ variable, endpoint, want string }{
-		{agenttask.VarBrowserWSEndpoint, "ws://user:s3cr3t@" + addr + "/?token=s3cr3t", "connect to the Playwright server ws://REDACTED@" + addr + "/?token=REDACTED (AGENTTEST_BROWSER_WS_ENDPOINT)"},
-		{agenttask.VarBrowserCDPEndpoint, "http://" + addr + "/?token=s3cr3t", "connect over CDP http://" + addr + "/?token=REDACTED (AGENTTEST_BROWSER_CDP_ENDPOINT)"},
+		{config.VarBrowserWSEndpoint, "ws://user:s3cr3t@" + addr + "/?token=s3cr3t", "connect to the Playwright server ws://REDACTED@" + addr + "/?token=REDACTED (AGENTTEST_BROWSER_WS_ENDPOINT)"},
+		{config.VarBrowserCDPEndpoint, "http://" + addr + "/?token=s3cr3t", "connect over CDP http://" + addr + "/?token=REDACTED (AGENTTEST_BROWSER_CDP_ENDPOINT)"},
 	} {
 		t.Run(tc.variable, func(t *testing.T) {
 			before := lifecycleDescendants(os.Getpid())
@@ -133,7 +134,7 @@ func TestRemotePlaywrightServerSignsIn(t *testing.T) {
 		[]string{"PLAYWRIGHT_BROWSERS_PATH=" + remoteBrowsersDir(t, driverDir, chromium)},
 		node, filepath.Join(driverDir, "package", "cli.js"), "run-server", "--host", "127.0.0.1", "--port", "0")
 
-	remoteSignIn(t, agenttask.VarBrowserWSEndpoint, server.endpoint)
+	remoteSignIn(t, config.VarBrowserWSEndpoint, server.endpoint)
 	assert.True(t, lifecycleAlive(server.pid), "Close ended the Playwright server")
 }
 
@@ -153,7 +154,7 @@ func TestRemoteCDPSignsIn(t *testing.T) {
 	require.NoError(t, err)
 	endpoint := "http://" + ws.Host // the form a Chrome started elsewhere is known by
 
-	remoteSignIn(t, agenttask.VarBrowserCDPEndpoint, endpoint)
+	remoteSignIn(t, config.VarBrowserCDPEndpoint, endpoint)
 	assert.True(t, lifecycleAlive(browser.pid), "Close ended the remote browser")
 	req, err := http.NewRequestWithContext(fixtureCtx(t), http.MethodGet, endpoint+"/json/version", nil)
 	require.NoError(t, err)
@@ -202,12 +203,12 @@ func remoteSignIn(t *testing.T, variable, endpoint string) {
 
 // remoteEnv is an environment snapshot holding vars and the driver's
 // location as this process has it, with ledgers in the test's folder.
-func remoteEnv(t *testing.T, vars map[string]string) agenttask.Env {
+func remoteEnv(t *testing.T, vars map[string]string) config.Env {
 	t.Helper()
-	local, err := agenttask.LoadEnv()
+	local, err := config.LoadEnv()
 	require.NoError(t, err)
-	m := map[string]string{agenttask.VarLedgerDir: t.TempDir()}
-	for _, name := range []string{agenttask.VarDriverPath, agenttask.VarNodePath, agenttask.VarBrowsersPath, agenttask.VarBrowserPath} {
+	m := map[string]string{config.VarLedgerDir: t.TempDir()}
+	for _, name := range []string{config.VarDriverPath, config.VarNodePath, config.VarBrowsersPath, config.VarBrowserPath} {
 		if v, ok := local.Lookup(name); ok {
 			m[name] = v
 		}
@@ -215,7 +216,7 @@ func remoteEnv(t *testing.T, vars map[string]string) agenttask.Env {
 	for k, v := range vars {
 		m[k] = v
 	}
-	return agenttask.EnvFromMap(m)
+	return config.EnvFromMap(m)
 }
 
 // remoteBrowsersDir is a Playwright browsers directory whose Chromium
@@ -329,7 +330,7 @@ func remoteSkipUnlessLinux(t *testing.T) {
 // A Playwright server without browsers of its own fails every launch:
 // the error says to install one there, not to check the connection.
 func TestRemoteFailureWithoutServerBrowsersSaysToInstallOne(t *testing.T) {
-	e := &remoteEndpoint{variable: agenttask.VarBrowserWSEndpoint, raw: "ws://user:pw@127.0.0.1:9323/?token=abc"}
+	e := &remoteEndpoint{variable: config.VarBrowserWSEndpoint, raw: "ws://user:pw@127.0.0.1:9323/?token=abc"}
 	err := e.fail(errors.New("playwright: Executable doesn't exist at /root/.cache/ms-playwright/chromium_headless_shell-1169/chrome-linux/headless_shell"))
 	msg := err.Error()
 	assert.Contains(t, msg, "the server has no browser of its own to launch: install one on its machine (npx playwright@"+playwrightVersion()+" install chromium)")

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/frontend"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/mxschmitt/playwright-go"
 )
@@ -51,7 +53,7 @@ type sharedSignIn struct {
 	// signOut names the session on the Frontend API by the sign-in's
 	// browser cookies (nil if they name no browser): the end of the run
 	// ends it there.
-	signOut *agenttask.SignOut
+	signOut *frontend.SignOut
 }
 
 // sharedPending is a key's sign-in while its first page signs in: the

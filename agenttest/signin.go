@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -327,16 +329,16 @@ func (p *Page) diagnoseElsewhere(at string, redirect *url.URL) error {
 	case err == nil && sameOriginAndPath(at, redirect) && hasHandshake(at):
 		return fmt.Errorf("the page stayed on %s: the app did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters; %s)", shown, goHandshakeHint)
 	case err == nil && u.Host != redirect.Host && u.Port() == redirect.Port() && state.token != "":
-		return fmt.Errorf("the page ended on %s, host %s, but Clerk signed in %s: cookies belong to a host name, so the app on %s does not see the session: use the host name the app uses (localhost and 127.0.0.1 differ) in %s and RedirectTo", shown, u.Hostname(), redirect.Host, u.Hostname(), agenttask.VarAppURL)
+		return fmt.Errorf("the page ended on %s, host %s, but Clerk signed in %s: cookies belong to a host name, so the app on %s does not see the session: use the host name the app uses (localhost and 127.0.0.1 differ) in %s and RedirectTo", shown, u.Hostname(), redirect.Host, u.Hostname(), config.VarAppURL)
 	case err == nil && u.Host != redirect.Host:
-		return fmt.Errorf("the page ended on %s, another origin than the redirect URL %s: check where the app redirects after sign-in, and that %s names the app", shown, want, agenttask.VarAppURL)
+		return fmt.Errorf("the page ended on %s, another origin than the redirect URL %s: check where the app redirects after sign-in, and that %s names the app", shown, want, config.VarAppURL)
 	case state.token != "":
 		p.secrets.Add(state.token)
 		who, azp := "a user", ""
 		if c, err := decodeSessionToken(state.token); err == nil {
 			who = c.Subject
 			if c.AuthorizedParty != "" {
-				azp = fmt.Sprintf("; its azp is %s, so an app that checks authorized parties must accept that origin (localhost and 127.0.0.1 differ: give %s the host name the app is configured with)", c.AuthorizedParty, agenttask.VarAppURL)
+				azp = fmt.Sprintf("; its azp is %s, so an app that checks authorized parties must accept that origin (localhost and 127.0.0.1 differ: give %s the host name the app is configured with)", c.AuthorizedParty, config.VarAppURL)
 			}
 		}
 		return fmt.Errorf("the app sent the page to %s although it holds a session token for %s, so the app rejected the token (it must verify tokens with this Clerk instance's keys and issuer, its publishable key, JWKS and Frontend API URL, and read the __session cookie%s)", shown, who, azp)
@@ -415,9 +417,9 @@ func resolveRedirect(appURL, redirect string) (*url.URL, error) {
 	if !strings.Contains(redirect, "://") {
 		if appURL == "" {
 			if redirect == "" {
-				return nil, fmt.Errorf("no redirect URL: set %s to your app's URL (e.g. http://localhost:3000) or pass agenttest.RedirectTo(\"https://…\")", agenttask.VarAppURL)
+				return nil, fmt.Errorf("no redirect URL: set %s to your app's URL (e.g. http://localhost:3000) or pass agenttest.RedirectTo(\"https://…\")", config.VarAppURL)
 			}
-			return nil, fmt.Errorf("redirect %q is a path but %s is not set: set it to your app's URL, or pass a full URL to agenttest.RedirectTo", redirect, agenttask.VarAppURL)
+			return nil, fmt.Errorf("redirect %q is a path but %s is not set: set it to your app's URL, or pass a full URL to agenttest.RedirectTo", redirect, config.VarAppURL)
 		}
 		if redirect != "" && !strings.HasPrefix(redirect, "/") {
 			redirect = "/" + redirect
@@ -426,7 +428,7 @@ func resolveRedirect(appURL, redirect string) (*url.URL, error) {
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("redirect URL %q is not an absolute http(s) URL: check %s and agenttest.RedirectTo", target, agenttask.VarAppURL)
+		return nil, fmt.Errorf("redirect URL %q is not an absolute http(s) URL: check %s and agenttest.RedirectTo", target, config.VarAppURL)
 	}
 	if u.Path == "" {
 		u.Path = "/"

@@ -16,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/go-jose/go-jose/v3"
 	"github.com/go-jose/go-jose/v3/jwt"
@@ -452,12 +453,12 @@ func TestExpectSignedOutAfterSignOut(t *testing.T) {
 }
 
 func TestArtifactsDirFor(t *testing.T) {
-	env := agenttask.EnvFromMap(map[string]string{"AGENTTEST_ARTIFACTS_DIR": "/tmp/arts"})
+	env := config.EnvFromMap(map[string]string{"AGENTTEST_ARTIFACTS_DIR": "/tmp/arts"})
 	artifactDir := func() string { return "/from/go-test-artifacts" }
 	assert.Equal(t, "opt/TestX_sub_case", artifactsDirFor("TestX/sub case", "opt", true, artifactDir, env))
 	assert.Equal(t, "/from/go-test-artifacts", artifactsDirFor("TestX", "", true, artifactDir, env))
 	assert.Equal(t, "/tmp/arts/TestX", artifactsDirFor("TestX", "", false, artifactDir, env))
-	assert.Equal(t, "test-results/TestX", artifactsDirFor("TestX", "", false, artifactDir, agenttask.EnvFromMap(nil)))
+	assert.Equal(t, "test-results/TestX", artifactsDirFor("TestX", "", false, artifactDir, config.EnvFromMap(nil)))
 }
 
 func TestFixtureNeedsMain(t *testing.T) {
@@ -494,7 +495,7 @@ func TestResolveRedirect(t *testing.T) {
 }
 
 func TestBrowserSettingsFromEnv(t *testing.T) {
-	s, err := browserSettingsFromEnv(agenttask.EnvFromMap(map[string]string{"AGENTTEST_HEADED": "1", "AGENTTEST_SLOWMO": "250", "AGENTTEST_BROWSER": "Firefox"}))
+	s, err := browserSettingsFromEnv(config.EnvFromMap(map[string]string{"AGENTTEST_HEADED": "1", "AGENTTEST_SLOWMO": "250", "AGENTTEST_BROWSER": "Firefox"}))
 	require.NoError(t, err)
 	assert.Equal(t, browserSettings{kind: "firefox", headed: true, slowMo: 250 * time.Millisecond}, s)
 	opts := s.launchOptions()
@@ -502,7 +503,7 @@ func TestBrowserSettingsFromEnv(t *testing.T) {
 	assert.Equal(t, 250.0, *opts.SlowMo)
 	assert.Empty(t, opts.Args, "chromium flags only for chromium")
 
-	s, err = browserSettingsFromEnv(agenttask.EnvFromMap(nil))
+	s, err = browserSettingsFromEnv(config.EnvFromMap(nil))
 	require.NoError(t, err)
 	args := strings.Join(s.launchOptions().Args, " ")
 	for _, flag := range []string{"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"} {
@@ -513,7 +514,7 @@ func TestBrowserSettingsFromEnv(t *testing.T) {
 		"AGENTTEST_HEADED":  "not a boolean",
 		"AGENTTEST_SLOWMO":  "whole milliseconds",
 	} {
-		_, err := browserSettingsFromEnv(agenttask.EnvFromMap(map[string]string{env: "lots"}))
+		_, err := browserSettingsFromEnv(config.EnvFromMap(map[string]string{env: "lots"}))
 		assert.ErrorContains(t, err, want)
 		assert.ErrorContains(t, err, env)
 	}

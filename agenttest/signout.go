@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/agenttest/agenttest/agenttest/frontend"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
@@ -18,7 +20,7 @@ const (
 // read from the context's cookies (the __client cookie of the Frontend
 // API host, the dev browser token): what ending it there takes. It is
 // nil when the cookies cannot be read or name no browser.
-func (p *Page) signOut() *agenttask.SignOut {
+func (p *Page) signOut() *frontend.SignOut {
 	if p.BrowserContext == nil || p.Task == nil {
 		return nil
 	}
@@ -58,8 +60,8 @@ func frontendOrigin(taskURL string) string {
 // that identify its client: the __client cookie and the dev browser
 // token (__clerk_db_jwt, also with the instance's suffix). It is nil
 // when neither is there.
-func signOutFrom(fapi, sessionID string, token *agenttask.TestingToken, cookies map[string]string) *agenttask.SignOut {
-	s := &agenttask.SignOut{FrontendAPI: fapi, SessionID: sessionID, TestingToken: token}
+func signOutFrom(fapi, sessionID string, token *agenttask.TestingToken, cookies map[string]string) *frontend.SignOut {
+	s := &frontend.SignOut{FrontendAPI: fapi, SessionID: sessionID, TestingToken: token}
 	for name, value := range cookies {
 		switch {
 		case value == "":
@@ -79,8 +81,8 @@ func signOutFrom(fapi, sessionID string, token *agenttask.TestingToken, cookies 
 // browser it lives on (no Backend API request), otherwise, or when the
 // Frontend API refuses, by revoking it through the Backend API with c.
 // Either way the session can no longer be used.
-func endSession(ctx context.Context, hc *http.Client, c *agenttask.Client, sessionID string, s *agenttask.SignOut) error {
-	if s != nil && agenttask.EndSession(ctx, hc, *s) == nil {
+func endSession(ctx context.Context, hc *http.Client, c *agenttask.Client, sessionID string, s *frontend.SignOut) error {
+	if s != nil && frontend.EndSession(ctx, hc, *s) == nil {
 		return nil
 	}
 	return revokeSession(ctx, c, sessionID)

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/agenttest/ledger"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // suite is what the pages of one run share besides the browser: the
@@ -19,7 +22,7 @@ import (
 // and the users that identifiers were resolved to. [Main] makes one per
 // test binary; [LaunchBrowser] one per Browser.
 type suite struct {
-	env agenttask.Env
+	env config.Env
 
 	clientOnce sync.Once
 	client     *agenttask.Client
@@ -46,7 +49,7 @@ type suite struct {
 	// ledgers record, per client's instance, what the suite creates; see
 	// ledger.go.
 	ledgerMu     sync.Mutex
-	ledgers      map[*agenttask.Client]*agenttask.Ledger
+	ledgers      map[*agenttask.Client]*ledger.Ledger
 	ledgerWarned bool
 	// secrets are the task URLs and Testing Tokens of every page and
 	// test of the run: no artifact of any page may show them.
@@ -72,7 +75,7 @@ type userKey struct {
 }
 
 // newSuite returns a suite over env.
-func newSuite(env agenttask.Env) *suite {
+func newSuite(env config.Env) *suite {
 	s := &suite{env: env, frontend: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
 	s.reuse.frontend = s.frontend
 	return s
@@ -103,7 +106,7 @@ func (s *suite) isDefaultClient(c *agenttask.Client) bool {
 
 // appURL is AGENTTEST_APP_URL without a trailing slash, or "".
 func (s *suite) appURL() string {
-	v, _ := s.env.Lookup(agenttask.VarAppURL)
+	v, _ := s.env.Lookup(config.VarAppURL)
 	return strings.TrimRight(strings.TrimSpace(v), "/")
 }
 
@@ -121,10 +124,10 @@ func (s *suite) appURLProblem() error {
 		if i := strings.LastIndex(shown, "@"); i >= 0 { // user:password@host, with or without a scheme
 			shown = "REDACTED@" + shown[i+1:]
 		}
-		return fmt.Errorf("agenttest: config: %s is %s, not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000", s.env.Describe(agenttask.VarAppURL), redact.Quote(redact.Text(shown)))
+		return fmt.Errorf("agenttest: config: %s is %s, not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000", s.env.Describe(config.VarAppURL), redact.Quote(redact.Text(shown)))
 	}
 	if p, err := strconv.Atoi(u.Port()); err == nil && badPort(p) {
-		return fmt.Errorf("agenttest: config: %s names port %d, which browsers refuse to load (one of the Fetch standard's bad ports; Chromium says ERR_UNSAFE_PORT): run the app on another port", s.env.Describe(agenttask.VarAppURL), p)
+		return fmt.Errorf("agenttest: config: %s names port %d, which browsers refuse to load (one of the Fetch standard's bad ports; Chromium says ERR_UNSAFE_PORT): run the app on another port", s.env.Describe(config.VarAppURL), p)
 	}
 	return nil
 }
@@ -145,7 +148,7 @@ func badPort(port int) bool {
 
 // publishableKey is CLERK_PUBLISHABLE_KEY, or "".
 func (s *suite) publishableKey() string {
-	v, _ := s.env.Lookup(agenttask.VarPublishableKey)
+	v, _ := s.env.Lookup(config.VarPublishableKey)
 	return strings.TrimSpace(v)
 }
 

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/agenttest/ledger"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
@@ -20,7 +23,7 @@ type Task struct {
 	untrack func() // forgets the task in the run's in-flight set
 	// ledger records the task and what became of it (nil-safe); userID
 	// is whom it signs in.
-	ledger *agenttask.Ledger
+	ledger *ledger.Ledger
 	userID string
 	// user resolves whom the task signs in (a user id given, or the
 	// identifier looked up), to find the session it created.
@@ -59,7 +62,7 @@ func runSuite() (*suite, error) {
 	if r, err := currentRun(); err == nil {
 		return r.suite, nil
 	}
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/mxschmitt/playwright-go"
 )
@@ -27,7 +29,7 @@ const testingTokenMargin = 2 * time.Minute
 // CLERK_TESTING_TOKEN when set, else one created through c, once per
 // client and suite and again shortly before it expires.
 func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agenttask.TestingToken, error) {
-	if v, ok := s.env.Lookup(agenttask.VarTestingToken); ok && strings.TrimSpace(v) != "" {
+	if v, ok := s.env.Lookup(config.VarTestingToken); ok && strings.TrimSpace(v) != "" {
 		s.secrets.Add(strings.TrimSpace(v))
 		return agenttask.NewTestingToken(strings.TrimSpace(v), time.Time{}), nil
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
@@ -41,7 +43,7 @@ func TestSuiteTestingTokenIsCachedAndRenewed(t *testing.T) {
 	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_0123456789abcdef", APIURL: bapi.URL, HTTPClient: bapi.Client(), Limiter: rate.NewLimiter(rate.Inf, 0)})
 	require.NoError(t, err)
 
-	s := newSuite(agenttask.EnvFromMap(nil))
+	s := newSuite(config.EnvFromMap(nil))
 	first, err := s.testingToken(fixtureCtx(t), c)
 	require.NoError(t, err)
 	again, err := s.testingToken(fixtureCtx(t), c)
@@ -52,7 +54,7 @@ func TestSuiteTestingTokenIsCachedAndRenewed(t *testing.T) {
 
 	// A token about to expire is replaced.
 	ttl.Store(int64(testingTokenMargin/time.Second) - 10)
-	s = newSuite(agenttask.EnvFromMap(nil))
+	s = newSuite(config.EnvFromMap(nil))
 	short, err := s.testingToken(fixtureCtx(t), c)
 	require.NoError(t, err)
 	renewed, err := s.testingToken(fixtureCtx(t), c)
@@ -61,7 +63,7 @@ func TestSuiteTestingTokenIsCachedAndRenewed(t *testing.T) {
 	assert.EqualValues(t, 3, created.Load())
 
 	// CLERK_TESTING_TOKEN: no request at all.
-	s = newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarTestingToken: " given-token "}))
+	s = newSuite(config.EnvFromMap(map[string]string{config.VarTestingToken: " given-token "}))
 	given, err := s.testingToken(fixtureCtx(t), c)
 	require.NoError(t, err)
 	assert.Equal(t, "given-token", given.Value())
@@ -84,7 +86,7 @@ func TestSuiteTestingTokenWaitersKeepTheirOwnContext(t *testing.T) {
 	t.Cleanup(bapi.Close)
 	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_0123456789abcdef", APIURL: bapi.URL, HTTPClient: bapi.Client(), Limiter: rate.NewLimiter(rate.Inf, 0)})
 	require.NoError(t, err)
-	s := newSuite(agenttask.EnvFromMap(nil))
+	s := newSuite(config.EnvFromMap(nil))
 
 	lead := make(chan *agenttask.TestingToken, 1)
 	go func() {
@@ -131,7 +133,7 @@ func TestSuiteTestingTokenWaitersShareClerksRefusal(t *testing.T) {
 	t.Cleanup(open) // before bapi.Close, which waits for the handler
 	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_0123456789abcdef", APIURL: bapi.URL, HTTPClient: bapi.Client(), Limiter: rate.NewLimiter(rate.Inf, 0)})
 	require.NoError(t, err)
-	s := newSuite(agenttask.EnvFromMap(nil))
+	s := newSuite(config.EnvFromMap(nil))
 
 	errs := make(chan error, 3)
 	for range 3 {

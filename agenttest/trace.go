@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 )
 
 // TraceMode says when a page's Playwright trace is recorded and kept,
@@ -56,10 +56,10 @@ func (s *suite) traceMode(o options) (TraceMode, error) {
 	if s == nil {
 		return TraceRetainOnFailure, nil
 	}
-	if v, ok := s.env.Lookup(agenttask.VarTrace); ok && v != "" {
+	if v, ok := s.env.Lookup(config.VarTrace); ok && v != "" {
 		m, err := parseTraceMode(v)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", agenttask.VarTrace, err)
+			return "", fmt.Errorf("%s: %w", config.VarTrace, err)
 		}
 		return m, nil
 	}

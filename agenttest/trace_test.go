@@ -6,7 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,11 +46,11 @@ func TestTraceModes(t *testing.T) {
 	require.ErrorContains(t, err, `agenttest.WithTrace: trace mode "sometimes"`)
 	require.NoError(t, p.Release(fixtureCleanupCtx(t)))
 	assert.Equal(t, creates, s.emu.Requests(clerkemu.RouteCreateTask), "no task for a page that cannot open")
-	st := newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarTrace: "ON"}))
+	st := newSuite(config.EnvFromMap(map[string]string{config.VarTrace: "ON"}))
 	m, err := st.traceMode(options{})
 	require.NoError(t, err)
 	assert.Equal(t, TraceOn, m, "AGENTTEST_TRACE, any case")
-	st = newSuite(agenttask.EnvFromMap(map[string]string{agenttask.VarTrace: "always"}))
+	st = newSuite(config.EnvFromMap(map[string]string{config.VarTrace: "always"}))
 	_, err = st.traceMode(options{})
 	assert.ErrorContains(t, err, `AGENTTEST_TRACE: trace mode "always"`)
 }

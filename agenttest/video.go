@@ -5,7 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
 )
 
@@ -18,7 +19,7 @@ const missingExecutable = "Executable doesn't exist at "
 // advising `npx playwright install`, which needs npm and the network,
 // becomes one line naming the missing file and the ways to provide it.
 // It returns nil when err is another error.
-func videoError(err error, env agenttask.Env) error {
+func videoError(err error, env config.Env) error {
 	msg := err.Error()
 	i := strings.Index(msg, missingExecutable)
 	if i < 0 {

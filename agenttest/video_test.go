@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,7 +21,7 @@ const videoWant = "agenttest: new page: video recording (WithContextOptions Reco
 // other errors, a missing browser included, are left alone.
 func TestVideoErrorRewritesMissingFFmpeg(t *testing.T) {
 	t.Parallel()
-	env := agenttask.EnvFromMap(map[string]string{"PLAYWRIGHT_DRIVER_PATH": "/drv"})
+	env := config.EnvFromMap(map[string]string{"PLAYWRIGHT_DRIVER_PATH": "/drv"})
 	box := "Executable doesn't exist at /c/ms-playwright/ffmpeg-1011/ffmpeg-linux\n╔════════╗\n║ Looks like Playwright was just installed or updated. ║\n║     npx playwright install     ║\n╚════════╝"
 	err := videoError(errors.New(box), env)
 	require.Error(t, err)
@@ -38,7 +39,7 @@ func TestRecordVideoWithoutFFmpeg(t *testing.T) {
 	require.NoError(t, err)
 	shared, err := r.sharedBrowser(t.Context())
 	require.NoError(t, err)
-	b := &Browser{suite: newSuite(agenttask.EnvFromMap(map[string]string{})), browser: shared.browser}
+	b := &Browser{suite: newSuite(config.EnvFromMap(map[string]string{})), browser: shared.browser}
 	p, err := b.NewPage(t.Context(), WithContextOptions(playwright.BrowserNewContextOptions{RecordVideo: &playwright.RecordVideo{Dir: playwright.String(t.TempDir())}}))
 	t.Cleanup(func() { _ = p.Release(context.WithoutCancel(t.Context())) })
 	if err == nil {

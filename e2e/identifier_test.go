@@ -3,7 +3,7 @@ package e2e
 import (
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/mxschmitt/playwright-go"
@@ -14,7 +14,7 @@ import (
 // too) instead of their user id.
 func TestSignInByEmailAddress(t *testing.T) {
 	t.Parallel()
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	require.NoError(t, err)
 	email, _ := env.Lookup("AGENTTEST_USER_IDENTIFIER")
 	if email == "" {

@@ -14,7 +14,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -3,6 +3,8 @@ package agenttask
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/agenttest/config"
+
+	"github.com/agenttest/agenttest/internal/clerkid"
+	"github.com/agenttest/agenttest/internal/redact"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 )
@@ -91,7 +95,7 @@ func NewClient(cfg Config) (*Client, error) {
 		logger:    logger,
 	}
 	key := cfg.SecretKey
-	keyFrom, urlFrom := cmp.Or(cfg.keyFrom, VarSecretKey), cmp.Or(cfg.urlFrom, VarAPIURL)
+	keyFrom, urlFrom := cmp.Or(cfg.keyFrom, config.VarSecretKey), cmp.Or(cfg.urlFrom, config.VarAPIURL)
 	return &Client{
 		keyFrom: keyFrom,
 		urlFrom: urlFrom,
@@ -204,13 +208,13 @@ type createTaskOnBehalfOf struct {
 }
 
 // subject names whom the task is for, in operation names: one line,
-// cut (see errValue).
+// cut (see redact.Value).
 func (p CreateParams) subject() string {
 	if p.UserID != "" {
-		return errValue(p.UserID)
+		return redact.Value(p.UserID)
 	}
 	if p.Identifier != "" {
-		return errValue(p.Identifier)
+		return redact.Value(p.Identifier)
 	}
 	return ""
 }
@@ -228,9 +232,9 @@ func (p CreateParams) request(production bool) (*createTaskRequest, error) {
 	case userID != "" && userID != p.UserID, identifier != "" && identifier != p.Identifier:
 		errs = append(errs, errors.New("the user id or identifier has surrounding white space: remove it"))
 	case userID != "" && !strings.HasPrefix(userID, "user_"):
-		errs = append(errs, fmt.Errorf("CreateParams.UserID %s is not a Clerk user id (user_…): pass an email address, phone number or username as CreateParams.Identifier", errValue(userID)))
-	case userID != "" && !isClerkID(userID):
-		errs = append(errs, fmt.Errorf("CreateParams.UserID is not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as CreateParams.Identifier", maxIDLength))
+		errs = append(errs, fmt.Errorf("CreateParams.UserID %s is not a Clerk user id (user_…): pass an email address, phone number or username as CreateParams.Identifier", redact.Value(userID)))
+	case userID != "" && !clerkid.Valid(userID):
+		errs = append(errs, fmt.Errorf("CreateParams.UserID is not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as CreateParams.Identifier", clerkid.MaxLength))
 	case len(identifier) > maxIdentifierLength:
 		errs = append(errs, fmt.Errorf("CreateParams.Identifier is longer than any email address, phone number or username (%d bytes, at most %d)", len(identifier), maxIdentifierLength))
 	}
@@ -402,7 +406,7 @@ func withNote(err error, note string) error {
 // [ErrTaskNotPending], which cleanup code can ignore; an id the instance
 // does not know gives one matching [ErrTaskNotFound].
 func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
-	op, err := idOp("revoke agent task", "task", taskID)
+	op, err := clerkid.Op("revoke agent task", "task", taskID)
 	if err != nil {
 		return nil, err
 	}
@@ -429,44 +433,9 @@ func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	return task, nil
 }
 
-// idOp checks id and returns the operation naming it, "revoke agent task
-// agttsk_…". An id that is empty or could change the request path (Clerk
-// ids are letters, digits, '_' and '-') fails without a request, and the
-// error does not repeat it: a caller may have passed something secret by
-// mistake, such as the task URL instead of the task id.
-func idOp(op, what, id string) (string, error) {
-	switch {
-	case id == "":
-		return "", fmt.Errorf("agenttest: %s: the %s id is empty: pass the id Clerk returned", op, what)
-	case strings.Contains(id, "://"):
-		return "", fmt.Errorf("agenttest: %s: the %s id is a URL (not shown: it may be a sign-in credential): pass the id Clerk returned, not a URL", op, what)
-	}
-	if !isClerkID(id) {
-		return "", fmt.Errorf("agenttest: %s: the %s id (%d characters, not shown) is not a Clerk id: pass the id Clerk returned (at most %d letters, digits, '_' and '-')", op, what, utf8.RuneCountInString(id), maxIDLength)
-	}
-	return op + " " + errValue(id), nil
-}
-
-// Bounds of what a caller may pass: Clerk ids are about 30 characters;
-// an email address has at most 320.
-const (
-	maxIDLength         = 128
-	maxIdentifierLength = 512
-)
-
-// isClerkID reports whether id could be a Clerk id: 1 to maxIDLength
-// letters, digits, '_' and '-'.
-func isClerkID(id string) bool {
-	if id == "" || len(id) > maxIDLength {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
+// maxIdentifierLength bounds an identifier a caller may pass: an email
+// address has at most 320 characters.
+const maxIdentifierLength = 512
 
 // call sends req through the Backend and returns the raw 2xx answer, or
 // the failure as an error prefixed with op: an [*APIError] for an
@@ -572,4 +541,16 @@ func (r *clientRawResponse) decodeJSON(v any) error {
 		return fmt.Errorf("decode the response (%s): %w", r.describe(), taskJSONError(err))
 	}
 	return nil
+}
+
+// Instance names the client's Clerk instance without revealing its key:
+// 16 hex digits of SHA-256 of the API URL, a zero byte and the secret
+// key. It names the directory of the instance's ledgers.
+func (c *Client) Instance() string { return c.instance }
+
+// instanceID names a Clerk instance by its normalized API URL and secret
+// key without revealing the key: 16 hex digits of a SHA-256.
+func instanceID(apiURL, secretKey string) string {
+	sum := sha256.Sum256([]byte(apiURL + "\x00" + secretKey))
+	return hex.EncodeToString(sum[:8])
 }

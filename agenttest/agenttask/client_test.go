@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
@@ -426,7 +428,7 @@ func TestClientAPIErrors(t *testing.T) {
 		t.Errorf("wrong key: %q does not say what to check", err)
 	}
 	// From the environment, the hint names where the key came from.
-	cfg, err := ConfigFromEnv(EnvFromMap(map[string]string{VarSecretKey: "sk_test_wrongwrongwrongwrong", VarAPIURL: emu.APIURL()}))
+	cfg, err := ConfigFromEnv(config.EnvFromMap(map[string]string{config.VarSecretKey: "sk_test_wrongwrongwrongwrong", config.VarAPIURL: emu.APIURL()}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,11 +10,10 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
-)
+	"github.com/agenttest/agenttest/agenttest/config"
 
-// DefaultAPIURL is Clerk's Backend API, used when CLERK_API_URL is unset.
-const DefaultAPIURL = "https://api.clerk.com/v1"
+	"github.com/agenttest/agenttest/internal/redact"
+)
 
 // Secret key prefixes of development and production instances.
 const (
@@ -82,9 +81,9 @@ type Config struct {
 	Logger *slog.Logger `json:"-"`
 }
 
-// LoadConfig is [LoadEnv] followed by [ConfigFromEnv].
+// LoadConfig is [config.LoadEnv] followed by [ConfigFromEnv].
 func LoadConfig() (Config, error) {
-	env, err := LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return Config{}, err
 	}
@@ -97,34 +96,34 @@ func LoadConfig() (Config, error) {
 // normalizes the URL and validates the result. Errors name the variable,
 // where its value came from, and what to do; never its value when that
 // may be a secret.
-func ConfigFromEnv(env Env) (Config, error) {
+func ConfigFromEnv(env config.Env) (Config, error) {
 	var errs []error
-	key, _ := env.Lookup(VarSecretKey)
-	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: DefaultAPIURL, keyFrom: env.Describe(VarSecretKey), urlFrom: env.Describe(VarAPIURL)}
+	key, _ := env.Lookup(config.VarSecretKey)
+	cfg := Config{SecretKey: strings.TrimSpace(key), APIURL: config.DefaultAPIURL, keyFrom: env.Describe(config.VarSecretKey), urlFrom: env.Describe(config.VarAPIURL)}
 	if err := validateSecretKey(cfg.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("%s %w", env.Describe(VarSecretKey), err))
+		errs = append(errs, fmt.Errorf("%s %w", env.Describe(config.VarSecretKey), err))
 	}
-	if raw, ok := env.Lookup(VarAPIURL); ok && strings.TrimSpace(raw) != "" {
+	if raw, ok := env.Lookup(config.VarAPIURL); ok && strings.TrimSpace(raw) != "" {
 		u, err := normalizeAPIURL(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %w", env.Describe(VarAPIURL), err))
+			errs = append(errs, fmt.Errorf("%s %w", env.Describe(config.VarAPIURL), err))
 		}
 		cfg.APIURL = u
 	} else {
 		// A hint to check the URL must say none was given.
-		cfg.urlFrom = VarAPIURL + " (not set: Clerk's " + DefaultAPIURL + ")"
+		cfg.urlFrom = config.VarAPIURL + " (not set: Clerk's " + config.DefaultAPIURL + ")"
 	}
-	if raw, ok := env.Lookup(VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
+	if raw, ok := env.Lookup(config.VarAllowProduction); ok && strings.TrimSpace(raw) != "" {
 		allow, err := strconv.ParseBool(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.Describe(VarAllowProduction), redact.Quote(raw)))
+			errs = append(errs, fmt.Errorf("%s is %s: set it to 1 to allow sk_live_ keys, or unset it", env.Describe(config.VarAllowProduction), redact.Quote(raw)))
 		}
 		cfg.AllowProduction = allow
 	}
-	if raw, ok := env.Lookup(VarRateShare); ok && strings.TrimSpace(raw) != "" {
+	if raw, ok := env.Lookup(config.VarRateShare); ok && strings.TrimSpace(raw) != "" {
 		share, err := parseRateShare(strings.TrimSpace(raw))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s is %s: %w", env.Describe(VarRateShare), redact.Quote(raw), err))
+			errs = append(errs, fmt.Errorf("%s is %s: %w", env.Describe(config.VarRateShare), redact.Quote(raw), err))
 		}
 		cfg.RateShare = share
 	}
@@ -145,14 +144,14 @@ func ConfigFromEnv(env Env) (Config, error) {
 func (c Config) Validate() error {
 	var errs []error
 	if err := validateSecretKey(c.SecretKey); err != nil {
-		errs = append(errs, fmt.Errorf("%s (Config.SecretKey) %w", VarSecretKey, err))
+		errs = append(errs, fmt.Errorf("%s (Config.SecretKey) %w", config.VarSecretKey, err))
 	}
 	if c.RateShare != 0 && !(c.RateShare > 0 && c.RateShare <= 1) {
-		errs = append(errs, fmt.Errorf("%s (Config.RateShare) is %v: %w", VarRateShare, c.RateShare, errRateShare))
+		errs = append(errs, fmt.Errorf("%s (Config.RateShare) is %v: %w", config.VarRateShare, c.RateShare, errRateShare))
 	}
 	if c.APIURL != "" {
 		if _, err := normalizeAPIURL(c.APIURL); err != nil {
-			errs = append(errs, fmt.Errorf("%s (Config.APIURL) %w", VarAPIURL, err))
+			errs = append(errs, fmt.Errorf("%s (Config.APIURL) %w", config.VarAPIURL, err))
 		}
 	}
 	if len(errs) > 0 {
@@ -170,7 +169,7 @@ func (c Config) Production() bool {
 // checkProduction refuses a production key without the opt-in.
 func (c Config) checkProduction() error {
 	if c.Production() && !c.AllowProduction {
-		return fmt.Errorf("agenttest: config: %s is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with %s=1", VarSecretKey, VarAllowProduction)
+		return fmt.Errorf("agenttest: config: %s is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with %s=1", config.VarSecretKey, config.VarAllowProduction)
 	}
 	return nil
 }
@@ -178,11 +177,11 @@ func (c Config) checkProduction() error {
 // apiURL is the normalized API URL (DefaultAPIURL when empty).
 func (c Config) apiURL() (string, error) {
 	if c.APIURL == "" {
-		return DefaultAPIURL, nil
+		return config.DefaultAPIURL, nil
 	}
 	u, err := normalizeAPIURL(c.APIURL)
 	if err != nil {
-		return "", fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", VarAPIURL, err)
+		return "", fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", config.VarAPIURL, err)
 	}
 	return u, nil
 }
@@ -265,7 +264,7 @@ func (c Config) rateShare() float64 {
 // "https://api.clerk.com/v1/" all give DefaultAPIURL. Its error starts
 // mid-sentence after the variable's name.
 func normalizeAPIURL(raw string) (string, error) {
-	const want = "set it to Clerk's Backend API URL such as " + DefaultAPIURL + ", or unset it"
+	const want = "set it to Clerk's Backend API URL such as " + config.DefaultAPIURL + ", or unset it"
 	if !strings.Contains(raw, "://") {
 		// A host and port, or a host: not a secret, but it may hold one
 		// by mistake (a key pasted in the wrong variable).

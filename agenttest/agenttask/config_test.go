@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/agenttest/agenttest/agenttest/config"
 )
 
 const (
@@ -22,19 +24,19 @@ func TestConfigFromEnv(t *testing.T) {
 		wantURL         string
 		wantProd, allow bool
 	}{
-		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey}, DefaultAPIURL, false, false},
-		{map[string]string{"CLERK_SECRET_KEY": " " + clientTestConfigKey + "\n", "CLERK_API_URL": "https://api.clerk.com"}, DefaultAPIURL, false, false},
-		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": "https://api.clerk.com/"}, DefaultAPIURL, false, false},
-		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": "https://api.clerk.com/v1/"}, DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey}, config.DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": " " + clientTestConfigKey + "\n", "CLERK_API_URL": "https://api.clerk.com"}, config.DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": "https://api.clerk.com/"}, config.DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": "https://api.clerk.com/v1/"}, config.DefaultAPIURL, false, false},
 		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": "http://127.0.0.1:8080"}, "http://127.0.0.1:8080/v1", false, false},
 		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": "https://proxy.example.com/clerk//"}, "https://proxy.example.com/clerk/v1", false, false},
-		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": ""}, DefaultAPIURL, false, false},
-		{map[string]string{"CLERK_SECRET_KEY": clientTestLiveKey, "AGENTTEST_ALLOW_PRODUCTION": "1"}, DefaultAPIURL, true, true},
-		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "AGENTTEST_ALLOW_PRODUCTION": "0"}, DefaultAPIURL, false, false},
-		{map[string]string{"CLERK_SECRET_KEY": "sk_test_" + strings.Repeat("a", 16)}, DefaultAPIURL, false, false},
-		{map[string]string{"CLERK_SECRET_KEY": "sk_test_" + strings.Repeat("A_9", 42)}, DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": ""}, config.DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": clientTestLiveKey, "AGENTTEST_ALLOW_PRODUCTION": "1"}, config.DefaultAPIURL, true, true},
+		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "AGENTTEST_ALLOW_PRODUCTION": "0"}, config.DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": "sk_test_" + strings.Repeat("a", 16)}, config.DefaultAPIURL, false, false},
+		{map[string]string{"CLERK_SECRET_KEY": "sk_test_" + strings.Repeat("A_9", 42)}, config.DefaultAPIURL, false, false},
 	} {
-		cfg, err := ConfigFromEnv(EnvFromMap(tc.env))
+		cfg, err := ConfigFromEnv(config.EnvFromMap(tc.env))
 		if err != nil {
 			t.Errorf("%v: %v", tc.env, err)
 			continue
@@ -46,7 +48,7 @@ func TestConfigFromEnv(t *testing.T) {
 			t.Errorf("%v: Validate: %v", tc.env, err)
 		}
 		// A hint to check the URL says when none was given.
-		if unset := strings.TrimSpace(tc.env["CLERK_API_URL"]) == ""; unset != strings.Contains(cfg.urlFrom, "not set: Clerk's "+DefaultAPIURL) {
+		if unset := strings.TrimSpace(tc.env["CLERK_API_URL"]) == ""; unset != strings.Contains(cfg.urlFrom, "not set: Clerk's "+config.DefaultAPIURL) {
 			t.Errorf("%v: the URL's source reads %q", tc.env, cfg.urlFrom)
 		}
 	}
@@ -91,7 +93,7 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		{map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "CLERK_API_URL": "http://[::1"}, []string{"is not a URL"}},
 		{map[string]string{"CLERK_API_URL": "nope"}, []string{"CLERK_SECRET_KEY is empty", "CLERK_API_URL (from the given map)"}},
 	} {
-		_, err := ConfigFromEnv(EnvFromMap(tc.env))
+		_, err := ConfigFromEnv(config.EnvFromMap(tc.env))
 		if err == nil {
 			t.Errorf("%v: no error", tc.env)
 			continue
@@ -141,7 +143,7 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConfigNeverPrintsTheKey(t *testing.T) {
 	t.Parallel()
-	cfg := Config{SecretKey: clientTestConfigKey, APIURL: DefaultAPIURL}
+	cfg := Config{SecretKey: clientTestConfigKey, APIURL: config.DefaultAPIURL}
 	var out strings.Builder
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10s"} {
 		fmt.Fprintf(&out, verb+"\n", cfg)
@@ -172,7 +174,7 @@ func TestConfigRateShare(t *testing.T) {
 		if raw != "" {
 			env["AGENTTEST_RATE_SHARE"] = raw
 		}
-		cfg, err := ConfigFromEnv(EnvFromMap(env))
+		cfg, err := ConfigFromEnv(config.EnvFromMap(env))
 		if err != nil || cfg.RateShare != want {
 			t.Errorf("AGENTTEST_RATE_SHARE=%q: share %g, %v; want %g", raw, cfg.RateShare, err, want)
 		}
@@ -208,7 +210,7 @@ func TestConfigErrorsQuoteAndCutValues(t *testing.T) {
 		"100 KB bad URL":   {"CLERK_API_URL": "http://[::1" + long},
 	} {
 		env["CLERK_SECRET_KEY"] = clientTestConfigKey
-		_, err := ConfigFromEnv(EnvFromMap(env))
+		_, err := ConfigFromEnv(config.EnvFromMap(env))
 		if err == nil {
 			t.Errorf("%s: no error", name)
 			continue
@@ -221,7 +223,7 @@ func TestConfigErrorsQuoteAndCutValues(t *testing.T) {
 			t.Errorf("%s: error shows more than 80 characters of the value", name)
 		}
 	}
-	_, err := ConfigFromEnv(EnvFromMap(map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "AGENTTEST_RATE_SHARE": long}))
+	_, err := ConfigFromEnv(config.EnvFromMap(map[string]string{"CLERK_SECRET_KEY": clientTestConfigKey, "AGENTTEST_RATE_SHARE": long}))
 	if want := `is "` + strings.Repeat("é", 80) + `"… (200000 bytes): set a fraction`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %v, want it to contain %s", err, want)
 	}

@@ -13,10 +13,10 @@
 //
 // # Configuration
 //
-// [LoadEnv] takes the one snapshot of configuration the module reads:
+// [config.LoadEnv] takes the one snapshot of configuration the module reads:
 // the process environment over .env.local over .env, from the working
 // directory up to the module root, without modifying the process
-// environment. [Variables] lists every variable agenttest reads, with
+// environment. [config.Variables] lists every variable agenttest reads, with
 // its default. [ConfigFromEnv] turns a snapshot into a [Config]; sk_live_
 // keys are refused unless AGENTTEST_ALLOW_PRODUCTION=1: an Agent Task
 // mints a real session for a real user. [NewClient] takes one Config,

@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 )
@@ -192,6 +192,12 @@ func (e *APIError) HasCode(code string) bool {
 	return false
 }
 
+// DecodeAPIError reads a non-2xx answer of Clerk's Backend or Frontend
+// API into an *APIError; the caller sets its Op.
+func DecodeAPIError(status int, header http.Header, body []byte) *APIError {
+	return decodeErrorBody(status, header, body, nil)
+}
+
 // decodeErrorBody turns a non-2xx response into an APIError (Op is left
 // to the caller). A body with Clerk's shape ({"errors":[…]}, the test
 // clerk-sdk-go applies too) gives its errors; anything else keeps a
@@ -303,27 +309,6 @@ func errorOneLine(s string) string {
 	return b.String()
 }
 
-// errorValueLimit is how many characters of a caller-given value (an id,
-// an identifier, a URL, an environment value) an error message shows.
-const errorValueLimit = redact.QuoteLimit
-
-// errValue shows a caller-given id or identifier in an error message,
-// on one line and bounded: a value made only of letters, digits and
-// "_.@+-", of at most errorValueLimit characters, as it is (user_123,
-// ada@example.com); anything else as [redact.Quote] shows it.
-func errValue(s string) string {
-	if s != "" && len(s) <= errorValueLimit && strings.IndexFunc(s, notPlain) < 0 {
-		return s
-	}
-	return redact.Quote(s)
-}
-
-// notPlain reports a character that makes errValue quote a value.
-func notPlain(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-		r == '_' || r == '.' || r == '@' || r == '+' || r == '-')
-}
-
 // joinErrors is errors.Join on one line: the messages joined by "; ".
 // It returns nil for no errors and the error itself for one.
 func joinErrors(errs []error) error {
@@ -349,3 +334,10 @@ func (e joinedError) Error() string {
 
 // Unwrap returns the errors, for errors.Is and errors.As.
 func (e joinedError) Unwrap() []error { return e }
+
+// unprefixed shows an error without the "agenttest: " its own message
+// starts with, for wrapping under another prefix.
+type unprefixed struct{ err error }
+
+func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "agenttest: ") }
+func (u unprefixed) Unwrap() error { return u.err }

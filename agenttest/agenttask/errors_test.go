@@ -8,8 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
 
@@ -176,11 +176,11 @@ func TestErrValueAndQuoteValue(t *testing.T) {
 		strings.Repeat("日本", 41):         `"` + strings.Repeat("日本", 40) + `"… (246 bytes)`,
 		"x" + strings.Repeat("\xff", 99): `"x` + strings.Repeat(`\xff`, 79) + `"… (100 bytes)`,
 	} {
-		if got := errValue(in); got != want {
-			t.Errorf("errValue(%.40q) = %.200s, want %.200s", in, got, want)
+		if got := redact.Value(in); got != want {
+			t.Errorf("redact.Value(%.40q) = %.200s, want %.200s", in, got, want)
 		}
-		if got := errValue(in); strings.ContainsAny(got, "\n\r") || !utf8.ValidString(got) || len(got) > 400 {
-			t.Errorf("errValue(%.40q) = %q: not one valid, short line", in, got)
+		if got := redact.Value(in); strings.ContainsAny(got, "\n\r") || !utf8.ValidString(got) || len(got) > 400 {
+			t.Errorf("redact.Value(%.40q) = %q: not one valid, short line", in, got)
 		}
 	}
 	if got := redact.Quote("yes"); got != `"yes"` {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
@@ -34,7 +36,7 @@ func ExampleLoadConfig() {
 }
 
 func ExampleConfigFromEnv() {
-	cfg, err := agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{
+	cfg, err := agenttask.ConfigFromEnv(config.EnvFromMap(map[string]string{
 		"CLERK_SECRET_KEY": "sk_test_0123456789abcdef",
 		"CLERK_API_URL":    "https://api.clerk.com/",
 	}))
@@ -43,7 +45,7 @@ func ExampleConfigFromEnv() {
 	}
 	fmt.Println(cfg)
 
-	_, err = agenttask.ConfigFromEnv(agenttask.EnvFromMap(map[string]string{"CLERK_SECRET_KEY": "sk_live_0123456789abcdef"}))
+	_, err = agenttask.ConfigFromEnv(config.EnvFromMap(map[string]string{"CLERK_SECRET_KEY": "sk_live_0123456789abcdef"}))
 	fmt.Println(err)
 	// Output:
 	// agenttask.Config{SecretKey: sk_test_REDACTED, APIURL: https://api.clerk.com/v1, AllowProduction: false}

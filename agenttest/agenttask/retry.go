@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 
 	"golang.org/x/time/rate"
 )

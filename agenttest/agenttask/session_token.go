@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/clerkid"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
 
@@ -106,7 +107,7 @@ func ParseSessionToken(jwt string) (*SessionToken, error) {
 // (revoked, ended, expired) or unknown gives an [*APIError] with status
 // 404.
 func (c *Client) SessionToken(ctx context.Context, sessionID string) (*SessionToken, error) {
-	op, err := idOp("create session token", "session", sessionID)
+	op, err := clerkid.Op("create session token", "session", sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +137,7 @@ func (c *Client) SessionToken(ctx context.Context, sessionID string) (*SessionTo
 		return nil, fmt.Errorf("agenttest: %s: the answer's jwt: %w (%s)", op, err, raw.describe())
 	}
 	if t.SessionID != sessionID {
-		return nil, fmt.Errorf("agenttest: %s: the token is for session %s, not the one asked for (%s)", op, errValue(t.SessionID), raw.describe())
+		return nil, fmt.Errorf("agenttest: %s: the token is for session %s, not the one asked for (%s)", op, redact.Value(t.SessionID), raw.describe())
 	}
 	return t, nil
 }

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
 

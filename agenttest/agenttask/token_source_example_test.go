@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/agenttest/agenttest/agenttest/frontend"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 )
@@ -31,7 +33,7 @@ func ExampleClient_NewTokenSource() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	first, err := agenttask.VisitTask(ctx, nil, task, nil) // once: the ticket is single-use
+	first, err := frontend.VisitTask(ctx, nil, task, nil) // once: the ticket is single-use
 	if err != nil {
 		log.Fatal(err)
 	}

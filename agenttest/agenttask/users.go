@@ -8,7 +8,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/clerkid"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/clerk/clerk-sdk-go/v2"
 )
 
@@ -18,7 +19,7 @@ const usersPath = "/users"
 // User returns the Clerk user with this id (GET /v1/users/{id}). An
 // unknown id gives an [*APIError] matching [ErrUserNotFound].
 func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
-	op, err := idOp("get user", "user", userID)
+	op, err := clerkid.Op("get user", "user", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
 // with an error matching [ErrIdentifierNotVerified]: an Agent Task
 // cannot name the user by it, only by the user's id.
 func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, error) {
-	op := "find user " + errValue(identifier)
+	op := "find user " + redact.Value(identifier)
 	if strings.TrimSpace(identifier) == "" || strings.TrimSpace(identifier) != identifier {
 		return nil, fmt.Errorf("agenttest: find user %s: the identifier is empty or has surrounding white space: pass a verified email address, phone number or username", redact.Quote(identifier))
 	}
@@ -82,7 +83,7 @@ func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, 
 	for _, u := range users {
 		if u != nil && u.ID != "" {
 			if kind, ok := identifierVerified(u, identifier); !ok {
-				return u, fmt.Errorf("agenttest: %s: %w: the %s belongs to %s but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (%s)", op, ErrIdentifierNotVerified, kind, errValue(u.ID), errValue(u.ID))
+				return u, fmt.Errorf("agenttest: %s: %w: the %s belongs to %s but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (%s)", op, ErrIdentifierNotVerified, kind, redact.Value(u.ID), redact.Value(u.ID))
 			}
 			return u, nil
 		}

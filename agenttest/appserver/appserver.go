@@ -22,8 +22,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
-	"github.com/agenttest/agenttest/agenttest/internal/shellword"
+	"github.com/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/shellword"
 )
 
 // Options say how Start starts the application under test and how

@@ -3,14 +3,15 @@ package provision_test
 import (
 	"fmt"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
 )
 
 // Settings come from the environment snapshot, so a value in .env.local
 // counts as much as one exported in the shell.
 func ExampleLoad() {
-	env := agenttask.EnvFromMap(map[string]string{
+	env := config.EnvFromMap(map[string]string{
 		"PLAYWRIGHT_DRIVER_PATH": "/opt/playwright-driver",
 	})
 	s := provision.Load(env)

@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -344,7 +345,7 @@ func TestInstallDriverFromNPM(t *testing.T) {
 // t.Setenv calls.
 func fromProcess(t *testing.T) Settings {
 	t.Helper()
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

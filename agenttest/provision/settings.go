@@ -1,6 +1,6 @@
 package provision
 
-import "github.com/agenttest/agenttest/agenttest/agenttask"
+import "github.com/agenttest/agenttest/agenttest/config"
 
 // Settings are the variables that say where the Playwright driver and
 // the browsers are. The zero value uses playwright-go's defaults. Read
@@ -26,14 +26,14 @@ type Settings struct {
 }
 
 // Load reads the Settings from an environment snapshot (see
-// [agenttask.LoadEnv]: the process over .env.local over .env).
-func Load(env agenttask.Env) Settings {
+// [config.LoadEnv]: the process over .env.local over .env).
+func Load(env config.Env) Settings {
 	get := func(name string) string { v, _ := env.Lookup(name); return v }
 	return Settings{
-		DriverPath:   get(agenttask.VarDriverPath),
-		NodePath:     get(agenttask.VarNodePath),
-		BrowsersPath: get(agenttask.VarBrowsersPath),
-		BrowserPath:  get(agenttask.VarBrowserPath),
-		DownloadHost: get(agenttask.VarDownloadHost),
+		DriverPath:   get(config.VarDriverPath),
+		NodePath:     get(config.VarNodePath),
+		BrowsersPath: get(config.VarBrowsersPath),
+		BrowserPath:  get(config.VarBrowserPath),
+		DownloadHost: get(config.VarDownloadHost),
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // AttrArtifacts is the t.Attr key under which the fixture names the

@@ -15,8 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
-	"github.com/agenttest/agenttest/agenttest/internal/shellword"
+	"github.com/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/shellword"
 )
 
 // Options say where a report finds artifacts and how large it may grow.

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
@@ -24,9 +26,9 @@ The URL signs its holder in as the user until it is used, revoked or expires:
 hand it only to the agent that should use it. Revoke an unused one with
 agenttest revoke TASK_ID.`)
 	var p agenttask.CreateParams
-	fs.StringVar(&p.UserID, "user-id", "", "the user to sign in, by `id` (user_…; default "+agenttask.VarUserID+")")
-	fs.StringVar(&p.Identifier, "identifier", "", "the user to sign in, by verified email, phone number or username (default "+agenttask.VarUserIdentifier+")")
-	redirect := fs.String("redirect-url", "", "the `URL` the browser lands on once signed in: absolute, or a path on "+agenttask.VarAppURL+" (default "+agenttask.VarAppURL+")")
+	fs.StringVar(&p.UserID, "user-id", "", "the user to sign in, by `id` (user_…; default "+config.VarUserID+")")
+	fs.StringVar(&p.Identifier, "identifier", "", "the user to sign in, by verified email, phone number or username (default "+config.VarUserIdentifier+")")
+	redirect := fs.String("redirect-url", "", "the `URL` the browser lands on once signed in: absolute, or a path on "+config.VarAppURL+" (default "+config.VarAppURL+")")
 	fs.StringVar(&p.AgentName, "agent-name", "", "agent `name` recorded in Clerk's audit log (default \"agenttest\")")
 	fs.StringVar(&p.TaskDescription, "description", "", "task description recorded in Clerk's audit log (default \"agenttest sign-in\")")
 	fs.DurationVar(&p.SessionMaxDuration, "session-max-duration", 0, "the longest the session may live, e.g. 30m (default Clerk's, 30m)")
@@ -41,7 +43,7 @@ agenttest revoke TASK_ID.`)
 	case p.SessionMaxDuration < 0:
 		return fmt.Errorf("--session-max-duration is negative: pass a positive duration such as 30m")
 	}
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return err
 	}
@@ -82,48 +84,48 @@ type taskUser struct {
 // createUser fills p's user from AGENTTEST_USER_ID or
 // AGENTTEST_USER_IDENTIFIER when no flag named one, like the tests do,
 // and returns whom the task is for.
-func createUser(p *agenttask.CreateParams, env agenttask.Env) (taskUser, error) {
+func createUser(p *agenttask.CreateParams, env config.Env) (taskUser, error) {
 	switch {
 	case p.UserID != "":
 		return taskUser{p.UserID, "--user-id", true}, nil
 	case p.Identifier != "":
 		return taskUser{p.Identifier, "--identifier", false}, nil
 	}
-	id, _ := env.Lookup(agenttask.VarUserID)
-	identifier, _ := env.Lookup(agenttask.VarUserIdentifier)
+	id, _ := env.Lookup(config.VarUserID)
+	identifier, _ := env.Lookup(config.VarUserIdentifier)
 	id, identifier = strings.TrimSpace(id), strings.TrimSpace(identifier)
 	switch {
 	case id != "" && identifier != "":
-		return taskUser{}, fmt.Errorf("both %s and %s are set: keep one, or pass --user-id or --identifier", agenttask.VarUserID, agenttask.VarUserIdentifier)
+		return taskUser{}, fmt.Errorf("both %s and %s are set: keep one, or pass --user-id or --identifier", config.VarUserID, config.VarUserIdentifier)
 	case id != "" && !strings.HasPrefix(id, "user_"):
-		return taskUser{}, fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead, or pass --identifier", agenttask.VarUserID, quoteArg(id), agenttask.VarUserIdentifier)
+		return taskUser{}, fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead, or pass --identifier", config.VarUserID, quoteArg(id), config.VarUserIdentifier)
 	case id != "":
 		p.UserID = id
-		return taskUser{id, agenttask.VarUserID, true}, nil
+		return taskUser{id, config.VarUserID, true}, nil
 	case identifier != "":
 		p.Identifier = identifier
-		return taskUser{identifier, agenttask.VarUserIdentifier, false}, nil
+		return taskUser{identifier, config.VarUserIdentifier, false}, nil
 	}
-	return taskUser{}, fmt.Errorf("no user: pass --user-id ID or --identifier EMAIL|PHONE|USERNAME, or set %s or %s", agenttask.VarUserID, agenttask.VarUserIdentifier)
+	return taskUser{}, fmt.Errorf("no user: pass --user-id ID or --identifier EMAIL|PHONE|USERNAME, or set %s or %s", config.VarUserID, config.VarUserIdentifier)
 }
 
 // redirectURL is where the task's browser lands: the --redirect-url
 // flag's value when it is an absolute URL, else that path (or the root)
 // on AGENTTEST_APP_URL, as the tests resolve agenttest.RedirectTo.
-func redirectURL(flagValue string, env agenttask.Env) (*url.URL, error) {
-	appURL, _ := env.Lookup(agenttask.VarAppURL)
+func redirectURL(flagValue string, env config.Env) (*url.URL, error) {
+	appURL, _ := env.Lookup(config.VarAppURL)
 	appURL = strings.TrimRight(strings.TrimSpace(appURL), "/")
 	u, err := url.Parse(flagValue)
 	switch {
 	case err != nil || u.Scheme != "" || strings.HasPrefix(flagValue, "//"):
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-			return nil, fmt.Errorf("--redirect-url %s is not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with %s set", quoteArg(shownURL(flagValue)), agenttask.VarAppURL)
+			return nil, fmt.Errorf("--redirect-url %s is not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with %s set", quoteArg(shownURL(flagValue)), config.VarAppURL)
 		}
 		return withPath(u), nil
 	case appURL == "" && flagValue == "":
-		return nil, fmt.Errorf("no redirect: pass --redirect-url URL, or set %s to your app's URL (e.g. http://localhost:3000)", agenttask.VarAppURL)
+		return nil, fmt.Errorf("no redirect: pass --redirect-url URL, or set %s to your app's URL (e.g. http://localhost:3000)", config.VarAppURL)
 	case appURL == "":
-		return nil, fmt.Errorf("--redirect-url %s is a path but %s is not set: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL", quoteArg(shownURL(flagValue)), agenttask.VarAppURL)
+		return nil, fmt.Errorf("--redirect-url %s is a path but %s is not set: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL", quoteArg(shownURL(flagValue)), config.VarAppURL)
 	}
 	if flagValue != "" && !strings.HasPrefix(flagValue, "/") {
 		flagValue = "/" + flagValue
@@ -131,7 +133,7 @@ func redirectURL(flagValue string, env agenttask.Env) (*url.URL, error) {
 	u, err = url.Parse(appURL + flagValue)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		// Not shown: a URL in the configuration may hold a password.
-		return nil, fmt.Errorf("%s is not an absolute http(s) URL: set it to your app's URL (e.g. http://localhost:3000), or pass a full --redirect-url", agenttask.VarAppURL)
+		return nil, fmt.Errorf("%s is not an absolute http(s) URL: set it to your app's URL (e.g. http://localhost:3000), or pass a full --redirect-url", config.VarAppURL)
 	}
 	return withPath(u), nil
 }

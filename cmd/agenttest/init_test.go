@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 )
@@ -232,7 +233,7 @@ func TestInitInsideAModuleNamesItsRoot(t *testing.T) {
 
 func TestEnvExampleHasEveryVariable(t *testing.T) {
 	ex := envExample()
-	for _, v := range agenttask.Variables() {
+	for _, v := range config.Variables() {
 		line := "# " + v.Name + "=\n"
 		switch v.Name {
 		case "CLERK_SECRET_KEY", "AGENTTEST_USER_ID":

@@ -7,7 +7,8 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
 )
 
@@ -32,7 +33,7 @@ runs launch when one is on PATH beside it (chromium-headless-shell). With
 	if *only != "" && !*check {
 		return usagef(fs, "--only needs --check")
 	}
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/report"
 )
 
@@ -113,13 +114,13 @@ func packagesFailed(failed []*report.Package, page string) error {
 // report besides whatever looks like one. A configuration that cannot be
 // read costs only that: the report is still written.
 func reportSecrets(stderr io.Writer) []string {
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		fmt.Fprintf(stderr, "agenttest report: warning: %s; the report redacts only what looks like a credential\n", oneLine(err.Error()))
 		return nil
 	}
 	var secrets []string
-	for _, name := range []string{agenttask.VarSecretKey, agenttask.VarTestingToken} {
+	for _, name := range []string{config.VarSecretKey, config.VarTestingToken} {
 		if v, ok := env.Lookup(name); ok && v != "" {
 			secrets = append(secrets, v)
 		}

@@ -14,7 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
 )
 
@@ -41,7 +42,7 @@ PLAYWRIGHT_*): no Clerk key or other secret of this shell.`)
 	if err != nil {
 		return err
 	}
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return err
 	}
@@ -164,9 +165,9 @@ func viewerEnv(s provision.Settings, environ []string) []string {
 		}
 	}
 	for _, v := range [][2]string{
-		{agenttask.VarDriverPath, s.DriverPath},
-		{agenttask.VarNodePath, s.NodePath},
-		{agenttask.VarBrowsersPath, s.BrowsersPath},
+		{config.VarDriverPath, s.DriverPath},
+		{config.VarNodePath, s.NodePath},
+		{config.VarBrowsersPath, s.BrowsersPath},
 	} {
 		if v[1] != "" {
 			env = append(env, v[0]+"="+v[1])

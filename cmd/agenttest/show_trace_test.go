@@ -19,7 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+
 	"github.com/agenttest/agenttest/agenttest/provision"
 )
 
@@ -121,7 +122,7 @@ func TestShowTraceServesOverHTTP(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the children are read from /proc")
 	}
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

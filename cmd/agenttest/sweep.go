@@ -6,6 +6,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/agenttest/ledger"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
@@ -22,7 +25,7 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 	if err := parseFlags(fs, args, ""); err != nil {
 		return err
 	}
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		return err
 	}
@@ -35,11 +38,11 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 		return fmt.Errorf("new client: %w", err)
 	}
 	if *dir == "" {
-		if *dir, err = agenttask.LedgerDir(env); err != nil {
+		if *dir, err = ledger.Dir(env); err != nil {
 			return err
 		}
 	}
-	rep, err := agenttask.Sweep(ctx, client, *dir, agenttask.SweepOptions{DryRun: *dryRun, AllAgentSessions: *all})
+	rep, err := ledger.Sweep(ctx, client, *dir, ledger.SweepOptions{DryRun: *dryRun, AllAgentSessions: *all})
 	verb := "revoked"
 	if rep.DryRun {
 		verb = "would revoke"
@@ -59,7 +62,7 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 }
 
 // sweepSummary is the last line of sweep's output.
-func sweepSummary(rep agenttask.SweepReport, verb string) string {
+func sweepSummary(rep ledger.SweepReport, verb string) string {
 	swept := "swept"
 	if rep.DryRun {
 		swept = "read" // nothing is swept

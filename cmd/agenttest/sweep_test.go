@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/agenttest/ledger"
+
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/childenv"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
@@ -43,12 +46,11 @@ func sweepCLI(t *testing.T, env []string, args ...string) (int, string, string) 
 // It returns the ledger's path and the two task ids.
 func sweepDeadRun(t *testing.T, emu *clerkemu.Emulator, dir string, visit bool) (path string, tasks []string) {
 	t.Helper()
-	cfg := agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL(), Limiter: rate.NewLimiter(rate.Inf, 0)}
-	client, err := agenttask.NewClient(cfg)
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL(), Limiter: rate.NewLimiter(rate.Inf, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := agenttask.OpenLedger(dir, cfg)
+	l, err := ledger.Open(dir, client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func TestSweepCommandEndToEnd(t *testing.T) {
 	count("after the dry run", 1, 1)
 
 	// The directory from AGENTTEST_LEDGER_DIR this time.
-	code, stdout, stderr = sweepCLI(t, append(keyEnv, agenttask.VarLedgerDir+"="+dir), "sweep")
+	code, stdout, stderr = sweepCLI(t, append(keyEnv, config.VarLedgerDir+"="+dir), "sweep")
 	want = "revoked task " + tasks[0] + " (user " + user + ")\n" +
 		"revoked session " + sess + " (user " + user + ", task " + tasks[1] + ")\n" +
 		"swept 1 ledger(s) of dead runs (0 of live runs left alone): revoked 1 task(s) and 1 session(s); 1 ledger(s) removed, 0 kept\n"

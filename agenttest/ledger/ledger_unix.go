@@ -1,6 +1,6 @@
 //go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd || illumos
 
-package agenttask
+package ledger
 
 import (
 	"errors"

@@ -1,4 +1,7 @@
-package agenttask
+package config
+
+// DefaultAPIURL is Clerk's Backend API, used when CLERK_API_URL is unset.
+const DefaultAPIURL = "https://api.clerk.com/v1"
 
 // The variables agenttest reads, every one of them. [LoadEnv] reads
 // them (the process over .env.local over .env); nothing else in the

@@ -1,4 +1,4 @@
-package agenttask
+package ledger
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/clerk/clerk-sdk-go/v2"
-	"github.com/clerk/clerk-sdk-go/v2/session"
 )
 
 // SweepOptions configures [Sweep]. The zero value revokes.
@@ -105,7 +105,7 @@ type SweepReport struct {
 const createClockSkew = time.Minute
 
 // Sweep revokes what dead runs left in client's Clerk instance, as their
-// ledgers under dir ([LedgerDir]; see [Ledger]) record it. A ledger
+// ledgers under dir ([Dir]; see [Ledger]) record it. A ledger
 // whose lock is held belongs to a live run and is left alone; for each
 // other one, Sweep:
 //
@@ -123,15 +123,15 @@ const createClockSkew = time.Minute
 // Several sweeps and runs may go on at once: each file is swept by the
 // one process that holds its lock. The error joins every failure, each
 // naming its ledger file, on one line; the report is complete either way.
-func Sweep(ctx context.Context, client *Client, dir string, opts SweepOptions) (SweepReport, error) {
+func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts SweepOptions) (SweepReport, error) {
 	rep := SweepReport{DryRun: opts.DryRun}
 	if client == nil {
 		return rep, errors.New("agenttest: sweep: the client is nil")
 	}
 	if dir == "" {
-		return rep, errors.New("agenttest: sweep: the ledger directory is empty: pass LedgerDir's")
+		return rep, errors.New("agenttest: sweep: the ledger directory is empty: pass Dir's")
 	}
-	idir := filepath.Join(dir, client.instance)
+	idir := filepath.Join(dir, client.Instance())
 	entries, err := os.ReadDir(idir)
 	if errors.Is(err, os.ErrNotExist) {
 		return rep, nil
@@ -165,7 +165,7 @@ func Sweep(ctx context.Context, client *Client, dir string, opts SweepOptions) (
 		case f == nil:
 			// gone, or removed by its run as we opened it
 		case stale:
-			// A run killed inside OpenLedger: nothing but the first line.
+			// A run killed inside Open: nothing but the first line.
 			if !live && !opts.DryRun {
 				os.Remove(f.path)
 			}
@@ -213,7 +213,7 @@ func (e sweepErrors) Unwrap() []error { return e }
 
 // sweeper holds what one Sweep learned across ledgers.
 type sweeper struct {
-	client    *Client
+	client    *agenttask.Client
 	opts      SweepOptions
 	rep       *SweepReport
 	errs      []error
@@ -266,7 +266,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		case err == nil:
 			s.revoked(SweepItem{Kind: "task", ID: id, UserID: t.user, Ledger: f.path})
 			closedIDs = append(closedIDs, id)
-		case errors.Is(err, ErrTaskNotPending), errors.Is(err, ErrTaskNotFound):
+		case errors.Is(err, agenttask.ErrTaskNotPending), errors.Is(err, agenttask.ErrTaskNotFound):
 			spent = append(spent, id)
 			needSessions[t.user] = true
 		default:
@@ -326,7 +326,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 		}
 		spentDone[id] = true
 		for _, sess := range active[u] {
-			if a := SessionActor(sess); a != nil && a.TaskID == id {
+			if a := agenttask.SessionActor(sess); a != nil && a.TaskID == id {
 				add(sess, id)
 			}
 		}
@@ -344,7 +344,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 			since -= createClockSkew.Milliseconds()
 		}
 		for _, sess := range active[u] {
-			a := SessionActor(sess)
+			a := agenttask.SessionActor(sess)
 			if a == nil || a.Type != "agent" || s.liveTasks[a.TaskID] || (since > 0 && sess.CreatedAt < since) {
 				continue
 			}
@@ -374,7 +374,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 			continue
 		}
 		_, err := s.client.RevokeSession(ctx, w.sess.ID)
-		var apiErr *APIError
+		var apiErr *agenttask.APIError
 		switch {
 		case err == nil:
 			s.revoked(item)
@@ -423,7 +423,7 @@ func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 func (s *sweeper) listActive(ctx context.Context, name string, users map[string]bool) (active map[string][]*clerk.Session, listed map[string]bool) {
 	active, listed = map[string][]*clerk.Session{}, map[string]bool{}
 	for _, u := range sortedKeys(users) {
-		list, err := s.client.activeSessions(ctx, u)
+		list, err := s.client.ActiveSessions(ctx, u)
 		if err != nil {
 			s.fail(name, err)
 			continue
@@ -431,7 +431,7 @@ func (s *sweeper) listActive(ctx context.Context, name string, users map[string]
 		listed[u] = true
 		active[u] = list
 		for _, sess := range list {
-			if a := SessionActor(sess); a != nil && a.Type == "agent" && a.Subject != "" && s.allTasks[a.TaskID] {
+			if a := agenttask.SessionActor(sess); a != nil && a.Type == "agent" && a.Subject != "" && s.allTasks[a.TaskID] {
 				s.agents[a.Subject] = true
 			}
 		}
@@ -576,41 +576,6 @@ func (f *sweepFile) record(ids, users []string, now int64) error {
 	}
 	f.torn = false
 	return f.file.Sync()
-}
-
-// activeSessionsPage and activeSessionsMaxPages bound the listing of one
-// user's active sessions (Clerk's largest page, 500; 20 pages).
-const (
-	activeSessionsPage     = 500
-	activeSessionsMaxPages = 20
-)
-
-// activeSessions lists every active session of the user, page by page
-// (GET /v1/sessions?user_id=…&status=active&limit=500&offset=…).
-func (c *Client) activeSessions(ctx context.Context, userID string) ([]*clerk.Session, error) {
-	op, err := idOp("list active sessions of user", "user", userID)
-	if err != nil {
-		return nil, err
-	}
-	active := "active"
-	var out []*clerk.Session
-	for page := 0; page < activeSessionsMaxPages; page++ {
-		limit, offset := int64(activeSessionsPage), int64(page*activeSessionsPage)
-		pctx, rec := withCallRecord(ctx)
-		list, err := (&session.Client{Backend: c.Backend}).List(pctx, &session.ListParams{
-			ListParams: clerk.ListParams{Limit: &limit, Offset: &offset},
-			UserID:     &userID,
-			Status:     &active,
-		})
-		if err != nil {
-			return nil, c.callError(op, rec, err)
-		}
-		out = append(out, list.Sessions...)
-		if len(list.Sessions) < activeSessionsPage || int64(len(out)) >= list.TotalCount {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("agenttest: %s: more than %d active sessions", op, activeSessionsPage*activeSessionsMaxPages)
 }
 
 // sortedKeys returns m's keys in order.

@@ -1,4 +1,4 @@
-package agenttask
+package frontend
 
 import (
 	"errors"
@@ -7,15 +7,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agenttest/agenttest/internal/clerktest"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
 
 // endTestVisit creates a task for Ada, visits its URL as a browser's
 // first hop would and returns the session id, the __client cookie and
 // the dev browser token the visit left.
-func endTestVisit(t *testing.T, emu *clerkemu.Emulator, c *Client, redirect string, tt *TestingToken) (sessionID, client, devBrowser string) {
+func endTestVisit(t *testing.T, emu *clerkemu.Emulator, c *agenttask.Client, redirect string, tt *agenttask.TestingToken) (sessionID, client, devBrowser string) {
 	t.Helper()
-	task, err := c.Create(clientTestCtx(t), CreateParams{UserID: clientTestAdaID, RedirectURL: redirect})
+	task, err := c.Create(clerktest.Ctx(t), agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: redirect})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,20 +59,20 @@ func TestEndSessionEndsItWithoutTheBackendAPI(t *testing.T) {
 		name     string
 		opts     clerkemu.Options
 		redirect string
-		cfg      clientTestOpt
+		cfg      func(*agenttask.Config)
 		by       func(client, dvb string) (string, string) // which credentials to send
 	}{
-		{"development, __client cookie", clerkemu.Options{}, clientTestRedirect, nil, func(c, _ string) (string, string) { return c, "" }},
-		{"development, dev browser token", clerkemu.Options{}, clientTestRedirect, nil, func(_, d string) (string, string) { return "", d }},
+		{"development, __client cookie", clerkemu.Options{}, clerktest.Redirect, nil, func(c, _ string) (string, string) { return c, "" }},
+		{"development, dev browser token", clerkemu.Options{}, clerktest.Redirect, nil, func(_, d string) (string, string) { return "", d }},
 		{"production", clerkemu.Options{SecretKey: "sk_live_endsessionproduction001"}, "https://localhost:3000/dashboard",
-			func(c *Config) { c.AllowProduction = true }, func(c, _ string) (string, string) { return c, "" }},
-		{"bot protection", clerkemu.Options{BotProtection: true}, clientTestRedirect, nil, func(c, d string) (string, string) { return c, d }},
+			func(c *agenttask.Config) { c.AllowProduction = true }, func(c, _ string) (string, string) { return c, "" }},
+		{"bot protection", clerkemu.Options{BotProtection: true}, clerktest.Redirect, nil, func(c, d string) (string, string) { return c, d }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			emu := clientTestEmulator(t, tc.opts)
-			c := clientTestClient(t, emu, tc.cfg)
-			tt, err := c.CreateTestingToken(clientTestCtx(t))
+			emu := clerktest.Emulator(t, tc.opts)
+			c := clerktest.Client(t, emu, tc.cfg)
+			tt, err := c.CreateTestingToken(clerktest.Ctx(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +82,7 @@ func TestEndSessionEndsItWithoutTheBackendAPI(t *testing.T) {
 				t.Fatal("the visit left neither a __client cookie nor a dev browser token")
 			}
 			revokes := emu.Requests(clerkemu.RouteRevokeSession)
-			err = EndSession(clientTestCtx(t), clientTestHTTP(t), SignOut{
+			err = EndSession(clerktest.Ctx(t), clerktest.HTTP(t), SignOut{
 				FrontendAPI: emu.FrontendURL(), SessionID: id, Client: client, DevBrowser: dvb, TestingToken: tt,
 			})
 			if err != nil {
@@ -96,11 +100,11 @@ func TestEndSessionEndsItWithoutTheBackendAPI(t *testing.T) {
 
 func TestEndSessionRefusals(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	id, client, dvb := endTestVisit(t, emu, c, clientTestRedirect, nil)
-	other, _, _ := endTestVisit(t, emu, c, clientTestRedirect, nil)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	id, client, dvb := endTestVisit(t, emu, c, clerktest.Redirect, nil)
+	other, _, _ := endTestVisit(t, emu, c, clerktest.Redirect, nil)
+	ctx := clerktest.Ctx(t)
 
 	// Bad input: refused before any request.
 	for _, s := range []SignOut{
@@ -109,7 +113,7 @@ func TestEndSessionRefusals(t *testing.T) {
 		{FrontendAPI: "127.0.0.1:80", SessionID: id, Client: client},
 		{FrontendAPI: emu.FrontendURL(), SessionID: id},
 	} {
-		err := EndSession(ctx, clientTestHTTP(t), s)
+		err := EndSession(ctx, clerktest.HTTP(t), s)
 		if err == nil || !strings.Contains(err.Error(), ": ") {
 			t.Errorf("EndSession(%+v) = %v, want a refusal", s.SessionID, err)
 		}
@@ -119,8 +123,8 @@ func TestEndSessionRefusals(t *testing.T) {
 	}
 
 	// Another client's session: the Frontend API's 404, and nothing ended.
-	err := EndSession(ctx, clientTestHTTP(t), SignOut{FrontendAPI: emu.FrontendURL(), SessionID: other, Client: client, DevBrowser: dvb})
-	var apiErr *APIError
+	err := EndSession(ctx, clerktest.HTTP(t), SignOut{FrontendAPI: emu.FrontendURL(), SessionID: other, Client: client, DevBrowser: dvb})
+	var apiErr *agenttask.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound || !apiErr.HasCode("resource_not_found") {
 		t.Fatalf("another client's session: %v, want a 404 resource_not_found *APIError", err)
 	}
@@ -130,7 +134,7 @@ func TestEndSessionRefusals(t *testing.T) {
 		}
 	}
 	// A browser the Frontend API does not know.
-	err = EndSession(ctx, clientTestHTTP(t), SignOut{FrontendAPI: emu.FrontendURL(), SessionID: id, Client: "nope"})
+	err = EndSession(ctx, clerktest.HTTP(t), SignOut{FrontendAPI: emu.FrontendURL(), SessionID: id, Client: "nope"})
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || !apiErr.HasCode("dev_browser_unauthenticated") {
 		t.Errorf("unknown browser: %v, want a 401 dev_browser_unauthenticated *APIError", err)
 	}
@@ -139,12 +143,12 @@ func TestEndSessionRefusals(t *testing.T) {
 	}
 	// Twice: the second is done too.
 	for range 2 {
-		if err := EndSession(ctx, clientTestHTTP(t), SignOut{FrontendAPI: emu.FrontendURL(), SessionID: id, Client: client}); err != nil {
+		if err := EndSession(ctx, clerktest.HTTP(t), SignOut{FrontendAPI: emu.FrontendURL(), SessionID: id, Client: client}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A closed Frontend API: a transport error that names the host only.
-	err = EndSession(ctx, clientTestHTTP(t), SignOut{FrontendAPI: "http://127.0.0.1:1", SessionID: id, Client: client, DevBrowser: dvb})
+	err = EndSession(ctx, clerktest.HTTP(t), SignOut{FrontendAPI: "http://127.0.0.1:1", SessionID: id, Client: client, DevBrowser: dvb})
 	if err == nil || strings.Contains(err.Error(), dvb) || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("closed Frontend API: %v", err)
 	}

@@ -1,4 +1,4 @@
-package agenttask
+package config
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/agenttest/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/redact"
 
 	"github.com/joho/godotenv"
 )
@@ -186,7 +186,7 @@ func (e Env) Describe(name string) string {
 
 // String describes the Env without any value: values may be secrets.
 func (e Env) String() string {
-	return fmt.Sprintf("agenttask.Env{%d variables, values not shown}", e.n)
+	return fmt.Sprintf("config.Env{%d variables, values not shown}", e.n)
 }
 
 // Format prints [Env.String] for every verb, so no fmt verb (%v, %+v,

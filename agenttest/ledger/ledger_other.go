@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || dragonfly || freebsd || netbsd || openbsd || illumos)
 
-package agenttask
+package ledger
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 
 // tryLock is not implemented here: ledgers rely on flock(2), which
 // tells a live run's file from a dead one's, and this platform has no
-// flock in package syscall. OpenLedger and Sweep fail with
+// flock in package syscall. Open and Sweep fail with
 // errors.ErrUnsupported.
 func tryLock(*os.File) (bool, error) {
 	return false, fmt.Errorf("ledgers need flock, which %s lacks: %w", runtime.GOOS, errors.ErrUnsupported)

@@ -1,4 +1,4 @@
-package agenttask_test
+package frontend_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/agenttest/agenttest/agenttest/frontend"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
@@ -17,7 +19,10 @@ import (
 // token of the redirect) EndSession signs that browser out of the
 // session, without a Backend API request.
 func ExampleEndSession() {
-	emu := exampleEmulator()
+	emu, err := clerkemu.Start(clerkemu.Options{Users: clerkemu.SeedUsers()})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
 	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
 	if err != nil {
@@ -48,7 +53,7 @@ func ExampleEndSession() {
 	session := emu.Sessions(clerkemu.SessionActive)[0].ID
 
 	fapi, _ := url.Parse(task.URL())
-	err = agenttask.EndSession(ctx, nil, agenttask.SignOut{
+	err = frontend.EndSession(ctx, nil, frontend.SignOut{
 		FrontendAPI: fapi.Scheme + "://" + fapi.Host,
 		SessionID:   session,
 		Client:      cookie,

@@ -1,4 +1,4 @@
-package agenttask
+package ledger
 
 import (
 	"bufio"
@@ -13,6 +13,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/internal/clerktest"
+	"golang.org/x/time/rate"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
@@ -43,26 +47,28 @@ func TestSweepChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as the child of TestSweepLeavesALiveRunAloneAndCleansUpAfterKill")
 	}
-	cfg := Config{SecretKey: os.Getenv(sweepChildKeyEnv), APIURL: os.Getenv(sweepChildAPIEnv)}
-	c, err := clientTestNew(cfg, withHTTP(clientTestHTTP(t)), withLimiter(nil), withPolicy(clientTestFastRetries))
+	c, err := agenttask.NewClient(agenttask.Config{
+		SecretKey: os.Getenv(sweepChildKeyEnv), APIURL: os.Getenv(sweepChildAPIEnv),
+		HTTPClient: clerktest.HTTP(t), Limiter: rate.NewLimiter(rate.Inf, 0), RetryPolicy: clerktest.FastRetries,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := OpenLedger(dir, cfg) // never closed: the parent kills this process
+	l, err := Open(dir, c) // never closed: the parent kills this process
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	create := func(record bool) *Task {
-		if err := l.Creating(clientTestAdaID); err != nil {
+	create := func(record bool) *agenttask.Task {
+		if err := l.Creating(clerktest.AdaID); err != nil {
 			t.Fatal(err)
 		}
-		task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+		task, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if record {
-			if err := l.Task(task, clientTestAdaID); err != nil {
+			if err := l.Task(task, clerktest.AdaID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -72,11 +78,11 @@ func TestSweepChild(t *testing.T) {
 	ledgerTestVisit(t, create(true).URL())
 	t3 := create(true)
 	ledgerTestVisit(t, t3.URL())
-	s3, err := c.TaskSessions(ctx, clientTestAdaID, t3.ID)
+	s3, err := c.TaskSessions(ctx, clerktest.AdaID, t3.ID)
 	if err != nil || len(s3) != 1 {
 		t.Fatalf("sessions of T3: %d, %v", len(s3), err)
 	}
-	if err := l.Session(s3[0].ID, t3.ID, clientTestAdaID); err != nil {
+	if err := l.Session(s3[0].ID, t3.ID, clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
 	ledgerTestVisit(t, create(false).URL())
@@ -151,9 +157,9 @@ func TestSweepLeavesALiveRunAloneAndCleansUpAfterKill(t *testing.T) {
 		t.Skip("this is the child")
 	}
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
 	dir := t.TempDir()
 
 	child, childLedger := sweepChild(t, emu, dir)
@@ -210,7 +216,7 @@ func TestSweepLeavesALiveRunAloneAndCleansUpAfterKill(t *testing.T) {
 		if it.Kind == "session" {
 			revokedFor = append(revokedFor, it.TaskID)
 		}
-		if it.UserID != clientTestAdaID || it.Ledger != childLedger {
+		if it.UserID != clerktest.AdaID || it.Ledger != childLedger {
 			t.Errorf("item %+v", it)
 		}
 	}
@@ -228,7 +234,7 @@ func TestSweepLeavesALiveRunAloneAndCleansUpAfterKill(t *testing.T) {
 	if _, err := c.RevokeSession(ctx, active[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := mine.Session(active[0].ID, myTask.ID, clientTestAdaID); err != nil {
+	if err := mine.Session(active[0].ID, myTask.ID, clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
 	if err := mine.Closed(active[0].ID); err != nil {
@@ -247,7 +253,7 @@ func TestSweepLeavesALiveRunAloneAndCleansUpAfterKill(t *testing.T) {
 // something open: from then on it is a dead run's.
 func sweepTestDeadLedger(t *testing.T, dir string, emu *clerkemu.Emulator, record func(l *Ledger) error) string {
 	t.Helper()
-	l, err := OpenLedger(dir, Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	l, err := Open(dir, clerktest.Client(t, emu))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,12 +272,12 @@ func sweepTestDeadLedger(t *testing.T, dir string, emu *clerkemu.Emulator, recor
 // a sweep with AllAgentSessions.
 func TestSweepUnknownAgentNeedsAllAgentSessions(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
 	dir := t.TempDir()
-	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error { return l.Creating(clientTestAdaID) })
-	task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect, AgentName: "someone-else"})
+	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error { return l.Creating(clerktest.AdaID) })
+	task, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect, AgentName: "someone-else"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,15 +307,15 @@ func TestSweepUnknownAgentNeedsAllAgentSessions(t *testing.T) {
 // entry and removes the ledger; the task stays pending, unused.
 func TestSweepReportsATaskOfUnknownID(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
 	dir := t.TempDir()
-	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error { return l.Creating(clientTestAdaID) })
-	if _, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect}); err != nil {
+	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error { return l.Creating(clerktest.AdaID) })
+	if _, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect}); err != nil {
 		t.Fatal(err)
 	}
-	want := "a task may be pending at Clerk with an unknown id (user " + clientTestAdaID + ", a run killed while creating it): it cannot be used; nothing to revoke"
+	want := "a task may be pending at Clerk with an unknown id (user " + clerktest.AdaID + ", a run killed while creating it): it cannot be used; nothing to revoke"
 	for _, dry := range []bool{true, false} {
 		rep, err := Sweep(ctx, c, dir, SweepOptions{DryRun: dry})
 		if err != nil || rep.TasksRevoked+rep.SessionsRevoked != 0 || len(rep.UnknownTasks) != 1 {
@@ -334,19 +340,19 @@ func TestSweepReportsATaskOfUnknownID(t *testing.T) {
 // by a kill) is skipped.
 func TestSweepResumesAfterAFailure(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
 	dir := t.TempDir()
-	var tasks []*Task
+	var tasks []*agenttask.Task
 	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
 		for range 2 {
-			task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+			task, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
 			if err != nil {
 				return err
 			}
 			tasks = append(tasks, task)
-			if err := l.Task(task, clientTestAdaID); err != nil {
+			if err := l.Task(task, clerktest.AdaID); err != nil {
 				return err
 			}
 		}
@@ -397,25 +403,25 @@ func TestSweepErrorsAreOneLine(t *testing.T) {
 // learnt from the actor.sub of the sessions the ledger's tasks created.
 func TestSweepLearnsTheAgentFromTheTasksSessions(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
 	dir := t.TempDir()
-	known, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	known, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ledgerTestVisit(t, known.URL())
-	unrecorded, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	unrecorded, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ledgerTestVisit(t, unrecorded.URL())
 	sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
-		if err := l.Task(&Task{ID: known.ID}, clientTestAdaID); err != nil { // no agent id
+		if err := l.Task(&agenttask.Task{ID: known.ID}, clerktest.AdaID); err != nil { // no agent id
 			return err
 		}
-		return l.Creating(clientTestAdaID)
+		return l.Creating(clerktest.AdaID)
 	})
 	rep, err := Sweep(ctx, c, dir, SweepOptions{})
 	if err != nil || rep.SessionsRevoked != 2 || rep.Removed != 1 {
@@ -424,14 +430,14 @@ func TestSweepLearnsTheAgentFromTheTasksSessions(t *testing.T) {
 	sweepTestCount(t, emu, "after the sweep", 0, 0)
 }
 
-// A ledger file left by a run killed inside OpenLedger (before its
+// A ledger file left by a run killed inside Open (before its
 // rename) is removed once its lock is free, and left while it is held.
 func TestSweepRemovesStaleSetupFiles(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
 	dir := t.TempDir()
-	idir := filepath.Join(dir, c.instance)
+	idir := filepath.Join(dir, c.Instance())
 	if err := os.MkdirAll(idir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +455,7 @@ func TestSweepRemovesStaleSetupFiles(t *testing.T) {
 	if ok, err := tryLock(f); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	rep, err := Sweep(clientTestCtx(t), c, dir, SweepOptions{})
+	rep, err := Sweep(clerktest.Ctx(t), c, dir, SweepOptions{})
 	if err != nil || rep.Files != 0 || rep.Live != 0 {
 		t.Fatalf("sweep: %+v, %v", rep, err)
 	}
@@ -466,9 +472,9 @@ func TestSweepRemovesStaleSetupFiles(t *testing.T) {
 // earlier run, say), while it still revokes one made after.
 func TestSweepLeavesSessionsOlderThanTheLostCreate(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
 	dir := t.TempDir()
 
 	// An earlier run kept its session: its ledger closed the task.
@@ -484,17 +490,17 @@ func TestSweepLeavesSessionsOlderThanTheLostCreate(t *testing.T) {
 	// A later run, of the same agent, was killed during a create for
 	// Ada, past the clocks' margin after the kept session was made.
 	later := func() time.Time { return time.Now().Add(2 * createClockSkew) }
-	dead, err := openLedger(dir, Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()}, later)
+	dead, err := open(dir, clerktest.Client(t, emu), later)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dead.Task(&Task{ID: "agttsk_earlier", AgentID: task.AgentID}, clientTestAdaID); err != nil {
+	if err := dead.Task(&agenttask.Task{ID: "agttsk_earlier", AgentID: task.AgentID}, clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
 	if err := dead.Closed("agttsk_earlier"); err != nil {
 		t.Fatal(err)
 	}
-	if err := dead.Creating(clientTestAdaID); err != nil {
+	if err := dead.Creating(clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
 	if err := dead.Close(); err != nil {
@@ -506,17 +512,17 @@ func TestSweepLeavesSessionsOlderThanTheLostCreate(t *testing.T) {
 	sweepTestCount(t, emu, "the kept session, older than the lost create, is left", 0, 1)
 
 	// The same lost create with a session made after it began: revoked.
-	dead, err = openLedger(dir, Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()}, time.Now)
+	dead, err = open(dir, clerktest.Client(t, emu), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dead.Task(&Task{ID: "agttsk_earlier2", AgentID: task.AgentID}, clientTestAdaID); err != nil {
+	if err := dead.Task(&agenttask.Task{ID: "agttsk_earlier2", AgentID: task.AgentID}, clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
-	if err := dead.Creating(clientTestAdaID); err != nil {
+	if err := dead.Creating(clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
-	lost, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	lost, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
 	if err != nil {
 		t.Fatal(err)
 	}

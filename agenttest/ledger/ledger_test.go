@@ -1,4 +1,4 @@
-package agenttask
+package ledger
 
 import (
 	"bufio"
@@ -16,6 +16,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/internal/clerktest"
+
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
 
@@ -28,7 +32,7 @@ func ledgerTestVisit(t testing.TB, taskURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := clientTestHTTP(t)
+	hc := clerktest.HTTP(t)
 	hc.Jar = jar
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := hc.Get(taskURL)
@@ -65,16 +69,16 @@ func ledgerTestLines(t testing.TB, path string) []ledgerEntry {
 // ledgerTestSignIn signs Ada in through a task that l records as a run
 // does: the create announced, the task, then its URL visited. It returns
 // the task and where the visit was redirected.
-func ledgerTestSignIn(t *testing.T, ctx context.Context, c *Client, l *Ledger) (*Task, string) {
+func ledgerTestSignIn(t *testing.T, ctx context.Context, c *agenttask.Client, l *Ledger) (*agenttask.Task, string) {
 	t.Helper()
-	if err := l.Creating(clientTestAdaID); err != nil {
+	if err := l.Creating(clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
-	task, err := c.Create(ctx, CreateParams{UserID: clientTestAdaID, RedirectURL: clientTestRedirect})
+	task, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Task(task, clientTestAdaID); err != nil {
+	if err := l.Task(task, clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
 	return task, ledgerTestVisit(t, task.URL())
@@ -84,7 +88,7 @@ func ledgerTestSignIn(t *testing.T, ctx context.Context, c *Client, l *Ledger) (
 // a cleanup.
 func ledgerTestOpen(t testing.TB, dir string, emu *clerkemu.Emulator) *Ledger {
 	t.Helper()
-	l, err := OpenLedger(dir, Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
+	l, err := Open(dir, clerktest.Client(t, emu))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,17 +101,17 @@ func ledgerTestOpen(t testing.TB, dir string, emu *clerkemu.Emulator) *Ledger {
 // an id is refused without being written or repeated.
 func TestLedgerHoldsNoSecret(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
-	c := clientTestClient(t, emu)
-	ctx := clientTestCtx(t)
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
 	l := ledgerTestOpen(t, t.TempDir(), emu)
 
 	task, location := ledgerTestSignIn(t, ctx, c, l)
-	sessions, err := c.TaskSessions(ctx, clientTestAdaID, task.ID)
+	sessions, err := c.TaskSessions(ctx, clerktest.AdaID, task.ID)
 	if err != nil || len(sessions) != 1 {
 		t.Fatalf("TaskSessions: %d sessions, %v", len(sessions), err)
 	}
-	if err := l.Session(sessions[0].ID, task.ID, clientTestAdaID); err != nil {
+	if err := l.Session(sessions[0].ID, task.ID, clerktest.AdaID); err != nil {
 		t.Fatal(err)
 	}
 	u, err := url.Parse(task.URL())
@@ -121,9 +125,9 @@ func TestLedgerHoldsNoSecret(t *testing.T) {
 	}
 	for name, bad := range map[string]func() error{
 		"Closed(url)":    func() error { return l.Closed(task.URL()) },
-		"Session(url)":   func() error { return l.Session(sessions[0].ID, task.URL(), clientTestAdaID) },
+		"Session(url)":   func() error { return l.Session(sessions[0].ID, task.URL(), clerktest.AdaID) },
 		"Creating(url)":  func() error { return l.Creating(location) },
-		"Task(url id)":   func() error { return l.Task(&Task{ID: task.URL()}, clientTestAdaID) },
+		"Task(url id)":   func() error { return l.Task(&agenttask.Task{ID: task.URL()}, clerktest.AdaID) },
 		"Creating(\"\")": func() error { return l.Creating("") },
 	} {
 		err := bad()
@@ -174,10 +178,10 @@ func TestLedgerHoldsNoSecret(t *testing.T) {
 	if got := strings.Join(ops, ","); got != "open,creating,task,session" {
 		t.Errorf("ops %s", got)
 	}
-	if e := lines[2]; e.ID != task.ID || e.User != clientTestAdaID || e.Agent != task.AgentID || e.Agent == "" || e.At == 0 {
+	if e := lines[2]; e.ID != task.ID || e.User != clerktest.AdaID || e.Agent != task.AgentID || e.Agent == "" || e.At == 0 {
 		t.Errorf("task line %+v", e)
 	}
-	if e := lines[3]; e.ID != sessions[0].ID || e.Task != task.ID || e.User != clientTestAdaID {
+	if e := lines[3]; e.ID != sessions[0].ID || e.Task != task.ID || e.User != clerktest.AdaID {
 		t.Errorf("session line %+v", e)
 	}
 }
@@ -187,18 +191,18 @@ func TestLedgerHoldsNoSecret(t *testing.T) {
 // idempotent; records after Close fail.
 func TestLedgerCloseRemovesOnlyAFullyClosedFile(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
+	emu := clerktest.Emulator(t, clerkemu.Options{})
 	dir := t.TempDir()
 
 	done := ledgerTestOpen(t, dir, emu)
 	steps := []func() error{
 		func() error { return done.Creating("user_1") },
-		func() error { return done.Task(&Task{ID: "agttsk_1", AgentID: "agt_1"}, "user_1") },
+		func() error { return done.Task(&agenttask.Task{ID: "agttsk_1", AgentID: "agt_1"}, "user_1") },
 		func() error { return done.Session("sess_1", "agttsk_1", "user_1") }, // spends the task
 		func() error { return done.Creating("user_2") },
 		func() error { return done.CreateFailed("user_2") },
 		func() error { return done.Creating("user_3") },
-		func() error { return done.Task(&Task{ID: "agttsk_3"}, "user_3") },
+		func() error { return done.Task(&agenttask.Task{ID: "agttsk_3"}, "user_3") },
 		func() error { return done.Closed("agttsk_3") },
 	}
 	for i, step := range steps {
@@ -269,7 +273,7 @@ func mustRead(t testing.TB, path string) []byte {
 // of them, and the file replays to what the ledger holds in memory.
 func TestLedgerConcurrentAppends(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
+	emu := clerktest.Emulator(t, clerkemu.Options{})
 	l := ledgerTestOpen(t, t.TempDir(), emu)
 	const workers, each = 8, 40
 	var wg sync.WaitGroup
@@ -278,7 +282,7 @@ func TestLedgerConcurrentAppends(t *testing.T) {
 		wg.Go(func() {
 			user := fmt.Sprintf("user_%d", w)
 			for i := range each {
-				task := &Task{ID: fmt.Sprintf("agttsk_%d_%d", w, i), AgentID: "agt_concurrent"}
+				task := &agenttask.Task{ID: fmt.Sprintf("agttsk_%d_%d", w, i), AgentID: "agt_concurrent"}
 				errs <- l.Creating(user)
 				errs <- l.Task(task, user)
 				if i%2 == 0 {
@@ -312,42 +316,49 @@ func TestLedgerDirectories(t *testing.T) {
 	t.Parallel()
 	key, other := "sk_test_"+strings.Repeat("a", 40), "sk_test_"+strings.Repeat("b", 40)
 	dir := t.TempDir()
-	a1, err1 := ledgerInstanceDir(dir, Config{SecretKey: key, APIURL: "http://127.0.0.1:9/"})
-	a2, err2 := ledgerInstanceDir(dir, Config{SecretKey: key, APIURL: "http://127.0.0.1:9/v1"})
-	b, err3 := ledgerInstanceDir(dir, Config{SecretKey: other, APIURL: "http://127.0.0.1:9/v1"})
-	c, err4 := ledgerInstanceDir(dir, Config{SecretKey: key, APIURL: "http://127.0.0.1:8/v1"})
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		t.Fatal(err)
+	instanceDir := func(key, apiURL string) string {
+		c, err := agenttask.NewClient(agenttask.Config{SecretKey: key, APIURL: apiURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := Open(dir, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = l.Close() })
+		return filepath.Dir(l.Path())
 	}
+	a1, a2 := instanceDir(key, "http://127.0.0.1:9/"), instanceDir(key, "http://127.0.0.1:9/v1")
+	b, c := instanceDir(other, "http://127.0.0.1:9/v1"), instanceDir(key, "http://127.0.0.1:8/v1")
 	if a1 != a2 || a1 == b || a1 == c || b == c {
 		t.Errorf("instance dirs %s %s %s %s", a1, a2, b, c)
 	}
 	if name := filepath.Base(a1); len(name) != 16 || strings.Contains(key, name) || filepath.Dir(a1) != dir {
 		t.Errorf("instance dir %s", a1)
 	}
-	if _, err := OpenLedger(dir, Config{SecretKey: "pk_test_x"}); err == nil {
-		t.Errorf("OpenLedger accepted a publishable key")
+	if _, err := Open(dir, nil); err == nil {
+		t.Errorf("Open accepted a nil client")
 	}
 
-	got, err := LedgerDir(EnvFromMap(map[string]string{VarLedgerDir: " " + dir + " "}))
+	got, err := Dir(config.EnvFromMap(map[string]string{config.VarLedgerDir: " " + dir + " "}))
 	if err != nil || got != dir {
-		t.Errorf("LedgerDir with %s = %q, %v; want %q", VarLedgerDir, got, err, dir)
+		t.Errorf("Dir with %s = %q, %v; want %q", config.VarLedgerDir, got, err, dir)
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		t.Skip("no user cache dir here:", err)
 	}
-	got, err = LedgerDir(EnvFromMap(nil))
+	got, err = Dir(config.EnvFromMap(nil))
 	if want := filepath.Join(cache, "agenttest", "ledgers"); err != nil || got != want {
-		t.Errorf("LedgerDir() = %q, %v; want %q", got, err, want)
+		t.Errorf("Dir() = %q, %v; want %q", got, err, want)
 	}
 }
 
-// A second OpenLedger in the same process is another run's file: it
+// A second Open in the same process is another run's file: it
 // does not share the first one's lock or entries.
 func TestLedgerFilesAreSeparateAndLocked(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
+	emu := clerktest.Emulator(t, clerkemu.Options{})
 	dir := t.TempDir()
 	a, b := ledgerTestOpen(t, dir, emu), ledgerTestOpen(t, dir, emu)
 	if a.Path() == b.Path() || filepath.Dir(a.Path()) != filepath.Dir(b.Path()) {
@@ -373,7 +384,7 @@ func TestLedgerFilesAreSeparateAndLocked(t *testing.T) {
 // short-lived instances (an emulator per run) leave no empty folders.
 func TestLedgerCloseRemovesTheInstanceDirectoryWithItsLastLedger(t *testing.T) {
 	t.Parallel()
-	emu := clientTestEmulator(t, clerkemu.Options{})
+	emu := clerktest.Emulator(t, clerkemu.Options{})
 	dir := t.TempDir()
 	a := ledgerTestOpen(t, dir, emu)
 	b := ledgerTestOpen(t, dir, emu)

@@ -1,4 +1,4 @@
-package agenttask
+package frontend
 
 import (
 	"context"
@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // Names the Frontend API knows a browser by.
@@ -33,7 +36,7 @@ type SignOut struct {
 	DevBrowser string
 	// TestingToken, if not nil, goes with the request as
 	// __clerk_testing_token, past the instance's bot protection.
-	TestingToken *TestingToken
+	TestingToken *agenttask.TestingToken
 }
 
 // EndSession signs the browser client s names out of its session, as
@@ -46,18 +49,18 @@ type SignOut struct {
 // already ended, been revoked or expired is done too.
 //
 // It makes one attempt; a caller that must not leave the session
-// behind falls back to [Client.RevokeSession] when it fails (the
+// behind falls back to [agenttask.Client.RevokeSession] when it fails (the
 // Frontend API refused, say because the browser's cookies are gone).
 // A nil hc means a plain http.Client. Errors never show the cookie, the
 // dev browser token or the Testing Token.
 func EndSession(ctx context.Context, hc *http.Client, s SignOut) error {
-	op := "end session " + errValue(s.SessionID) + " on the Frontend API"
+	op := "end session " + redact.Value(s.SessionID) + " on the Frontend API"
 	base, err := url.Parse(s.FrontendAPI)
 	switch {
 	case s.SessionID == "" || strings.ContainsAny(s.SessionID, "/?#"):
 		return fmt.Errorf("agenttest: %s: no valid session id: pass the id of the session the task URL created", op)
 	case err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "":
-		return fmt.Errorf("agenttest: %s: the Frontend API %s is not an http(s) URL: pass the task URL's origin", op, errValue(s.FrontendAPI))
+		return fmt.Errorf("agenttest: %s: the Frontend API %s is not an http(s) URL: pass the task URL's origin", op, redact.Value(s.FrontendAPI))
 	case s.Client == "" && s.DevBrowser == "":
 		return fmt.Errorf("agenttest: %s: neither a __client cookie nor a dev browser token names the browser: read them from its cookies before it closes", op)
 	}
@@ -92,7 +95,7 @@ func EndSession(ctx context.Context, hc *http.Client, s SignOut) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, visitErrorBodyLimit))
 	if resp.StatusCode != http.StatusOK {
-		apiErr := decodeErrorBody(resp.StatusCode, resp.Header, body, nil)
+		apiErr := agenttask.DecodeAPIError(resp.StatusCode, resp.Header, body)
 		apiErr.Op = op
 		return apiErr
 	}

@@ -1,10 +1,9 @@
-package agenttask
+package ledger
 
 import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/internal/clerkid"
 )
 
 // ledgerVersion is the "v" of a ledger's first line.
@@ -93,74 +96,45 @@ type Ledger struct {
 	err      error          // the first failed write: the file may be torn
 }
 
-// LedgerDir returns the directory under which ledgers are kept, one
+// Dir returns the directory under which ledgers are kept, one
 // subdirectory per Clerk instance: AGENTTEST_LEDGER_DIR when set, else
 // <user cache dir>/agenttest/ledgers (os.UserCacheDir: $XDG_CACHE_HOME or
 // ~/.cache on Linux, ~/Library/Caches on macOS), outside any repository.
-func LedgerDir(env Env) (string, error) {
-	if v, ok := env.Lookup(VarLedgerDir); ok && strings.TrimSpace(v) != "" {
+func Dir(env config.Env) (string, error) {
+	if v, ok := env.Lookup(config.VarLedgerDir); ok && strings.TrimSpace(v) != "" {
 		dir, err := filepath.Abs(strings.TrimSpace(v))
 		if err != nil {
-			return "", fmt.Errorf("agenttest: ledger dir: %s: %w", env.Describe(VarLedgerDir), err)
+			return "", fmt.Errorf("agenttest: ledger dir: %s: %w", env.Describe(config.VarLedgerDir), err)
 		}
 		return dir, nil
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("agenttest: ledger dir: %w: set %s", err, VarLedgerDir)
+		return "", fmt.Errorf("agenttest: ledger dir: %w: set %s", err, config.VarLedgerDir)
 	}
 	return filepath.Join(cache, "agenttest", "ledgers"), nil
 }
 
-// instanceID names a Clerk instance by its normalized API URL and secret
-// key without revealing the key: 16 hex digits of a SHA-256.
-func instanceID(apiURL, secretKey string) string {
-	sum := sha256.Sum256([]byte(apiURL + "\x00" + secretKey))
-	return hex.EncodeToString(sum[:8])
+// Open creates this run's ledger for the client's Clerk instance under
+// dir (see [Dir]), locks it and writes its first line. The caller owns
+// it and must [Ledger.Close] it when the run ends.
+func Open(dir string, c *agenttask.Client) (*Ledger, error) {
+	return open(dir, c, time.Now)
 }
 
-// ledgerInstanceDir is the directory of cfg's instance under dir.
-func ledgerInstanceDir(dir string, cfg Config) (string, error) {
-	if err := cfg.Validate(); err != nil {
-		return "", err
+// open is Open with the clock given.
+func open(dir string, c *agenttask.Client, now func() time.Time) (*Ledger, error) {
+	switch {
+	case c == nil:
+		return nil, errors.New("agenttest: open ledger: the client is nil")
+	case dir == "":
+		return nil, errors.New("agenttest: open ledger: the directory is empty: pass Dir's")
 	}
-	apiURL, err := cfg.apiURL()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, instanceID(apiURL, cfg.SecretKey)), nil
+	return openIn(filepath.Join(dir, c.Instance()), now)
 }
 
-// OpenLedger creates this run's ledger for cfg's instance under dir (see
-// [LedgerDir]), locks it and writes its first line. The caller owns it
-// and must [Ledger.Close] it when the run ends.
-func OpenLedger(dir string, cfg Config) (*Ledger, error) {
-	return openLedger(dir, cfg, time.Now)
-}
-
-// OpenLedger is [OpenLedger] for the client's instance, for code that
-// holds a Client rather than its Config.
-func (c *Client) OpenLedger(dir string) (*Ledger, error) {
-	if dir == "" {
-		return nil, errors.New("agenttest: open ledger: the directory is empty: pass LedgerDir's")
-	}
-	return openLedgerIn(filepath.Join(dir, c.instance), time.Now)
-}
-
-// openLedger is OpenLedger with the clock given.
-func openLedger(dir string, cfg Config, now func() time.Time) (*Ledger, error) {
-	if dir == "" {
-		return nil, errors.New("agenttest: open ledger: the directory is empty: pass LedgerDir's")
-	}
-	idir, err := ledgerInstanceDir(dir, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("agenttest: open ledger: %w", err)
-	}
-	return openLedgerIn(idir, now)
-}
-
-// openLedgerIn creates the ledger in the instance directory idir.
-func openLedgerIn(idir string, now func() time.Time) (*Ledger, error) {
+// openIn creates the ledger in the instance directory idir.
+func openIn(idir string, now func() time.Time) (*Ledger, error) {
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:]) // crypto/rand.Read never fails
 	name := strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
@@ -249,7 +223,7 @@ func (l *Ledger) CreateFailed(userID string) error {
 // Task records a task created for the user: its id and agent id, never
 // its URL. Call it as soon as Create returns, before the URL reaches a
 // browser.
-func (l *Ledger) Task(task *Task, userID string) error {
+func (l *Ledger) Task(task *agenttask.Task, userID string) error {
 	if l == nil {
 		return nil
 	}
@@ -416,7 +390,7 @@ func appendEntry(f *os.File, e ledgerEntry) error {
 // so nothing else — a URL, a ticket, a token — can be written; the error
 // does not repeat it.
 func ledgerID(op, what, id string) error {
-	if _, err := idOp("ledger "+op, what, id); err != nil {
+	if _, err := clerkid.Op("ledger "+op, what, id); err != nil {
 		return err
 	}
 	return nil

@@ -1,4 +1,4 @@
-package agenttask_test
+package ledger_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/ledger"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
 
@@ -14,15 +15,17 @@ import (
 // that dies leaves its ledger behind, and a later Sweep revokes what it
 // left.
 func ExampleSweep() {
-	emu := exampleEmulator()
+	emu, err := clerkemu.Start(clerkemu.Options{Users: clerkemu.SeedUsers()})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
-	dir, err := os.MkdirTemp("", "ledgers-") // in real use: agenttask.LedgerDir(env)
+	dir, err := os.MkdirTemp("", "ledgers-") // in real use: ledger.Dir(env)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	cfg := agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()}
-	client, err := agenttask.NewClient(cfg)
+	client, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: emu.APIURL()})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -31,23 +34,23 @@ func ExampleSweep() {
 
 	// A run: the ledger first, then the task, recorded before its URL
 	// is used.
-	ledger, err := agenttask.OpenLedger(dir, cfg)
+	l, err := ledger.Open(dir, client)
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = ledger.Creating(user)
+	_ = l.Creating(user)
 	task, err := client.Create(ctx, agenttask.CreateParams{UserID: user, RedirectURL: "http://localhost:3000/"})
 	if err != nil {
-		_ = ledger.CreateFailed(user)
+		_ = l.CreateFailed(user)
 		log.Fatal(err)
 	}
-	_ = ledger.Task(task, user)
+	_ = l.Task(task, user)
 	// … the run ends without revoking the task: its lock is released and
 	// its ledger kept, as if it had been killed.
-	_ = ledger.Close()
+	_ = l.Close()
 
 	// A later run, or `agenttest sweep`.
-	rep, err := agenttask.Sweep(ctx, client, dir, agenttask.SweepOptions{})
+	rep, err := ledger.Sweep(ctx, client, dir, ledger.SweepOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package agenttask
+package frontend
 
 import (
 	"context"
@@ -10,13 +10,16 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // ErrNoHandshakeSession is matched by a [VisitTask] error when the
 // Frontend API accepted the task URL (the ticket is spent and a session
 // exists) but its redirect carried no session token VisitTask can read:
 // a handshake nonce instead of a signed handshake, say. Find the session
-// with [Client.TaskSessions] then.
+// with [agenttask.Client.TaskSessions] then.
 var ErrNoHandshakeSession = errors.New("the redirect carries no readable handshake session token")
 
 // Clerk's names in the task URL's answer and on the Frontend API.
@@ -44,11 +47,11 @@ const (
 // hc means a plain http.Client; VisitTask uses a copy that does not
 // follow redirects. Errors show the task id and the URL redacted, never
 // the ticket or the handshake.
-func VisitTask(ctx context.Context, hc *http.Client, task *Task, testingToken *TestingToken) (*SessionToken, error) {
+func VisitTask(ctx context.Context, hc *http.Client, task *agenttask.Task, testingToken *agenttask.TestingToken) (*agenttask.SessionToken, error) {
 	if task == nil || task.URL() == "" {
 		return nil, errors.New("agenttest: visit task: no task URL: pass the task Client.Create returned (a revoked task's answer has none)")
 	}
-	op := "visit task " + errValue(task.ID)
+	op := "visit task " + redact.Value(task.ID)
 	u, err := url.Parse(task.URL())
 	if err != nil {
 		return nil, fmt.Errorf("agenttest: %s: the task URL %s is not a URL", op, task.RedactedURL())
@@ -79,7 +82,7 @@ func VisitTask(ctx context.Context, hc *http.Client, task *Task, testingToken *T
 	defer resp.Body.Close()
 	if resp.StatusCode < 300 || resp.StatusCode > 399 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, visitErrorBodyLimit))
-		apiErr := decodeErrorBody(resp.StatusCode, resp.Header, body, nil)
+		apiErr := agenttask.DecodeAPIError(resp.StatusCode, resp.Header, body)
 		apiErr.Op = op + ": the Frontend API refused the task URL"
 		if resp.StatusCode < 300 {
 			apiErr.Op = op + ": the Frontend API answered without a redirect"
@@ -96,7 +99,7 @@ func VisitTask(ctx context.Context, hc *http.Client, task *Task, testingToken *T
 
 // handshakeSessionToken reads the session token from the handshake of
 // the task URL's redirect.
-func handshakeSessionToken(resp *http.Response) (*SessionToken, error) {
+func handshakeSessionToken(resp *http.Response) (*agenttask.SessionToken, error) {
 	var jwt string
 	if loc, err := resp.Location(); err == nil {
 		jwt = loc.Query().Get(handshakeName)
@@ -127,7 +130,7 @@ func handshakeSessionToken(resp *http.Response) (*SessionToken, error) {
 		if err != nil || c.Value == "" || (c.Name != sessionCookieName && !strings.HasPrefix(c.Name, sessionCookieName+"_")) {
 			continue
 		}
-		tok, err := ParseSessionToken(c.Value)
+		tok, err := agenttask.ParseSessionToken(c.Value)
 		if err != nil {
 			return nil, fmt.Errorf("the handshake's %s cookie: %w", c.Name, err)
 		}

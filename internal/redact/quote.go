@@ -2,6 +2,7 @@ package redact
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -26,4 +27,21 @@ func Quote(s string) string {
 		return strconv.Quote(s)
 	}
 	return strconv.Quote(s[:i]) + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// Value shows a caller-given id or identifier in an error message, on
+// one line and bounded: a value made only of letters, digits and
+// "_.@+-", of at most QuoteLimit characters, as it is (user_123,
+// ada@example.com); anything else as [Quote] shows it.
+func Value(s string) string {
+	if s != "" && len(s) <= QuoteLimit && strings.IndexFunc(s, notPlain) < 0 {
+		return s
+	}
+	return Quote(s)
+}
+
+// notPlain reports a character that makes Value quote a value.
+func notPlain(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		r == '_' || r == '.' || r == '@' || r == '+' || r == '-')
 }
