@@ -26,6 +26,8 @@ const (
 	VarDriverPath      = "PLAYWRIGHT_DRIVER_PATH"
 	VarNodePath        = "PLAYWRIGHT_NODEJS_PATH"
 	VarBrowsersPath    = "PLAYWRIGHT_BROWSERS_PATH"
+	VarNPMRegistry     = "PLAYWRIGHT_GO_NPM_REGISTRY"
+	VarNodeMirror      = "NODE_MIRROR"
 	VarDownloadHost    = "PLAYWRIGHT_DOWNLOAD_HOST"
 )
 
@@ -75,6 +77,8 @@ func Variables() []Variable {
 		{VarDriverPath, "~/.cache/ms-playwright-go/<version>", "the Playwright driver's directory", false},
 		{VarNodePath, "<driver>/node", "the Node.js that runs the driver", false},
 		{VarBrowsersPath, "<user cache>/ms-playwright", "where Playwright keeps its own browsers", false},
-		{VarDownloadHost, "Playwright's CDN", "where the driver is downloaded from", false},
+		{VarNPMRegistry, "https://registry.npmjs.org", "where agenttest install downloads the driver (playwright-core) from", false},
+		{VarNodeMirror, "https://nodejs.org/dist", "where agenttest install downloads the driver's Node.js from", false},
+		{VarDownloadHost, "Playwright's CDN", "where agenttest install downloads a browser from, when none is found", false},
 	}
 }

@@ -3,6 +3,7 @@ package provision
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -153,16 +154,21 @@ func (s Settings) installDriver(ctx context.Context, dir string, out io.Writer, 
 
 	fmt.Fprintf(out, "agenttest: installing playwright driver %s into %s\n", version, dir)
 	if err := s.downloadDriver(ctx, tmp); err != nil {
-		log.Info("playwright-go's driver download failed; trying npm", "err", err)
+		log.Info("playwright-go's driver download failed; trying npm pack", "err", err)
 		if err := emptyDir(tmp); err != nil {
 			return fmt.Errorf("agenttest: install playwright driver: %w", err)
 		}
-		fmt.Fprintf(out, "agenttest: playwright's download is unavailable; building the driver from npm (playwright-core@%s)\n", version)
+		fmt.Fprintf(out, "agenttest: playwright-go's download (the npm registry, nodejs.org) is unavailable; building the driver with npm pack playwright-core@%s and the node on PATH\n", version)
 		if err := s.packDriverNPM(ctx, tmp, version); err != nil {
 			return err
 		}
-	}
-	if err := s.verifyDriver(ctx, tmp, version); err != nil {
+		if err := s.verifyDriver(ctx, tmp, version); err != nil {
+			return err
+		}
+		if err := patchDriver(tmp); err != nil {
+			return err
+		}
+	} else if err := s.verifyDriver(ctx, tmp, version); err != nil {
 		return err
 	}
 	if err := place(tmp, dir); err != nil {
@@ -175,12 +181,12 @@ func (s Settings) installDriver(ctx context.Context, dir string, out io.Writer, 
 	return s.checkDriverIn(dir)
 }
 
-// downloadDriver downloads the driver into tmp with playwright-go,
-// but only when its download host answers within installProbeTimeout:
-// playwright-go's own download takes no context and can hang for minutes on
-// a network that drops packets.
+// downloadDriver downloads the driver into tmp with playwright-go, but
+// only when its download hosts answer within installProbeTimeout:
+// playwright-go's own download takes no context and can hang for minutes
+// on a network that drops packets.
 func (s Settings) downloadDriver(ctx context.Context, tmp string) error {
-	if err := s.probeDriverHost(ctx); err != nil {
+	if err := s.probeDriverHosts(ctx); err != nil {
 		return err
 	}
 	err := playwright.Install(&playwright.RunOptions{
@@ -197,44 +203,42 @@ func (s Settings) downloadDriver(ctx context.Context, tmp string) error {
 	return nil
 }
 
-// probeDriverHost asks playwright-go's download hosts (mirroring
-// playwright-go v0.5200.1 run.go: PLAYWRIGHT_DOWNLOAD_HOST, else its three
-// CDN mirrors) whether the driver archive exists.
-func (s Settings) probeDriverHost(ctx context.Context) error {
+// probeDriverHosts asks the hosts playwright-go downloads its driver from
+// whether they answer: the npm registry for the playwright-core archive
+// (PLAYWRIGHT_GO_NPM_REGISTRY), and nodejs.org for a Node.js (NODE_MIRROR),
+// which playwright-go skips when PLAYWRIGHT_NODEJS_PATH is set. This
+// mirrors playwright-go v0.6401.0's run.go.
+func (s Settings) probeDriverHosts(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, installProbeTimeout)
 	defer cancel()
-	platform := map[string]string{"windows": "win32_x64", "darwin": "mac", "linux": "linux"}[runtime.GOOS]
-	if runtime.GOARCH == "arm64" && runtime.GOOS != "windows" {
-		platform += "-arm64"
-	}
-	hosts := []string{"https://playwright.azureedge.net", "https://playwright-akamai.azureedge.net", "https://playwright-verizon.azureedge.net"}
-	if h := s.DownloadHost; h != "" {
-		hosts = []string{h}
+	registry := cmp.Or(s.NPMRegistry, "https://registry.npmjs.org")
+	v := DriverVersion()
+	urls := []string{fmt.Sprintf("%s/playwright-core/-/playwright-core-%s.tgz", strings.TrimRight(registry, "/"), v)}
+	if s.NodePath == "" {
+		// The Node.js version playwright-go wants is not exported: ask
+		// whether the host answers at all.
+		urls = append(urls, strings.TrimRight(cmp.Or(s.NodeMirror, "https://nodejs.org/dist"), "/")+"/")
 	}
 	// A transport of our own, so no idle connection outlives the probe.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
-	var errs []error
-	for _, h := range hosts {
-		url := fmt.Sprintf("%s/builds/driver/playwright-%s-%s.zip", h, DriverVersion(), platform)
+	for i, url := range urls {
 		req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return fmt.Errorf("probe playwright driver download: %w", err)
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return fmt.Errorf("probe playwright driver download: %w", err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			return nil
+		// The archive must be there; the Node.js host need only answer.
+		if i == 0 && resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("probe playwright driver download: HEAD %s: %s", url, resp.Status)
 		}
-		errs = append(errs, fmt.Errorf("HEAD %s: %s", url, resp.Status))
 	}
-	return fmt.Errorf("probe playwright driver download: %w", errors.Join(errs...))
+	return nil
 }
 
 // packDriverNPM builds the driver in tmp from the npm registry: the
@@ -279,6 +283,22 @@ func (s Settings) packDriverNPM(ctx context.Context, tmp, version string) error 
 		if err := os.Symlink(node, filepath.Join(tmp, nodeName())); err != nil {
 			return fmt.Errorf("agenttest: install playwright driver: link node: %w", err)
 		}
+	}
+	return nil
+}
+
+// patchDriver makes the fixes to a verified driver in dir that
+// playwright-go makes to the driver it downloads (v0.6401.0: a guard in
+// coreBundle.js for page errors without a location), so that a driver
+// built by npm pack runs as a downloaded one does. On a driver of the
+// right version, playwright-go's DownloadDriver downloads nothing.
+func patchDriver(dir string) error {
+	d, err := playwright.NewDriver(&playwright.RunOptions{DriverDirectory: dir, SkipInstallBrowsers: true, Stdout: io.Discard})
+	if err != nil {
+		return fmt.Errorf("agenttest: install playwright driver: patch: %w", err)
+	}
+	if err := d.DownloadDriver(); err != nil {
+		return fmt.Errorf("agenttest: install playwright driver: patch: %w", err)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 // Limits for the steps of Install that reach the network or run the driver.
 const (
-	installProbeTimeout    = 10 * time.Second // does playwright-go's download host answer?
+	installProbeTimeout    = 10 * time.Second // do playwright-go's download hosts answer?
 	installDriverTimeout   = 5 * time.Minute  // playwright-go's download or npm pack
 	installVerifyTimeout   = 30 * time.Second // `cli.js --version`
 	installBrowserDownload = 15 * time.Minute // `cli.js install <browser>`
@@ -41,10 +41,10 @@ type Options struct {
 // kind. It is idempotent; on a ready machine it only checks files and prints
 // one "ready" line.
 //
-// The driver is first downloaded the way playwright-go does it (when its
-// download host answers within a few seconds), else built from the npm
-// registry (`npm pack playwright-core@<DriverVersion()>`, which needs node
-// and npm on PATH). Either way it is unpacked beside the driver directory
+// The driver is first downloaded the way playwright-go does it
+// (playwright-core from the npm registry, a Node.js from nodejs.org), when
+// those hosts answer within a few seconds; else it is built with
+// `npm pack playwright-core@<DriverVersion()>` and the node on PATH. Either way it is unpacked beside the driver directory
 // and renamed into place, so a failed install leaves nothing half-written,
 // and is verified with `cli.js --version`.
 //

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,48 +278,38 @@ func TestInstallRefusesForeignDriverDir(t *testing.T) {
 	}
 }
 
-// TestInstallDriverFromNPM runs the real thing: playwright-go's download is
-// tried (against a local host that has no driver, so the test does not
-// depend on Playwright's CDN), then npm pack builds the driver in an empty
-// PLAYWRIGHT_DRIVER_PATH.
-func TestInstallDriverFromNPM(t *testing.T) {
+// installNeedsNPM skips the test when npm or node is missing or under -short.
+func installNeedsNPM(t *testing.T) {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("skipped in -short mode: downloads playwright-core from the npm registry")
+		t.Skip("skipped in -short mode: gets playwright-core from the npm registry")
 	}
 	for _, tool := range []string{"npm", "node"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("skipped: %s is not on PATH (install Node.js and npm to run this test)", tool)
 		}
 	}
-	// An existing empty driver directory is replaced.
-	dir := filepath.Join(t.TempDir(), "cache", DriverVersion())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PLAYWRIGHT_DRIVER_PATH", dir)
-	t.Setenv("PLAYWRIGHT_NODEJS_PATH", "")
-	noDriver := httptest.NewServer(http.NotFoundHandler())
-	t.Cleanup(noDriver.Close)
-	t.Setenv("PLAYWRIGHT_DOWNLOAD_HOST", noDriver.URL)
-	t.Setenv("AGENTTEST_BROWSER_PATH", installFakeExecutable(t, t.TempDir(), "chromium"))
+}
 
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
-	defer cancel()
-	var out bytes.Buffer
-	if err := Install(ctx, Options{Settings: fromProcess(t), Stdout: &out}); err != nil {
-		t.Fatalf("Install: %v\noutput:\n%s", err, out.String())
-	}
-	if !strings.Contains(out.String(), "from npm") {
-		t.Errorf("Install did not build the driver from npm:\n%s", out.String())
-	}
+// installCheckDriver checks the driver Install left in dir: CheckDriver
+// passes, it runs, it carries playwright-go's patch, and no temporary
+// sibling is left.
+func installCheckDriver(t *testing.T, dir, node string) {
+	t.Helper()
 	if err := fromProcess(t).CheckDriver(); err != nil {
 		t.Fatalf("CheckDriver after Install: %v", err)
 	}
-	v, err := exec.Command(filepath.Join(dir, "node"), filepath.Join(dir, "package", "cli.js"), "--version").Output()
+	v, err := exec.Command(node, filepath.Join(dir, "package", "cli.js"), "--version").Output()
 	if err != nil || !strings.Contains(string(v), "Version "+DriverVersion()) {
 		t.Fatalf("driver --version = %q, %v", v, err)
 	}
-	// No temporary siblings are left behind.
+	bundle, err := os.ReadFile(filepath.Join(dir, "package", "lib", "coreBundle.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(bundle, []byte("pageError.location?.url")) || bytes.Contains(bundle, []byte("pageError.location.url")) {
+		t.Error("coreBundle.js lacks playwright-go's guard for page errors without a location")
+	}
 	entries, err := os.ReadDir(filepath.Dir(dir))
 	if err != nil {
 		t.Fatal(err)
@@ -330,6 +321,81 @@ func TestInstallDriverFromNPM(t *testing.T) {
 		}
 		t.Fatalf("driver parent holds %v, want only %s", names, filepath.Base(dir))
 	}
+}
+
+// TestInstallDriverDownload runs playwright-go's own download against a
+// local npm registry that serves the real playwright-core archive (with
+// PLAYWRIGHT_NODEJS_PATH set, playwright-go fetches no Node.js).
+func TestInstallDriverDownload(t *testing.T) {
+	installNeedsNPM(t)
+	packDir := t.TempDir()
+	if out, err := exec.Command("npm", "pack", "playwright-core@"+DriverVersion(), "--pack-destination", packDir, "--silent", "--prefer-offline").CombinedOutput(); err != nil {
+		t.Fatalf("npm pack: %v: %s", err, out)
+	}
+	archive := "/playwright-core/-/playwright-core-" + DriverVersion() + ".tgz"
+	var gets atomic.Int32
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != archive {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method == http.MethodGet {
+			gets.Add(1)
+		}
+		http.ServeFile(w, r, filepath.Join(packDir, "playwright-core-"+DriverVersion()+".tgz"))
+	}))
+	t.Cleanup(registry.Close)
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "cache", DriverVersion())
+	t.Setenv("PLAYWRIGHT_DRIVER_PATH", dir)
+	t.Setenv("PLAYWRIGHT_NODEJS_PATH", node)
+	t.Setenv("PLAYWRIGHT_GO_NPM_REGISTRY", registry.URL)
+	t.Setenv("AGENTTEST_BROWSER_PATH", installFakeExecutable(t, t.TempDir(), "chromium"))
+
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	if err := Install(ctx, Options{Settings: fromProcess(t), Stdout: &out}); err != nil {
+		t.Fatalf("Install: %v\noutput:\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "npm pack") || gets.Load() != 1 {
+		t.Errorf("Install did not download the driver from the registry (%d GETs):\n%s", gets.Load(), out.String())
+	}
+	installCheckDriver(t, dir, node)
+}
+
+// TestInstallDriverFromNPM runs the fallback for real: playwright-go's
+// download is tried (against a local registry that has no driver, so the
+// test does not depend on the network), then npm pack builds the driver
+// in an empty PLAYWRIGHT_DRIVER_PATH.
+func TestInstallDriverFromNPM(t *testing.T) {
+	installNeedsNPM(t)
+	// An existing empty driver directory is replaced.
+	dir := filepath.Join(t.TempDir(), "cache", DriverVersion())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PLAYWRIGHT_DRIVER_PATH", dir)
+	t.Setenv("PLAYWRIGHT_NODEJS_PATH", "")
+	noDriver := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(noDriver.Close)
+	t.Setenv("PLAYWRIGHT_GO_NPM_REGISTRY", noDriver.URL)
+	t.Setenv("NODE_MIRROR", noDriver.URL)
+	t.Setenv("AGENTTEST_BROWSER_PATH", installFakeExecutable(t, t.TempDir(), "chromium"))
+
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	if err := Install(ctx, Options{Settings: fromProcess(t), Stdout: &out}); err != nil {
+		t.Fatalf("Install: %v\noutput:\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "npm pack playwright-core@"+DriverVersion()) {
+		t.Errorf("Install did not build the driver with npm pack:\n%s", out.String())
+	}
+	installCheckDriver(t, dir, filepath.Join(dir, "node"))
 
 	// A second run finds everything in place and says so in one line.
 	out.Reset()

@@ -20,8 +20,16 @@ type Settings struct {
 	// BrowserPath is AGENTTEST_BROWSER_PATH: a browser executable to use
 	// instead of looking for one.
 	BrowserPath string
-	// DownloadHost is PLAYWRIGHT_DOWNLOAD_HOST: where playwright-go
-	// downloads its driver from, instead of Playwright's CDN.
+	// NPMRegistry is PLAYWRIGHT_GO_NPM_REGISTRY: the npm registry
+	// playwright-go downloads playwright-core from. Empty means
+	// https://registry.npmjs.org.
+	NPMRegistry string
+	// NodeMirror is NODE_MIRROR: where playwright-go downloads the
+	// driver's Node.js from. Empty means https://nodejs.org/dist.
+	NodeMirror string
+	// DownloadHost is PLAYWRIGHT_DOWNLOAD_HOST: where the driver's
+	// `install <browser>` downloads a browser from, instead of
+	// Playwright's CDN.
 	DownloadHost string
 }
 
@@ -34,6 +42,8 @@ func Load(env config.Env) Settings {
 		NodePath:     get(config.VarNodePath),
 		BrowsersPath: get(config.VarBrowsersPath),
 		BrowserPath:  get(config.VarBrowserPath),
+		NPMRegistry:  get(config.VarNPMRegistry),
+		NodeMirror:   get(config.VarNodeMirror),
 		DownloadHost: get(config.VarDownloadHost),
 	}
 }

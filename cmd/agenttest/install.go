@@ -14,7 +14,8 @@ import (
 
 func runInstall(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(c, stderr, `Without --check it installs what is missing: the driver through playwright-go's
-download, else from npm (playwright-core); the browser found by FindBrowser
+download (playwright-core from the npm registry, Node.js from nodejs.org), else
+with npm pack playwright-core and the node on PATH; the browser found by FindBrowser
 (AGENTTEST_BROWSER_PATH, Playwright's own, chromium or chrome on PATH), else
 Playwright's download; what it prints names the headless shell that headless
 runs launch when one is on PATH beside it (chromium-headless-shell). With
