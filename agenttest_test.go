@@ -1,6 +1,7 @@
-// Package agenttest_test keeps the README honest: it compiles and runs
-// the README's "Use in your suite" example against the Clerk emulator
-// and the demo app, so the front page cannot rot.
+// Package agenttest_test keeps the docs honest: it compiles and runs
+// the README's "Use in your suite" example and docs/hermetic.md's
+// TestMain against the Clerk emulator and the demo app, so they cannot
+// rot.
 package agenttest_test
 
 import (
@@ -21,29 +22,30 @@ import (
 // The markers that precede the code blocks the tests run.
 const (
 	readmeExampleMarker = "<!-- agenttest_test.go compiles and runs the next block against the emulator. -->"
-	readmeYourAppMarker = "<!-- agenttest_test.go compiles and runs the next block against the emulator, with the demo app standing in for yours. -->"
+	hermeticMarker      = "<!-- agenttest_test.go compiles and runs the next block against the emulator, with the demo app standing in for yours. -->"
 )
 
-// readmeGoBlock is a fenced Go block.
-var readmeGoBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
+// docGoBlock is a fenced Go block.
+var docGoBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
 
-// readmeBlock returns the Go block after marker in README.md.
-func readmeBlock(t *testing.T, marker string) string {
+// docBlock returns the Go block after marker in the Markdown file
+// at path.
+func docBlock(t *testing.T, path, marker string) string {
 	t.Helper()
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(path)
 	require.NoError(t, err)
 	_, after, found := strings.Cut(string(readme), marker)
-	require.True(t, found, "README.md lost its marked example %q", marker)
-	block := readmeGoBlock.FindStringSubmatch(after)
+	require.True(t, found, "%s lost its marked example %q", path, marker)
+	block := docGoBlock.FindStringSubmatch(after)
 	require.NotNil(t, block, "no ```go block after the marker")
 	return block[1]
 }
 
-// runReadmeBlock runs a README block as the test file of a package of
+// runDocBlock runs a documented block as the test file of a package of
 // this module (a folder starting with "_" is left out of ./...), so it
 // builds against this checkout, with env added to a process environment
 // cleared of Clerk and agenttest variables. It returns the output.
-func runReadmeBlock(t *testing.T, block string, env map[string]string) string {
+func runDocBlock(t *testing.T, block string, env map[string]string) string {
 	t.Helper()
 	dir, err := os.MkdirTemp(".", "_readme_")
 	require.NoError(t, err)
@@ -57,7 +59,7 @@ func runReadmeBlock(t *testing.T, block string, env map[string]string) string {
 	cmd := exec.CommandContext(t.Context(), "go", append(args, "./"+filepath.Base(dir)+"/")...)
 	cmd.Env = childenv.Clean(env)
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "the README example failed:\n%s", out)
+	require.NoError(t, err, "the documented example failed:\n%s", out)
 	return string(out)
 }
 
@@ -65,11 +67,11 @@ func TestReadmeExampleRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a test binary with a browser")
 	}
-	block := readmeBlock(t, readmeExampleMarker)
+	block := docBlock(t, "README.md", readmeExampleMarker)
 	require.Contains(t, block, "agenttest.SignIn(t", "the example is the quick start")
 	stack := demoapp.RunStackT(t, demoapp.StackOptions{})
 	emu := stack.Emulator
-	out := runReadmeBlock(t, block, stack.Env())
+	out := runDocBlock(t, block, stack.Env())
 	require.Contains(t, out, "--- PASS: TestDashboard")
 	require.NotContains(t, out, emu.SecretKey())
 
@@ -79,14 +81,14 @@ func TestReadmeExampleRuns(t *testing.T) {
 	require.Empty(t, emu.Sessions(clerkemu.SessionActive))
 }
 
-// The "Your app, hermetic" TestMain starts its own emulator and app.
-func TestReadmeYourAppExampleRuns(t *testing.T) {
+// docs/hermetic.md's TestMain starts its own emulator and app.
+func TestHermeticDocExampleRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a test binary with a browser")
 	}
-	block := readmeBlock(t, readmeYourAppMarker)
+	block := docBlock(t, "docs/hermetic.md", hermeticMarker)
 	require.Contains(t, block, "clerkemu.Start(", "the example starts the emulator")
-	out := runReadmeBlock(t, block, nil)
+	out := runDocBlock(t, block, nil)
 	require.Contains(t, out, "--- PASS: TestSignedInAgainstTheEmulator")
 }
 
