@@ -52,8 +52,8 @@ type Config struct {
 	// Client of the same secret key and RateShare in the process, which
 	// keeps this process under its share of Clerk's limit (sk_test_: 100
 	// requests per 10 s, sk_live_: 1000) with a margin: 90% of that share
-	// in any 10.5 s, all at once if they come at once; see [NewLimiter] and
-	// [ShareLimiter]. To turn client-side limiting off, pass
+	// in any 10.5 s, all at once if they come at once; see
+	// [NewServerShareLimiter]. To turn client-side limiting off, pass
 	// rate.NewLimiter(rate.Inf, 0) from golang.org/x/time/rate.
 	Limiter Limiter `json:"-"`
 	// RateShare is AGENTTEST_RATE_SHARE: the fraction of Clerk's

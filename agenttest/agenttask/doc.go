@@ -37,7 +37,7 @@
 // keeps the process to its share of Clerk's per-instance limit (100
 // requests per 10 s for development keys, 1000 for production; half by
 // default, the rest left to the app under test: Config.RateShare,
-// AGENTTEST_RATE_SHARE, [ShareLimiter]): 90% of that share in any
+// AGENTTEST_RATE_SHARE, [NewServerShareLimiter]): 90% of that share in any
 // 10.5 s, sent at once when they come at once ([WindowLimiter]). Failed
 // requests are retried on 408, 429, 5xx gateway errors and dropped
 // connections with exponential backoff, or after the server's

@@ -178,7 +178,7 @@ func ExampleNewWindowLimiter() {
 	fmt.Println(errors.Is(err, context.DeadlineExceeded), ctx.Err())
 
 	// A client's share of Clerk's development limit of 100 per 10 s.
-	share := agenttask.ShareLimiter(100, 10*time.Second, 0.5)
+	share := agenttask.NewServerShareLimiter(100, 10*time.Second, 0.5)
 	fmt.Println(share.Requests(), share.Window())
 	// Output:
 	// true <nil>

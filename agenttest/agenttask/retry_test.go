@@ -534,7 +534,7 @@ func TestRetryWaitsOnTheLimiterBeforeEveryAttempt(t *testing.T) {
 	}
 
 	// A limiter that can never admit fails fast with its error.
-	_, err := s.client(t, withLimiter(NewLimiter(0, time.Second))).Create(clientTestCtx(t), clientTestCreate)
+	_, err := s.client(t, withLimiter(NewServerShareLimiter(0, time.Second, 1))).Create(clientTestCtx(t), clientTestCreate)
 	if err == nil || !strings.Contains(err.Error(), "rate limiter") {
 		t.Errorf("error %v, want the limiter's", err)
 	}
