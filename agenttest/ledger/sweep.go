@@ -126,10 +126,10 @@ const createClockSkew = time.Minute
 func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts SweepOptions) (SweepReport, error) {
 	rep := SweepReport{DryRun: opts.DryRun}
 	if client == nil {
-		return rep, errors.New("agenttest: sweep: the client is nil")
+		return rep, errors.New("sweep: the client is nil")
 	}
 	if dir == "" {
-		return rep, errors.New("agenttest: sweep: the ledger directory is empty: pass Dir's")
+		return rep, errors.New("sweep: the ledger directory is empty: pass Dir's")
 	}
 	idir := filepath.Join(dir, client.Instance())
 	entries, err := os.ReadDir(idir)
@@ -137,7 +137,7 @@ func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts Sweep
 		return rep, nil
 	}
 	if err != nil {
-		return rep, fmt.Errorf("agenttest: sweep: %w", err)
+		return rep, fmt.Errorf("sweep: %w", err)
 	}
 	s := &sweeper{
 		client: client, opts: opts, rep: &rep, dir: idir, now: time.Now,
@@ -238,7 +238,7 @@ func (s *sweeper) learn(st *ledgerState) {
 // fail records a failure about the ledger named name.
 func (s *sweeper) fail(name string, err error) {
 	s.rep.Errors++
-	s.errs = append(s.errs, fmt.Errorf("agenttest: sweep %s: %w", name, unprefixed{err}))
+	s.errs = append(s.errs, fmt.Errorf("sweep %s: %w", name, err))
 }
 
 // sweep sweeps one dead run's ledger, whose lock is held: its tasks
@@ -626,10 +626,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
-
-// unprefixed shows an error without the "agenttest: " its own message
-// starts with, for wrapping under another prefix.
-type unprefixed struct{ err error }
-
-func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "agenttest: ") }
-func (u unprefixed) Unwrap() error { return u.err }
