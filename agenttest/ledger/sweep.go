@@ -143,46 +143,12 @@ func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts Sweep
 		client: client, opts: opts, rep: &rep, dir: idir, now: time.Now,
 		liveTasks: map[string]bool{}, allTasks: map[string]bool{}, agents: map[string]bool{}, dead: map[string]bool{},
 	}
-	var dead []*sweepFile
+	dead := s.scan(entries)
 	defer func() {
 		for _, f := range dead {
 			f.file.Close()
 		}
 	}()
-	for _, e := range entries {
-		name := e.Name()
-		if !e.Type().IsRegular() {
-			continue
-		}
-		stale := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
-		if !stale && (strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ledgerExt)) {
-			continue
-		}
-		f, live, err := openSweepFile(filepath.Join(idir, name))
-		switch {
-		case err != nil:
-			s.fail(name, err)
-		case f == nil:
-			// gone, or removed by its run as we opened it
-		case stale:
-			// A run killed inside Open: nothing but the first line.
-			if !live && !opts.DryRun {
-				os.Remove(f.path)
-			}
-			f.file.Close()
-		case live:
-			rep.Live++
-			for id := range f.state.allTasks {
-				s.liveTasks[id] = true
-			}
-			s.learn(f.state)
-			f.file.Close()
-		default:
-			dead = append(dead, f)
-			s.dead[f.path] = true
-			s.learn(f.state)
-		}
-	}
 	for _, f := range dead {
 		if err := ctx.Err(); err != nil {
 			s.fail(filepath.Base(f.path), err)
@@ -195,6 +161,47 @@ func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts Sweep
 		return rep, nil
 	}
 	return rep, sweepErrors(s.errs)
+}
+
+// scan opens the instance directory's ledgers and returns those of dead
+// runs, locked: it learns the tasks and agents of every ledger, leaves
+// live runs' alone, and removes what a run killed inside Open left.
+func (s *sweeper) scan(entries []os.DirEntry) (dead []*sweepFile) {
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() {
+			continue
+		}
+		stale := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
+		if !stale && (strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ledgerExt)) {
+			continue
+		}
+		f, live, err := openSweepFile(filepath.Join(s.dir, name))
+		switch {
+		case err != nil:
+			s.fail(name, err)
+		case f == nil:
+			// gone, or removed by its run as we opened it
+		case stale:
+			// A run killed inside Open: nothing but the first line.
+			if !live && !s.opts.DryRun {
+				os.Remove(f.path)
+			}
+			f.file.Close()
+		case live:
+			s.rep.Live++
+			for id := range f.state.allTasks {
+				s.liveTasks[id] = true
+			}
+			s.learn(f.state)
+			f.file.Close()
+		default:
+			dead = append(dead, f)
+			s.dead[f.path] = true
+			s.learn(f.state)
+		}
+	}
+	return dead
 }
 
 // sweepErrors are a sweep's failures: one line, "; " between them, each
