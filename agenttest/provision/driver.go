@@ -295,10 +295,10 @@ func (s Settings) packDriverNPM(ctx context.Context, tmp, version string) error 
 func patchDriver(dir string) error {
 	d, err := playwright.NewDriver(&playwright.RunOptions{DriverDirectory: dir, SkipInstallBrowsers: true, Stdout: io.Discard})
 	if err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: patch: %w", err)
+		return fmt.Errorf("install playwright driver: patch: %w", err)
 	}
 	if err := d.DownloadDriver(); err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: patch: %w", err)
+		return fmt.Errorf("install playwright driver: patch: %w", err)
 	}
 	return nil
 }
