@@ -230,7 +230,7 @@ func (s Settings) installBrowser(ctx context.Context, dir, kind string, out io.W
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "package", "cli.js"), "install", kind)
 	cmd.WaitDelay = installWaitDelay
 	if s.DownloadHost != "" { // else the driver reads it from the process, if anywhere
-		cmd.Env = append(os.Environ(), "PLAYWRIGHT_DOWNLOAD_HOST="+s.DownloadHost)
+		cmd.Env = append(cmd.Environ(), "PLAYWRIGHT_DOWNLOAD_HOST="+s.DownloadHost)
 	}
 	var tail bytes.Buffer
 	cmd.Stdout = out
