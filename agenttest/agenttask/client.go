@@ -322,7 +322,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 	}
 	body, err := p.request(c.production)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	req := clerk.NewAPIRequest(http.MethodPost, agentTasksPath)
 	req.SetParams(body)
@@ -339,7 +339,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 	task, err := decodeTaskResponse(raw.body, true)
 	if err != nil {
 		// The task was created: the answer is unreadable, not lost.
-		err = fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+		err = fmt.Errorf("%s: %w (%s)", op, err, raw.describe())
 		return nil, withNote(err, duplicateNote(append(rec.lost, lostAnswer{attempt: rec.attempts, why: "unreadable answer"})))
 	}
 	if note := duplicateNote(rec.lost); note != "" {
@@ -412,7 +412,7 @@ func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	}
 	path, err := clerk.JoinPath(agentTasksPath, taskID, "revoke")
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	raw, err := c.call(ctx, op, clerk.NewAPIRequest(http.MethodPost, path))
 	if err != nil {
@@ -428,7 +428,7 @@ func (c *Client) Revoke(ctx context.Context, taskID string) (*Task, error) {
 	}
 	task, err := decodeTaskResponse(raw.body, false)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+		return nil, fmt.Errorf("%s: %w (%s)", op, err, raw.describe())
 	}
 	return task, nil
 }
@@ -486,7 +486,7 @@ func (c *Client) callError(op string, rec *callRecord, err error) error {
 }
 
 // clientCallError is a call that got no usable answer (a connection
-// error, a cancelled context): "agenttest: <op>: <cause>", with the cause
+// error, a cancelled context): "<op>: <cause>", with the cause
 // scrubbed of the secret key. It unwraps to the cause.
 type clientCallError struct {
 	op    string
@@ -496,7 +496,7 @@ type clientCallError struct {
 }
 
 func (e *clientCallError) Error() string {
-	s := "agenttest: " + e.op + ": " + errorOneLine(e.scrub(e.err.Error()))
+	s := e.op + ": " + errorOneLine(e.scrub(e.err.Error()))
 	if e.note != "" {
 		s += " (" + e.note + ")"
 	}

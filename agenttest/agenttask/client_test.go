@@ -221,7 +221,7 @@ func TestCreateRefusesInvalidParamsWithoutRequest(t *testing.T) {
 			if err == nil || task != nil {
 				t.Fatalf("Create(%+v) = %v, %v; want an error", tc.params, task, err)
 			}
-			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "agenttest: create agent task") {
+			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "create agent task") {
 				t.Errorf("error %q: want the prefix and %q", err, tc.want)
 			}
 		})
@@ -229,7 +229,7 @@ func TestCreateRefusesInvalidParamsWithoutRequest(t *testing.T) {
 	c := clientTestClient(t, dev)
 	const ticketURL = "http://127.0.0.1:1/v1/agents/tasks?ticket=T1CK3Tsecret"
 	for _, id := range []string{"", "../users/user_1", "agttsk_1/revoke", "agttsk 1", "agttsk_1?x=y", ticketURL, "T1CK3Tsecret?"} {
-		if _, err := c.Revoke(clientTestCtx(t), id); err == nil || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task: ") {
+		if _, err := c.Revoke(clientTestCtx(t), id); err == nil || !strings.HasPrefix(err.Error(), "revoke agent task: ") {
 			t.Errorf("Revoke(%q) = %v, want refused", id, err)
 		}
 		// A task URL passed by mistake for an id is a credential: no
@@ -358,7 +358,7 @@ func TestRevokeNotPending(t *testing.T) {
 		if !errors.As(err, &sdkErr) || sdkErr.HTTPStatusCode != apiErr.Status {
 			t.Errorf("%s: %v does not unwrap to *clerk.APIErrorResponse", name, err)
 		}
-		if apiErr.Status != http.StatusBadRequest || apiErr.TraceID == "" || !strings.HasPrefix(err.Error(), "agenttest: revoke agent task "+id+": ") {
+		if apiErr.Status != http.StatusBadRequest || apiErr.TraceID == "" || !strings.HasPrefix(err.Error(), "revoke agent task "+id+": ") {
 			t.Errorf("%s: %v: want status 400, a trace id and the op", name, err)
 		}
 		if !apiErr.HasCode(codeTaskCannotBeRevoked) || errors.Is(err, ErrTaskNotFound) {
@@ -385,7 +385,7 @@ func TestClientAPIErrors(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound || !apiErr.HasCode("agent_task_subject_not_found") || !errors.Is(err, ErrUserNotFound) {
 		t.Errorf("unknown user: %v, want a 404 agent_task_subject_not_found matching ErrUserNotFound", err)
 	}
-	if err != nil && !strings.HasPrefix(err.Error(), "agenttest: create agent task for user_nobody: 404 agent_task_subject_not_found: ") {
+	if err != nil && !strings.HasPrefix(err.Error(), "create agent task for user_nobody: 404 agent_task_subject_not_found: ") {
 		t.Errorf("message %q", err)
 	}
 	if errors.Is(err, ErrTaskNotPending) {

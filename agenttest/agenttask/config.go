@@ -52,8 +52,8 @@ type Config struct {
 	// Client of the same secret key and RateShare in the process, which
 	// keeps this process under its share of Clerk's limit (sk_test_: 100
 	// requests per 10 s, sk_live_: 1000) with a margin: 90% of that share
-	// in any 10.5 s, all at once if they come at once; see [NewLimiter] and
-	// [ShareLimiter]. To turn client-side limiting off, pass
+	// in any 10.5 s, all at once if they come at once; see
+	// [NewServerShareLimiter]. To turn client-side limiting off, pass
 	// rate.NewLimiter(rate.Inf, 0) from golang.org/x/time/rate.
 	Limiter Limiter `json:"-"`
 	// RateShare is AGENTTEST_RATE_SHARE: the fraction of Clerk's
@@ -128,7 +128,7 @@ func ConfigFromEnv(env config.Env) (Config, error) {
 		cfg.RateShare = share
 	}
 	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("agenttest: config: %w", joinErrors(errs))
+		return Config{}, fmt.Errorf("config: %w", joinErrors(errs))
 	}
 	if err := cfg.checkProduction(); err != nil {
 		return Config{}, err
@@ -155,7 +155,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("agenttest: config: %w", joinErrors(errs))
+		return fmt.Errorf("config: %w", joinErrors(errs))
 	}
 	return c.checkProduction()
 }
@@ -169,7 +169,7 @@ func (c Config) Production() bool {
 // checkProduction refuses a production key without the opt-in.
 func (c Config) checkProduction() error {
 	if c.Production() && !c.AllowProduction {
-		return fmt.Errorf("agenttest: config: %s is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with %s=1", config.VarSecretKey, config.VarAllowProduction)
+		return fmt.Errorf("config: %s is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with %s=1", config.VarSecretKey, config.VarAllowProduction)
 	}
 	return nil
 }
@@ -181,7 +181,7 @@ func (c Config) apiURL() (string, error) {
 	}
 	u, err := normalizeAPIURL(c.APIURL)
 	if err != nil {
-		return "", fmt.Errorf("agenttest: config: %s (Config.APIURL) %w", config.VarAPIURL, err)
+		return "", fmt.Errorf("config: %s (Config.APIURL) %w", config.VarAPIURL, err)
 	}
 	return u, nil
 }

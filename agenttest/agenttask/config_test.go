@@ -103,7 +103,7 @@ func TestConfigFromEnvErrors(t *testing.T) {
 				t.Errorf("%v: error %q lacks %q", tc.env, err, want)
 			}
 		}
-		if !strings.HasPrefix(err.Error(), "agenttest: config: ") {
+		if !strings.HasPrefix(err.Error(), "config: ") {
 			t.Errorf("%v: error %q lacks the prefix", tc.env, err)
 		}
 		if strings.Contains(err.Error(), "S3CR3T") || strings.Contains(err.Error(), clientTestConfigKey) {

@@ -60,7 +60,7 @@ const (
 // one line with the operation, the HTTP status, every Clerk error code
 // with its long message, and the trace id to quote to Clerk support:
 //
-//	agenttest: create agent task for user_123: 404 resource_not_found: User not found (trace 7f3a)
+//	create agent task for user_123: 404 resource_not_found: User not found (trace 7f3a)
 //
 // A refused key (401) from a [Client] ends with what to check, naming
 // where the key came from:
@@ -93,7 +93,6 @@ type APIError struct {
 // Error returns the one-line message described at [APIError].
 func (e *APIError) Error() string {
 	var b strings.Builder
-	b.WriteString("agenttest: ")
 	if e.Op != "" {
 		b.WriteString(e.Op)
 		b.WriteString(": ")
@@ -334,10 +333,3 @@ func (e joinedError) Error() string {
 
 // Unwrap returns the errors, for errors.Is and errors.As.
 func (e joinedError) Unwrap() []error { return e }
-
-// unprefixed shows an error without the "agenttest: " its own message
-// starts with, for wrapping under another prefix.
-type unprefixed struct{ err error }
-
-func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "agenttest: ") }
-func (u unprefixed) Unwrap() error { return u.err }

@@ -29,7 +29,7 @@ func exampleEmulator() *clerkemu.Emulator {
 func ExampleLoadConfig() {
 	cfg, err := agenttask.LoadConfig()
 	if err != nil {
-		// e.g. "agenttest: config: CLERK_SECRET_KEY is empty or unset: copy the secret key …"
+		// e.g. "config: CLERK_SECRET_KEY is empty or unset: copy the secret key …"
 		log.Fatal(err)
 	}
 	fmt.Println(cfg) // the key is printed as sk_test_REDACTED
@@ -49,7 +49,7 @@ func ExampleConfigFromEnv() {
 	fmt.Println(err)
 	// Output:
 	// agenttask.Config{SecretKey: sk_test_REDACTED, APIURL: https://api.clerk.com/v1, AllowProduction: false}
-	// agenttest: config: CLERK_SECRET_KEY is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with AGENTTEST_ALLOW_PRODUCTION=1
+	// config: CLERK_SECRET_KEY is a production key (sk_live_…): an Agent Task mints a real session for a real user of your production instance; use a development instance's sk_test_ key, or opt in with AGENTTEST_ALLOW_PRODUCTION=1
 }
 
 func ExampleNewClient() {
@@ -178,7 +178,7 @@ func ExampleNewWindowLimiter() {
 	fmt.Println(errors.Is(err, context.DeadlineExceeded), ctx.Err())
 
 	// A client's share of Clerk's development limit of 100 per 10 s.
-	share := agenttask.ShareLimiter(100, 10*time.Second, 0.5)
+	share := agenttask.NewServerShareLimiter(100, 10*time.Second, 0.5)
 	fmt.Println(share.Requests(), share.Window())
 	// Output:
 	// true <nil>

@@ -32,7 +32,7 @@ const limiterGuard = 0.05
 // Limiter is a client-side rate limiter: Wait blocks until one more
 // request may be sent, or fails when ctx is done first (or, with a
 // deadline, when the request could not be admitted before it).
-// [*WindowLimiter] (from [NewLimiter] and [ShareLimiter]) is one, and
+// [*WindowLimiter] (from [NewWindowLimiter] or [NewServerShareLimiter]) is one, and
 // so is golang.org/x/time/rate's *rate.Limiter; rate.NewLimiter(rate.Inf,
 // 0) admits everything at once.
 type Limiter interface {
@@ -52,12 +52,13 @@ type Limiter interface {
 // it. A Wait that ends before its slot (ctx done) gives the slot back
 // when no later Wait has reserved one after it; otherwise the slot
 // stays spent, which only makes the limiter stricter. A waiter wakes
-// at or just after its slot; the margin [NewLimiter] keeps covers that
+// at or just after its slot; the margin [NewServerShareLimiter] keeps covers that
 // and the spread in how late requests reach the server.
 //
 // A WindowLimiter is safe for concurrent use and runs no goroutine of
-// its own. Make one with [NewWindowLimiter], [NewLimiter] or
-// [ShareLimiter]; the zero value and a nil *WindowLimiter admit nothing.
+// its own. Make one with [NewWindowLimiter] (exactly n per window) or
+// [NewServerShareLimiter] (a share of a server's limit, with a margin);
+// the zero value and a nil *WindowLimiter admit nothing.
 type WindowLimiter struct {
 	n   int
 	per time.Duration
@@ -73,7 +74,8 @@ type WindowLimiter struct {
 }
 
 // NewWindowLimiter returns a limiter that admits at most n requests in
-// any window of length per, with no margin (see [NewLimiter] for one).
+// any window of length per, exactly, with no margin (see
+// [NewServerShareLimiter] for one).
 // n < 1 or per ≤ 0 give a limiter whose every Wait fails with an error
 // saying so, instead of the misconfiguration going unnoticed.
 func NewWindowLimiter(n int, per time.Duration) *WindowLimiter {
@@ -120,13 +122,13 @@ func (l *WindowLimiter) Wait(ctx context.Context) error {
 // fault is why l admits nothing, or nil.
 func (l *WindowLimiter) fault() error {
 	if l == nil {
-		return fmt.Errorf("the rate limiter is a nil *WindowLimiter, which admits nothing: make it with NewWindowLimiter, NewLimiter or ShareLimiter, or leave Config.Limiter nil")
+		return fmt.Errorf("the rate limiter is a nil *WindowLimiter, which admits nothing: make it with NewWindowLimiter or NewServerShareLimiter, or leave Config.Limiter nil")
 	}
 	if l.err != nil {
 		return l.err
 	}
 	if len(l.times) == 0 {
-		return fmt.Errorf("the rate limiter is a zero WindowLimiter, which admits nothing: make it with NewWindowLimiter, NewLimiter or ShareLimiter")
+		return fmt.Errorf("the rate limiter is a zero WindowLimiter, which admits nothing: make it with NewWindowLimiter or NewServerShareLimiter")
 	}
 	return nil
 }
@@ -199,25 +201,6 @@ func sleepUntil(ctx context.Context, at time.Time) error {
 	return nil
 }
 
-// NewLimiter returns a limiter that keeps a client under a server limit
-// of requests per per in every window of that length, with a 10%
-// margin: a [WindowLimiter] admitting ⌊0.9 × requests⌋ (at least 1) in
-// any window of length per + 5%, all at once if they come at once. The
-// 5% guard (500 ms of 10 s) absorbs how much later one request may
-// reach the server than the one a window after it.
-// NewLimiter(100, 10*time.Second) admits 90 in any 10.5 s.
-//
-// requests < 1 or per ≤ 0 give a limiter that admits nothing, so the
-// first Wait fails with an error saying so instead of the
-// misconfiguration going unnoticed.
-func NewLimiter(requests int, per time.Duration) *WindowLimiter {
-	if requests < 1 || per <= 0 {
-		return NewWindowLimiter(requests, per)
-	}
-	budget := max(1, int(math.Floor(float64(requests)*limiterSafety+1e-9)))
-	return NewWindowLimiter(budget, per+time.Duration(float64(per)*limiterGuard))
-}
-
 // Default shares of Clerk's limit a process takes (Config.RateShare),
 // leaving the rest to the app under test.
 const (
@@ -225,20 +208,31 @@ const (
 	defaultLiveRateShare = 0.2
 )
 
-// ShareLimiter returns a limiter that keeps a client to share (0 < share
-// ≤ 1) of a server limit of requests per per, with NewLimiter's 10%
-// margin: NewLimiter(⌊requests × share⌋, per), at least one request per
-// period. ShareLimiter(100, 10*time.Second, 0.5) admits 45 in any 10.5
-// s, all at once if they come at once, leaving Clerk's other 50 to the
-// app under test. A share outside (0, 1] gives a limiter whose first Wait
-// fails with an error saying so.
-func ShareLimiter(requests int, per time.Duration, share float64) *WindowLimiter {
-	if !(share > 0 && share <= 1) {
+// NewServerShareLimiter returns a limiter that keeps a client to share
+// (0 < share ≤ 1) of a server limit of requests per per, with a margin:
+// a [WindowLimiter] admitting 90% of ⌊requests × share⌋ (at least 1) in
+// any window of length per + 5%, all at once if they come at once. The
+// 5% guard (500 ms of 10 s) absorbs how much later one request may reach
+// the server than the one a window after it.
+// NewServerShareLimiter(100, 10*time.Second, 1) admits 90 in any 10.5 s;
+// with share 0.5 it admits 45, leaving Clerk's other 50 to the app under
+// test.
+//
+// requests < 1, per ≤ 0 or a share outside (0, 1] give a limiter whose
+// every Wait fails with an error saying so, instead of the
+// misconfiguration going unnoticed.
+func NewServerShareLimiter(requests int, per time.Duration, share float64) *WindowLimiter {
+	switch {
+	case requests < 1 || per <= 0:
+		return NewWindowLimiter(requests, per)
+	case !(share > 0 && share <= 1):
 		l := NewWindowLimiter(0, per)
 		l.err = fmt.Errorf("the rate limiter's share %g of %d requests per %s admits nothing: give a share more than 0 and at most 1", share, requests, per)
 		return l
 	}
-	return NewLimiter(max(1, int(math.Floor(float64(requests)*share+1e-9))), per)
+	ours := max(1, int(math.Floor(float64(requests)*share+1e-9)))
+	budget := max(1, int(math.Floor(float64(ours)*limiterSafety+1e-9)))
+	return NewWindowLimiter(budget, per+time.Duration(float64(per)*limiterGuard))
 }
 
 // limiterKey names a shared limiter: the secret key's SHA-256 digest
@@ -274,7 +268,7 @@ func sharedLimiter(cfg Config) *WindowLimiter {
 	if cfg.Production() {
 		requests = prodLimitRequests
 	}
-	l := ShareLimiter(requests, limitWindow, id.share)
+	l := NewServerShareLimiter(requests, limitWindow, id.share)
 	limiterRegistry.m[id] = l
 	return l
 }

@@ -116,28 +116,28 @@ func (c *fakeWindowClock) since(start time.Time) []time.Duration {
 	return d
 }
 
-func TestNewLimiterStaysUnderTheLimitInAnyWindow(t *testing.T) {
+func TestNewServerShareLimiterStaysUnderTheLimitInAnyWindow(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		requests int
 		per      time.Duration
 		budget   int // ⌊0.9 × requests⌋, at least 1
 	}{{100, 10 * time.Second, 90}, {1000, 10 * time.Second, 900}, {40, time.Second, 36}, {10, time.Second, 9}, {3, time.Second, 2}, {7, time.Minute, 6}, {1, time.Second, 1}} {
-		l := NewLimiter(tc.requests, tc.per)
+		l := NewServerShareLimiter(tc.requests, tc.per, 1)
 		if window := tc.per + tc.per/20; l.Requests() != tc.budget || l.Window() != window {
-			t.Errorf("NewLimiter(%d, %s) = %d per %s, want %d per %s", tc.requests, tc.per, l.Requests(), l.Window(), tc.budget, window)
+			t.Errorf("NewServerShareLimiter(%d, %s, 1) = %d per %s, want %d per %s", tc.requests, tc.per, l.Requests(), l.Window(), tc.budget, window)
 		}
 		if got := clientTestMaxInWindow(l, tc.per); got != tc.budget {
-			t.Errorf("NewLimiter(%d, %s) admitted at most %d in a window, want %d", tc.requests, tc.per, got, tc.budget)
+			t.Errorf("NewServerShareLimiter(%d, %s, 1) admitted at most %d in a window, want %d", tc.requests, tc.per, got, tc.budget)
 		}
 	}
 	for _, bad := range [][2]int{{0, 1}, {-1, 1}, {5, 0}, {5, -1}} {
-		l := NewLimiter(bad[0], time.Duration(bad[1])*time.Second)
+		l := NewServerShareLimiter(bad[0], time.Duration(bad[1])*time.Second, 1)
 		if err := l.Wait(context.Background()); err == nil || !strings.Contains(err.Error(), "admits nothing") {
-			t.Errorf("NewLimiter(%d, %ds): Wait = %v, want an error saying it admits nothing", bad[0], bad[1], err)
+			t.Errorf("NewServerShareLimiter(%d, %ds, 1): Wait = %v, want an error saying it admits nothing", bad[0], bad[1], err)
 		}
 		if l.allow(time.Now()) {
-			t.Errorf("NewLimiter(%d, %ds) admits requests", bad[0], bad[1])
+			t.Errorf("NewServerShareLimiter(%d, %ds, 1) admits requests", bad[0], bad[1])
 		}
 	}
 	if err := new(WindowLimiter).Wait(context.Background()); err == nil {
@@ -376,21 +376,21 @@ func TestSharedLimiterPerSecretKeyAndShare(t *testing.T) {
 	}
 }
 
-func TestShareLimiter(t *testing.T) {
+func TestNewServerShareLimiterShare(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		share float64
 		most  int // the most admitted in any 10 s window
 	}{{1, 90}, {0.5, 45}, {0.25, 22}, {0.05, 4}, {0.001, 1}} {
-		l := ShareLimiter(100, 10*time.Second, c.share)
+		l := NewServerShareLimiter(100, 10*time.Second, c.share)
 		if got := clientTestMaxInWindow(l, 10*time.Second); got != c.most {
-			t.Errorf("ShareLimiter(100, 10s, %g) admitted at most %d in a window, want %d", c.share, got, c.most)
+			t.Errorf("NewServerShareLimiter(100, 10s, %g) admitted at most %d in a window, want %d", c.share, got, c.most)
 		}
 	}
 	for _, bad := range []float64{0, -0.5, 1.5, math.NaN()} {
-		err := ShareLimiter(100, 10*time.Second, bad).Wait(context.Background())
+		err := NewServerShareLimiter(100, 10*time.Second, bad).Wait(context.Background())
 		if err == nil || !strings.Contains(err.Error(), "share") {
-			t.Errorf("ShareLimiter with share %g: Wait = %v, want an error naming the share", bad, err)
+			t.Errorf("NewServerShareLimiter with share %g: Wait = %v, want an error naming the share", bad, err)
 		}
 	}
 }
@@ -409,7 +409,7 @@ func TestLimiterKeepsParallelClientsUnderTheServerLimit(t *testing.T) {
 	}
 	t.Parallel()
 	emu := clientTestEmulator(t, clerkemu.Options{RateLimit: clerkemu.RateLimit{Requests: 400, Window: 10 * time.Second}})
-	limiter := NewLimiter(400, 10*time.Second)
+	limiter := NewServerShareLimiter(400, 10*time.Second, 1)
 	ctx := clientTestCtx(t)
 	const pairs, workers = 300, 8
 	all := clientTestPairs(ctx, pairs, workers, func() *Client {

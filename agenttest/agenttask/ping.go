@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/agenttest/agenttest/internal/redact"
 )
@@ -19,7 +18,7 @@ import (
 func (c *Client) Ping(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.apiURL+"/jwks", nil)
 	if err != nil {
-		return fmt.Errorf("agenttest: check the Backend API: %w", err)
+		return fmt.Errorf("check the Backend API: %w", err)
 	}
 	c.authorize(req)
 	req.Header.Set("User-Agent", userAgent())
@@ -42,5 +41,5 @@ func (c *Client) Ping(ctx context.Context) error {
 // apiErrorSummary is a refusal in a few words: its status and Clerk's
 // error codes.
 func apiErrorSummary(resp *http.Response, body []byte, scrub func(string) string) string {
-	return strings.TrimPrefix(decodeErrorBody(resp.StatusCode, resp.Header, body, scrub).Error(), "agenttest: ")
+	return decodeErrorBody(resp.StatusCode, resp.Header, body, scrub).Error()
 }

@@ -267,7 +267,7 @@ func TestRetryGivesUpAfterFiveRetries(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Status != 503 || apiErr.TraceID != "tr6" {
 		t.Fatalf("error %v, want the last 503 with its trace id", err)
 	}
-	if want := "agenttest: create agent task for user_123: 503 unavailable: Service unavailable (trace tr6; gave up after 6 attempts)"; err.Error() != want {
+	if want := "create agent task for user_123: 503 unavailable: Service unavailable (trace tr6; gave up after 6 attempts)"; err.Error() != want {
 		t.Errorf("message\n %s\nwant\n %s", err, want)
 	}
 	if n := s.requests.Load(); n != 6 {
@@ -401,7 +401,7 @@ func TestRetryConnectionRefused(t *testing.T) {
 	}
 	_, err = c.Revoke(clientTestCtx(t), "agttsk_1")
 	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "gave up after 6 attempts") ||
-		!strings.HasPrefix(err.Error(), "agenttest: revoke agent task agttsk_1: ") {
+		!strings.HasPrefix(err.Error(), "revoke agent task agttsk_1: ") {
 		t.Fatalf("error %v, want connection refused after 6 attempts", err)
 	}
 	if strings.Contains(err.Error(), clientTestKey) {
@@ -534,7 +534,7 @@ func TestRetryWaitsOnTheLimiterBeforeEveryAttempt(t *testing.T) {
 	}
 
 	// A limiter that can never admit fails fast with its error.
-	_, err := s.client(t, withLimiter(NewLimiter(0, time.Second))).Create(clientTestCtx(t), clientTestCreate)
+	_, err := s.client(t, withLimiter(NewServerShareLimiter(0, time.Second, 1))).Create(clientTestCtx(t), clientTestCreate)
 	if err == nil || !strings.Contains(err.Error(), "rate limiter") {
 		t.Errorf("error %v, want the limiter's", err)
 	}
@@ -732,7 +732,7 @@ func TestCreateDuplicateNotes(t *testing.T) {
 	s := newClientTestServer(t, answer(502, 502, 502))
 	clock := newClientTestClock()
 	_, err := s.client(t, withPolicy(RetryPolicy{MaxRetries: 2, MaxJitter: -1, Sleep: clock.Sleep, Now: clock.Now})).Create(clientTestCtx(t), clientTestCreate)
-	const want = "agenttest: create agent task for user_123: 502 busy: try later (gave up after 3 attempts; no answer to attempts 1, 2, 3 (502 Bad Gateway; 502 Bad Gateway; 502 Bad Gateway): each may have created a task nobody holds; Clerk expires them)"
+	const want = "create agent task for user_123: 502 busy: try later (gave up after 3 attempts; no answer to attempts 1, 2, 3 (502 Bad Gateway; 502 Bad Gateway; 502 Bad Gateway): each may have created a task nobody holds; Clerk expires them)"
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n %v\nwant\n %s", err, want)
 	}

@@ -113,7 +113,7 @@ func (c *Client) SessionToken(ctx context.Context, sessionID string) (*SessionTo
 	}
 	path, err := clerk.JoinPath("/sessions", sessionID, "tokens")
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	raw, err := c.call(ctx, op, clerk.NewAPIRequest(http.MethodPost, path))
 	if err != nil {
@@ -124,20 +124,20 @@ func (c *Client) SessionToken(ctx context.Context, sessionID string) (*SessionTo
 		JWT    string `json:"jwt"`
 	}
 	if err := raw.decodeJSON(&wire); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if err := checkObject(wire.Object, "token"); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+		return nil, fmt.Errorf("%s: %w (%s)", op, err, raw.describe())
 	}
 	if wire.JWT == "" {
-		return nil, fmt.Errorf("agenttest: %s: the response has no jwt (%s)", op, raw.describe())
+		return nil, fmt.Errorf("%s: the response has no jwt (%s)", op, raw.describe())
 	}
 	t, err := ParseSessionToken(wire.JWT)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: the answer's jwt: %w (%s)", op, err, raw.describe())
+		return nil, fmt.Errorf("%s: the answer's jwt: %w (%s)", op, err, raw.describe())
 	}
 	if t.SessionID != sessionID {
-		return nil, fmt.Errorf("agenttest: %s: the token is for session %s, not the one asked for (%s)", op, redact.Value(t.SessionID), raw.describe())
+		return nil, fmt.Errorf("%s: the token is for session %s, not the one asked for (%s)", op, redact.Value(t.SessionID), raw.describe())
 	}
 	return t, nil
 }

@@ -81,11 +81,11 @@ func TestTransportSetsBearerOnAClone(t *testing.T) {
 		t.Error("a Transport without Source sent the request")
 	}
 
-	// A cause with the package's own prefix reads once.
-	prefixed := errors.New("agenttest: mint session token for sess_1: 404 resource_not_found")
+	// The cause reads after the operation, once.
+	prefixed := errors.New("mint session token for sess_1: 404 resource_not_found")
 	req, _ = http.NewRequest(http.MethodGet, srv.URL, nil)
 	_, err = (&Transport{Source: transportTestSource{err: prefixed}}).RoundTrip(req)
-	if want := "agenttest: sign request: get a session token: mint session token for sess_1: 404 resource_not_found"; !errors.Is(err, prefixed) || err.Error() != want {
+	if want := "sign request: get a session token: mint session token for sess_1: 404 resource_not_found"; !errors.Is(err, prefixed) || err.Error() != want {
 		t.Errorf("failing source: %v, want %q and the cause", err, want)
 	}
 }

@@ -116,5 +116,5 @@ func (c *Client) ActiveSessions(ctx context.Context, userID string) ([]*clerk.Se
 			return out, nil
 		}
 	}
-	return nil, fmt.Errorf("agenttest: %s: more than %d active sessions", op, activeSessionsPage*activeSessionsMaxPages)
+	return nil, fmt.Errorf("%s: more than %d active sessions", op, activeSessionsPage*activeSessionsMaxPages)
 }

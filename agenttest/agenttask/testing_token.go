@@ -78,13 +78,13 @@ func (c *Client) CreateTestingToken(ctx context.Context) (*TestingToken, error) 
 		ExpiresAt int64  `json:"expires_at"`
 	}
 	if err := raw.decodeJSON(&wire); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if err := checkObject(wire.Object, "testing_token"); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, err, raw.describe())
+		return nil, fmt.Errorf("%s: %w (%s)", op, err, raw.describe())
 	}
 	if wire.Token == "" {
-		return nil, fmt.Errorf("agenttest: %s: %w (%s)", op, errors.New("the response has no token"), raw.describe())
+		return nil, fmt.Errorf("%s: %w (%s)", op, errors.New("the response has no token"), raw.describe())
 	}
 	var exp time.Time
 	if wire.ExpiresAt > 0 {

@@ -31,11 +31,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}()
 	}
 	if t.Source == nil {
-		return nil, errors.New("agenttest: sign request: agenttask.Transport has no Source: set it to a client's NewTokenSource")
+		return nil, errors.New("sign request: agenttask.Transport has no Source: set it to a client's NewTokenSource")
 	}
 	tok, err := t.Source.Token(req.Context())
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: sign request: get a session token: %w", unprefixed{err})
+		return nil, fmt.Errorf("sign request: get a session token: %w", err)
 	}
 	req2 := req.Clone(req.Context())
 	req2.Header.Set("Authorization", "Bearer "+tok.Value())

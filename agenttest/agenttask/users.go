@@ -25,7 +25,7 @@ func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
 	}
 	path, err := clerk.JoinPath(usersPath, userID)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	raw, err := c.call(ctx, op, clerk.NewAPIRequest(http.MethodGet, path))
 	if err != nil {
@@ -36,10 +36,10 @@ func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
 	}
 	u := &clerk.User{}
 	if err := raw.decodeJSON(u); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if u.ID == "" {
-		return nil, fmt.Errorf("agenttest: %s: the response has no user id (%s)", op, raw.describe())
+		return nil, fmt.Errorf("%s: the response has no user id (%s)", op, raw.describe())
 	}
 	return u, nil
 }
@@ -56,10 +56,10 @@ func (c *Client) User(ctx context.Context, userID string) (*clerk.User, error) {
 func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, error) {
 	op := "find user " + redact.Value(identifier)
 	if strings.TrimSpace(identifier) == "" || strings.TrimSpace(identifier) != identifier {
-		return nil, fmt.Errorf("agenttest: find user %s: the identifier is empty or has surrounding white space: pass a verified email address, phone number or username", redact.Quote(identifier))
+		return nil, fmt.Errorf("find user %s: the identifier is empty or has surrounding white space: pass a verified email address, phone number or username", redact.Quote(identifier))
 	}
 	if len(identifier) > maxIdentifierLength {
-		return nil, fmt.Errorf("agenttest: %s: the identifier is longer than any email address, phone number or username (%d bytes, at most %d)", op, len(identifier), maxIdentifierLength)
+		return nil, fmt.Errorf("%s: the identifier is longer than any email address, phone number or username (%d bytes, at most %d)", op, len(identifier), maxIdentifierLength)
 	}
 	q := &usersQuery{values: url.Values{}}
 	switch {
@@ -78,17 +78,17 @@ func (c *Client) FindUser(ctx context.Context, identifier string) (*clerk.User, 
 	}
 	var users []*clerk.User
 	if err := raw.decodeJSON(&users); err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	for _, u := range users {
 		if u != nil && u.ID != "" {
 			if kind, ok := identifierVerified(u, identifier); !ok {
-				return u, fmt.Errorf("agenttest: %s: %w: the %s belongs to %s but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (%s)", op, ErrIdentifierNotVerified, kind, redact.Value(u.ID), redact.Value(u.ID))
+				return u, fmt.Errorf("%s: %w: the %s belongs to %s but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (%s)", op, ErrIdentifierNotVerified, kind, redact.Value(u.ID), redact.Value(u.ID))
 			}
 			return u, nil
 		}
 	}
-	return nil, fmt.Errorf("agenttest: %s: %w: no user has this email address, phone number or username; check the identifier and that the user exists in this Clerk instance", op, ErrUserNotFound)
+	return nil, fmt.Errorf("%s: %w: no user has this email address, phone number or username; check the identifier and that the user exists in this Clerk instance", op, ErrUserNotFound)
 }
 
 // usersQuery is the query of GET /v1/users, as clerk.Params.

@@ -35,7 +35,7 @@ func TestUserAndFindUser(t *testing.T) {
 	}
 	for _, identifier := range []string{"nobody@example.com", "+15555550000", "nobody"} {
 		_, err := c.FindUser(ctx, identifier)
-		if !errors.Is(err, ErrUserNotFound) || !strings.HasPrefix(err.Error(), "agenttest: find user "+identifier+": user not found") {
+		if !errors.Is(err, ErrUserNotFound) || !strings.HasPrefix(err.Error(), "find user "+identifier+": user not found") {
 			t.Errorf("FindUser(%q): %v, want ErrUserNotFound", identifier, err)
 		}
 	}
@@ -97,7 +97,7 @@ func TestFindUserUnverifiedIdentifier(t *testing.T) {
 	emu := clientTestEmulator(t, clerkemu.Options{})
 	c := clientTestClient(t, emu)
 	u, err := c.FindUser(clientTestCtx(t), "alan.unverified@example.com")
-	want := "agenttest: find user alan.unverified@example.com: identifier not verified: the email address belongs to user_2alan0000000000000000000003 but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (user_2alan0000000000000000000003)"
+	want := "find user alan.unverified@example.com: identifier not verified: the email address belongs to user_2alan0000000000000000000003 but is not verified, and an Agent Task needs a verified email address, phone number or username: verify it (Clerk Dashboard, Users), or name the user by id (user_2alan0000000000000000000003)"
 	if !errors.Is(err, ErrIdentifierNotVerified) || errors.Is(err, ErrUserNotFound) || err.Error() != want {
 		t.Fatalf("FindUser(unverified): %v, want\n%s", err, want)
 	}

@@ -63,7 +63,7 @@ func newEnv(vars map[string]envEntry) Env {
 func LoadEnv() (Env, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return Env{}, fmt.Errorf("agenttest: load environment: find the working directory: %w", err)
+		return Env{}, fmt.Errorf("load environment: find the working directory: %w", err)
 	}
 	return loadEnvFrom(wd, os.Environ())
 }
@@ -87,13 +87,13 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 				continue
 			}
 			if err != nil {
-				return Env{}, fmt.Errorf("agenttest: load environment: read %s: %w (fix its permissions or remove it)", path, err)
+				return Env{}, fmt.Errorf("load environment: read %s: %w (fix its permissions or remove it)", path, err)
 			}
 			m, err := godotenv.UnmarshalBytes(data)
 			if err != nil {
 				// godotenv's parse errors quote the offending line, which
 				// may be a secret: say where, not what.
-				return Env{}, fmt.Errorf("agenttest: load environment: parse %s%s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the value is not shown, it may hold a secret): fix or remove the file", path, dotenvErrorLine(data))
+				return Env{}, fmt.Errorf("load environment: parse %s%s: malformed dotenv syntax (an unbalanced quote or a line that is not NAME=value; the value is not shown, it may hold a secret): fix or remove the file", path, dotenvErrorLine(data))
 			}
 			for k, v := range m {
 				prev, set := vars[k]

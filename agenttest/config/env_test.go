@@ -91,7 +91,7 @@ func TestLoadEnvBadFile(t *testing.T) {
 	dir := t.TempDir()
 	clientTestWriteFiles(t, dir, map[string]string{"go.mod": "module m\n", ".env.local": "# mine\nCLERK_API_URL=http://127.0.0.1:1\n\nexport CLERK_SECRET_KEY='sk_test_unterminated\nAGENTTEST_USER_ID=user_1\n"})
 	_, err := loadEnvFrom(dir, nil)
-	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, ".env.local")+", line 4 (CLERK_SECRET_KEY): malformed dotenv syntax") || !strings.HasPrefix(err.Error(), "agenttest: load environment: ") {
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, ".env.local")+", line 4 (CLERK_SECRET_KEY): malformed dotenv syntax") || !strings.HasPrefix(err.Error(), "load environment: ") {
 		t.Fatalf("error %v, want one naming the file, the line and its variable", err)
 	}
 	if strings.Contains(err.Error(), "unterminated") {

@@ -3,9 +3,9 @@ package config
 // DefaultAPIURL is Clerk's Backend API, used when CLERK_API_URL is unset.
 const DefaultAPIURL = "https://api.clerk.com/v1"
 
-// The variables agenttest reads, every one of them. [LoadEnv] reads
-// them (the process over .env.local over .env); nothing else in the
-// module looks at the process environment. [Variables] describes each.
+// The variables agenttest reads, with those below naming a remote
+// browser; [Variables] describes each. The library and the CLI read them
+// only through an [Env].
 const (
 	VarSecretKey       = "CLERK_SECRET_KEY"
 	VarAPIURL          = "CLERK_API_URL"

@@ -58,11 +58,11 @@ func EndSession(ctx context.Context, hc *http.Client, s SignOut) error {
 	base, err := url.Parse(s.FrontendAPI)
 	switch {
 	case s.SessionID == "" || strings.ContainsAny(s.SessionID, "/?#"):
-		return fmt.Errorf("agenttest: %s: no valid session id: pass the id of the session the task URL created", op)
+		return fmt.Errorf("%s: no valid session id: pass the id of the session the task URL created", op)
 	case err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "":
-		return fmt.Errorf("agenttest: %s: the Frontend API %s is not an http(s) URL: pass the task URL's origin", op, redact.Value(s.FrontendAPI))
+		return fmt.Errorf("%s: the Frontend API %s is not an http(s) URL: pass the task URL's origin", op, redact.Value(s.FrontendAPI))
 	case s.Client == "" && s.DevBrowser == "":
-		return fmt.Errorf("agenttest: %s: neither a __client cookie nor a dev browser token names the browser: read them from its cookies before it closes", op)
+		return fmt.Errorf("%s: neither a __client cookie nor a dev browser token names the browser: read them from its cookies before it closes", op)
 	}
 	u := url.URL{Scheme: base.Scheme, Host: base.Host, Path: "/v1/client/sessions/" + s.SessionID + "/end"}
 	q := url.Values{}
@@ -75,7 +75,7 @@ func EndSession(ctx context.Context, hc *http.Client, s SignOut) error {
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("agenttest: %s: build the request: %w", op, err)
+		return fmt.Errorf("%s: build the request: %w", op, err)
 	}
 	if s.Client != "" {
 		req.AddCookie(&http.Cookie{Name: clientCookieName, Value: s.Client})
@@ -90,7 +90,7 @@ func EndSession(ctx context.Context, hc *http.Client, s SignOut) error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("agenttest: %s: POST %s://%s/v1/client/sessions/…/end: %w", op, base.Scheme, base.Host, err)
+		return fmt.Errorf("%s: POST %s://%s/v1/client/sessions/…/end: %w", op, base.Scheme, base.Host, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, visitErrorBodyLimit))
@@ -106,10 +106,10 @@ func EndSession(ctx context.Context, hc *http.Client, s SignOut) error {
 		} `json:"response"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil || answer.Response.ID != s.SessionID {
-		return fmt.Errorf("agenttest: %s: the answer is not the session wrapped as {\"response\": …}", op)
+		return fmt.Errorf("%s: the answer is not the session wrapped as {\"response\": …}", op)
 	}
 	if answer.Response.Status == "active" {
-		return fmt.Errorf("agenttest: %s: the Frontend API answered 200 but the session is still active", op)
+		return fmt.Errorf("%s: the Frontend API answered 200 but the session is still active", op)
 	}
 	return nil
 }

@@ -49,12 +49,12 @@ const (
 // the ticket or the handshake.
 func VisitTask(ctx context.Context, hc *http.Client, task *agenttask.Task, testingToken *agenttask.TestingToken) (*agenttask.SessionToken, error) {
 	if task == nil || task.URL() == "" {
-		return nil, errors.New("agenttest: visit task: no task URL: pass the task Client.Create returned (a revoked task's answer has none)")
+		return nil, errors.New("visit task: no task URL: pass the task Client.Create returned (a revoked task's answer has none)")
 	}
 	op := "visit task " + redact.Value(task.ID)
 	u, err := url.Parse(task.URL())
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: the task URL %s is not a URL", op, task.RedactedURL())
+		return nil, fmt.Errorf("%s: the task URL %s is not a URL", op, task.RedactedURL())
 	}
 	if v := testingToken.Value(); v != "" {
 		q := u.Query()
@@ -63,7 +63,7 @@ func VisitTask(ctx context.Context, hc *http.Client, task *agenttask.Task, testi
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: build the request for %s", op, task.RedactedURL())
+		return nil, fmt.Errorf("%s: build the request for %s", op, task.RedactedURL())
 	}
 	c := &http.Client{}
 	if hc != nil {
@@ -77,7 +77,7 @@ func VisitTask(ctx context.Context, hc *http.Client, task *agenttask.Task, testi
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("agenttest: %s: GET %s (the ticket may be spent; do not retry it): %w", op, task.RedactedURL(), err)
+		return nil, fmt.Errorf("%s: GET %s (the ticket may be spent; do not retry it): %w", op, task.RedactedURL(), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 300 || resp.StatusCode > 399 {
@@ -92,7 +92,7 @@ func VisitTask(ctx context.Context, hc *http.Client, task *agenttask.Task, testi
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, visitErrorBodyLimit))
 	tok, err := handshakeSessionToken(resp)
 	if err != nil {
-		return nil, fmt.Errorf("agenttest: %s: %d redirect: %w", op, resp.StatusCode, err)
+		return nil, fmt.Errorf("%s: %d redirect: %w", op, resp.StatusCode, err)
 	}
 	return tok, nil
 }

@@ -104,13 +104,13 @@ func Dir(env config.Env) (string, error) {
 	if v, ok := env.Lookup(config.VarLedgerDir); ok && strings.TrimSpace(v) != "" {
 		dir, err := filepath.Abs(strings.TrimSpace(v))
 		if err != nil {
-			return "", fmt.Errorf("agenttest: ledger dir: %s: %w", env.Describe(config.VarLedgerDir), err)
+			return "", fmt.Errorf("ledger dir: %s: %w", env.Describe(config.VarLedgerDir), err)
 		}
 		return dir, nil
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("agenttest: ledger dir: %w: set %s", err, config.VarLedgerDir)
+		return "", fmt.Errorf("ledger dir: %w: set %s", err, config.VarLedgerDir)
 	}
 	return filepath.Join(cache, "agenttest", "ledgers"), nil
 }
@@ -126,9 +126,9 @@ func Open(dir string, c *agenttask.Client) (*Ledger, error) {
 func open(dir string, c *agenttask.Client, now func() time.Time) (*Ledger, error) {
 	switch {
 	case c == nil:
-		return nil, errors.New("agenttest: open ledger: the client is nil")
+		return nil, errors.New("open ledger: the client is nil")
 	case dir == "":
-		return nil, errors.New("agenttest: open ledger: the directory is empty: pass Dir's")
+		return nil, errors.New("open ledger: the directory is empty: pass Dir's")
 	}
 	return openIn(filepath.Join(dir, c.Instance()), now)
 }
@@ -144,7 +144,7 @@ func openIn(idir string, now func() time.Time) (*Ledger, error) {
 	var f *os.File
 	for attempt := 0; ; attempt++ {
 		if err := os.MkdirAll(idir, 0o700); err != nil {
-			return nil, fmt.Errorf("agenttest: open ledger: %w", err)
+			return nil, fmt.Errorf("open ledger: %w", err)
 		}
 		var err error
 		f, err = os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
@@ -154,13 +154,13 @@ func openIn(idir string, now func() time.Time) (*Ledger, error) {
 		// Another run's Close may have removed the empty directory
 		// between MkdirAll and OpenFile: make it again.
 		if !errors.Is(err, os.ErrNotExist) || attempt == 2 {
-			return nil, fmt.Errorf("agenttest: open ledger: %w", err)
+			return nil, fmt.Errorf("open ledger: %w", err)
 		}
 	}
 	fail := func(err error) (*Ledger, error) {
 		f.Close()
 		os.Remove(tmp)
-		return nil, fmt.Errorf("agenttest: open ledger: %w", err)
+		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	if ok, err := tryLock(f); err != nil {
 		return fail(err)
@@ -228,7 +228,7 @@ func (l *Ledger) Task(task *agenttask.Task, userID string) error {
 		return nil
 	}
 	if task == nil {
-		return errors.New("agenttest: ledger task: the task is nil")
+		return errors.New("ledger task: the task is nil")
 	}
 	if err := ledgerID("task", "task", task.ID); err != nil {
 		return err
@@ -322,7 +322,7 @@ func (l *Ledger) Close() error {
 		// Remove while the lock is held: a sweep that opened the file
 		// meanwhile finds it unlinked once it gets the lock, and skips it.
 		if rerr := os.Remove(l.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-			err = fmt.Errorf("agenttest: close ledger: %w", rerr)
+			err = fmt.Errorf("close ledger: %w", rerr)
 		}
 		// And the instance's directory, when this was its last ledger:
 		// an emulator's instances would otherwise leave one empty
@@ -330,7 +330,7 @@ func (l *Ledger) Close() error {
 		_ = os.Remove(filepath.Dir(l.path))
 	}
 	if cerr := l.f.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("agenttest: close ledger: %w", cerr)
+		err = fmt.Errorf("close ledger: %w", cerr)
 	}
 	l.f = nil
 	return err
@@ -350,7 +350,7 @@ func (l *Ledger) record(e ledgerEntry, apply func()) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
-		return fmt.Errorf("agenttest: ledger %s: the ledger is closed", e.Op)
+		return fmt.Errorf("ledger %s: the ledger is closed", e.Op)
 	}
 	if err := l.writeLocked(e); err != nil {
 		return err
@@ -369,7 +369,7 @@ func (l *Ledger) writeLocked(e ledgerEntry) error {
 		if l.err == nil {
 			l.err = err
 		}
-		return fmt.Errorf("agenttest: ledger %s: %w", e.Op, err)
+		return fmt.Errorf("ledger %s: %w", e.Op, err)
 	}
 	return nil
 }

@@ -126,10 +126,10 @@ const createClockSkew = time.Minute
 func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts SweepOptions) (SweepReport, error) {
 	rep := SweepReport{DryRun: opts.DryRun}
 	if client == nil {
-		return rep, errors.New("agenttest: sweep: the client is nil")
+		return rep, errors.New("sweep: the client is nil")
 	}
 	if dir == "" {
-		return rep, errors.New("agenttest: sweep: the ledger directory is empty: pass Dir's")
+		return rep, errors.New("sweep: the ledger directory is empty: pass Dir's")
 	}
 	idir := filepath.Join(dir, client.Instance())
 	entries, err := os.ReadDir(idir)
@@ -137,52 +137,18 @@ func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts Sweep
 		return rep, nil
 	}
 	if err != nil {
-		return rep, fmt.Errorf("agenttest: sweep: %w", err)
+		return rep, fmt.Errorf("sweep: %w", err)
 	}
 	s := &sweeper{
 		client: client, opts: opts, rep: &rep, dir: idir, now: time.Now,
 		liveTasks: map[string]bool{}, allTasks: map[string]bool{}, agents: map[string]bool{}, dead: map[string]bool{},
 	}
-	var dead []*sweepFile
+	dead := s.scan(entries)
 	defer func() {
 		for _, f := range dead {
 			f.file.Close()
 		}
 	}()
-	for _, e := range entries {
-		name := e.Name()
-		if !e.Type().IsRegular() {
-			continue
-		}
-		stale := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
-		if !stale && (strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ledgerExt)) {
-			continue
-		}
-		f, live, err := openSweepFile(filepath.Join(idir, name))
-		switch {
-		case err != nil:
-			s.fail(name, err)
-		case f == nil:
-			// gone, or removed by its run as we opened it
-		case stale:
-			// A run killed inside Open: nothing but the first line.
-			if !live && !opts.DryRun {
-				os.Remove(f.path)
-			}
-			f.file.Close()
-		case live:
-			rep.Live++
-			for id := range f.state.allTasks {
-				s.liveTasks[id] = true
-			}
-			s.learn(f.state)
-			f.file.Close()
-		default:
-			dead = append(dead, f)
-			s.dead[f.path] = true
-			s.learn(f.state)
-		}
-	}
 	for _, f := range dead {
 		if err := ctx.Err(); err != nil {
 			s.fail(filepath.Base(f.path), err)
@@ -195,6 +161,47 @@ func Sweep(ctx context.Context, client *agenttask.Client, dir string, opts Sweep
 		return rep, nil
 	}
 	return rep, sweepErrors(s.errs)
+}
+
+// scan opens the instance directory's ledgers and returns those of dead
+// runs, locked: it learns the tasks and agents of every ledger, leaves
+// live runs' alone, and removes what a run killed inside Open left.
+func (s *sweeper) scan(entries []os.DirEntry) (dead []*sweepFile) {
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() {
+			continue
+		}
+		stale := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
+		if !stale && (strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ledgerExt)) {
+			continue
+		}
+		f, live, err := openSweepFile(filepath.Join(s.dir, name))
+		switch {
+		case err != nil:
+			s.fail(name, err)
+		case f == nil:
+			// gone, or removed by its run as we opened it
+		case stale:
+			// A run killed inside Open: nothing but the first line.
+			if !live && !s.opts.DryRun {
+				os.Remove(f.path)
+			}
+			f.file.Close()
+		case live:
+			s.rep.Live++
+			for id := range f.state.allTasks {
+				s.liveTasks[id] = true
+			}
+			s.learn(f.state)
+			f.file.Close()
+		default:
+			dead = append(dead, f)
+			s.dead[f.path] = true
+			s.learn(f.state)
+		}
+	}
+	return dead
 }
 
 // sweepErrors are a sweep's failures: one line, "; " between them, each
@@ -238,182 +245,221 @@ func (s *sweeper) learn(st *ledgerState) {
 // fail records a failure about the ledger named name.
 func (s *sweeper) fail(name string, err error) {
 	s.rep.Errors++
-	s.errs = append(s.errs, fmt.Errorf("agenttest: sweep %s: %w", name, unprefixed{err}))
+	s.errs = append(s.errs, fmt.Errorf("sweep %s: %w", name, err))
 }
 
-// sweep sweeps one dead run's ledger, whose lock is held.
+// sweep sweeps one dead run's ledger, whose lock is held: its tasks
+// first, then the sessions it plans to revoke, then the record of what
+// is done.
 func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 	s.rep.Files++
-	name := filepath.Base(f.path)
-	st := f.state
-	var closedIDs []string
-	var closedUsers []string
 	errsBefore := s.rep.Errors
+	run := &fileSweep{sweeper: s, f: f, name: filepath.Base(f.path), st: f.state}
+	run.revokeTasks(ctx)
+	run.plan(ctx)
+	failed := run.act(ctx)
+	run.record(failed, errsBefore)
+}
 
-	// Tasks first: once revoked, no session can come of them.
-	needSessions := map[string]bool{} // users whose active sessions are listed
-	var spent []string                // tasks that were not pending (or, dry, unknown)
-	for _, id := range st.openTasks() {
-		t := st.tasks[id]
-		if s.opts.DryRun {
-			s.revoked(SweepItem{Kind: "task", ID: id, UserID: t.user, Ledger: f.path})
-			spent = append(spent, id)
-			needSessions[t.user] = true
+// fileSweep is the sweep of one dead run's ledger: what it decided to
+// revoke, and what is done with.
+type fileSweep struct {
+	*sweeper
+	f    *sweepFile
+	name string
+	st   *ledgerState
+
+	need        map[string]bool // users whose active sessions are listed
+	spent       []string        // tasks that were not pending (or, dry, unknown)
+	wants       []sessionWant   // sessions to revoke, each once
+	wanted      map[string]bool // the ids in wants
+	spentDone   map[string]bool // spent tasks whose sessions are in wants
+	usersDone   []string        // users whose lost creates' sessions are in wants
+	closedIDs   []string        // tasks and sessions done with
+	closedUsers []string        // users whose lost creates are done with
+}
+
+// sessionWant is a session the sweep revokes, and the task it came of.
+type sessionWant struct {
+	sess *clerk.Session
+	task string
+}
+
+// revokeTasks revokes the ledger's open tasks first: once revoked, no
+// session can come of them. A task that was no longer pending is spent:
+// its session, if any, is found among its user's.
+func (r *fileSweep) revokeTasks(ctx context.Context) {
+	r.need = map[string]bool{}
+	for _, id := range r.st.openTasks() {
+		t := r.st.tasks[id]
+		item := SweepItem{Kind: "task", ID: id, UserID: t.user, Ledger: r.f.path}
+		if r.opts.DryRun {
+			r.revoked(item)
+			r.spent = append(r.spent, id)
+			r.need[t.user] = true
 			continue
 		}
-		_, err := s.client.Revoke(ctx, id)
+		_, err := r.client.Revoke(ctx, id)
 		switch {
 		case err == nil:
-			s.revoked(SweepItem{Kind: "task", ID: id, UserID: t.user, Ledger: f.path})
-			closedIDs = append(closedIDs, id)
+			r.revoked(item)
+			r.closedIDs = append(r.closedIDs, id)
 		case errors.Is(err, agenttask.ErrTaskNotPending), errors.Is(err, agenttask.ErrTaskNotFound):
-			spent = append(spent, id)
-			needSessions[t.user] = true
+			r.spent = append(r.spent, id)
+			r.need[t.user] = true
 		default:
-			s.fail(name, err)
+			r.fail(r.name, err)
 		}
 	}
-	for _, id := range st.openSessions() {
-		needSessions[st.sessions[id].user] = true
+	for _, id := range r.st.openSessions() {
+		r.need[r.st.sessions[id].user] = true
 	}
-	for u := range st.creating {
-		needSessions[u] = true
+	for u := range r.st.creating {
+		r.need[u] = true
 	}
+}
 
-	active, listed := s.listActive(ctx, name, needSessions)
-
+// plan lists the users' active sessions and decides which to revoke:
+// the open recorded sessions still active, the sessions of spent tasks,
+// and the agent sessions of lost creates.
+func (r *fileSweep) plan(ctx context.Context) {
+	active, listed := r.listActive(ctx, r.name, r.need)
 	// A live run records a task before its URL is visited, so every
 	// session listed above whose task is a live run's is in a ledger by
 	// now: read them again before choosing sessions by agent.
-	if len(st.creating) > 0 {
-		s.refreshLive()
+	if len(r.st.creating) > 0 {
+		r.refreshLive()
 	}
-
-	// Decide which sessions to revoke, each once.
-	type want struct {
-		sess *clerk.Session
-		task string
-	}
-	var wants []want
-	wanted := map[string]bool{}
-	add := func(sess *clerk.Session, task string) {
-		if !wanted[sess.ID] {
-			wanted[sess.ID] = true
-			wants = append(wants, want{sess, task})
-		}
-	}
-	for _, id := range st.openSessions() {
-		rec := st.sessions[id]
+	r.wanted, r.spentDone = map[string]bool{}, map[string]bool{}
+	for _, id := range r.st.openSessions() {
+		rec := r.st.sessions[id]
 		if !listed[rec.user] {
 			continue
 		}
-		found := false
-		for _, sess := range active[rec.user] {
-			if sess.ID == id {
-				add(sess, rec.task)
-				found = true
-			}
+		i := slices.IndexFunc(active[rec.user], func(sess *clerk.Session) bool { return sess.ID == id })
+		if i < 0 {
+			r.closedIDs = append(r.closedIDs, id) // no longer active: nothing to do
+			continue
 		}
-		if !found {
-			closedIDs = append(closedIDs, id) // no longer active: nothing to do
-		}
+		r.want(active[rec.user][i], rec.task)
 	}
-	spentDone := map[string]bool{}
-	for _, id := range spent {
-		u := st.tasks[id].user
+	for _, id := range r.spent {
+		u := r.st.tasks[id].user
 		if !listed[u] {
 			continue
 		}
-		spentDone[id] = true
+		r.spentDone[id] = true
 		for _, sess := range active[u] {
 			if a := agenttask.SessionActor(sess); a != nil && a.TaskID == id {
-				add(sess, id)
+				r.want(sess, id)
 			}
 		}
 	}
-	usersDone := map[string]bool{}
-	for _, u := range sortedKeys(st.creating) {
-		if !listed[u] {
-			continue
+	for _, u := range sortedKeys(r.st.creating) {
+		if listed[u] && r.planLostCreates(u, active[u]) {
+			r.usersDone = append(r.usersDone, u)
 		}
-		var unknown []string
-		// A session made before the earliest lost create began (less a
-		// margin for the clocks) is no lost task's: a kept one, say.
-		since := st.creating[u].since
-		if since > 0 {
-			since -= createClockSkew.Milliseconds()
-		}
-		for _, sess := range active[u] {
-			a := agenttask.SessionActor(sess)
-			if a == nil || a.Type != "agent" || s.liveTasks[a.TaskID] || (since > 0 && sess.CreatedAt < since) {
-				continue
-			}
-			if s.opts.AllAgentSessions || s.agents[a.Subject] {
-				add(sess, a.TaskID)
-			} else if !wanted[sess.ID] {
-				unknown = append(unknown, sess.ID+" (agent "+a.Subject+")")
-			}
-		}
-		if len(unknown) > 0 {
-			shown := unknown
-			if len(shown) > 3 {
-				shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(unknown)-3))
-			}
-			s.fail(name, fmt.Errorf("%s announced %d create(s) with no task recorded, and has %d active agent session(s) of agents no ledger knows: %s: revoke them if they are this project's (agenttest sweep --all-agent-sessions)", u, st.creating[u].n, len(unknown), strings.Join(shown, ", ")))
-			continue
-		}
-		usersDone[u] = true
 	}
+}
 
-	// Revoke.
-	failedSess := map[string]bool{}
-	for _, w := range wants {
-		item := SweepItem{Kind: "session", ID: w.sess.ID, UserID: w.sess.UserID, TaskID: w.task, Ledger: f.path}
-		if s.opts.DryRun {
-			s.revoked(item)
+// want adds a session to revoke, once.
+func (r *fileSweep) want(sess *clerk.Session, task string) {
+	if !r.wanted[sess.ID] {
+		r.wanted[sess.ID] = true
+		r.wants = append(r.wants, sessionWant{sess, task})
+	}
+}
+
+// planLostCreates wants the agent sessions of u that creates the run
+// announced, and never recorded a task of, may have made: those of this
+// project's agents (or any agent's, with AllAgentSessions) made since
+// the earliest lost create, except live runs' tasks'. It reports whether
+// u is dealt with; an agent session of an unknown agent is a failure.
+func (r *fileSweep) planLostCreates(u string, active []*clerk.Session) bool {
+	var unknown []string
+	// A session made before the earliest lost create began (less a
+	// margin for the clocks) is no lost task's: a kept one, say.
+	since := r.st.creating[u].since
+	if since > 0 {
+		since -= createClockSkew.Milliseconds()
+	}
+	for _, sess := range active {
+		a := agenttask.SessionActor(sess)
+		if a == nil || a.Type != "agent" || r.liveTasks[a.TaskID] || (since > 0 && sess.CreatedAt < since) {
 			continue
 		}
-		_, err := s.client.RevokeSession(ctx, w.sess.ID)
+		if r.opts.AllAgentSessions || r.agents[a.Subject] {
+			r.want(sess, a.TaskID)
+		} else if !r.wanted[sess.ID] {
+			unknown = append(unknown, sess.ID+" (agent "+a.Subject+")")
+		}
+	}
+	if len(unknown) == 0 {
+		return true
+	}
+	shown := unknown
+	if len(shown) > 3 {
+		shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(unknown)-3))
+	}
+	r.fail(r.name, fmt.Errorf("%s announced %d create(s) with no task recorded, and has %d active agent session(s) of agents no ledger knows: %s: revoke them if they are this project's (agenttest sweep --all-agent-sessions)", u, r.st.creating[u].n, len(unknown), strings.Join(shown, ", ")))
+	return false
+}
+
+// act revokes the wanted sessions. It returns the sessions, and their
+// tasks, whose revocation failed; a session that ended meanwhile is
+// done.
+func (r *fileSweep) act(ctx context.Context) (failed map[string]bool) {
+	failed = map[string]bool{}
+	for _, w := range r.wants {
+		item := SweepItem{Kind: "session", ID: w.sess.ID, UserID: w.sess.UserID, TaskID: w.task, Ledger: r.f.path}
+		if r.opts.DryRun {
+			r.revoked(item)
+			continue
+		}
+		_, err := r.client.RevokeSession(ctx, w.sess.ID)
 		var apiErr *agenttask.APIError
 		switch {
 		case err == nil:
-			s.revoked(item)
+			r.revoked(item)
 		case errors.As(err, &apiErr) && (apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusGone):
 			// ended meanwhile: done
 		default:
-			s.fail(name, err)
-			failedSess[w.sess.ID] = true
+			r.fail(r.name, err)
+			failed[w.sess.ID] = true
 			if w.task != "" {
-				failedSess[w.task] = true
+				failed[w.task] = true
 			}
 			continue
 		}
-		if st.sessions[w.sess.ID] != nil {
-			closedIDs = append(closedIDs, w.sess.ID)
+		if r.st.sessions[w.sess.ID] != nil {
+			r.closedIDs = append(r.closedIDs, w.sess.ID)
 		}
 	}
-	for id := range spentDone {
-		if !failedSess[id] {
-			closedIDs = append(closedIDs, id)
-		}
-	}
-	for _, u := range sortedKeys(usersDone) {
-		failed := false
-		for _, w := range wants {
-			if w.sess.UserID == u && failedSess[w.sess.ID] {
-				failed = true
-			}
-		}
-		if !failed {
-			closedUsers = append(closedUsers, u)
-			for range st.creating[u].n {
-				s.rep.UnknownTasks = append(s.rep.UnknownTasks, SweepItem{Kind: "task", UserID: u, Ledger: f.path})
-			}
-		}
-	}
+	return failed
+}
 
-	if !s.opts.DryRun {
-		s.finish(f, closedIDs, closedUsers, errsBefore)
+// record closes what is done (spent tasks and lost creates whose
+// sessions did not fail), reports the lost creates' unknown tasks, and,
+// unless this is a dry run, appends the closings to the ledger and
+// deletes or keeps it (errsBefore is the error count before this
+// ledger).
+func (r *fileSweep) record(failed map[string]bool, errsBefore int) {
+	for id := range r.spentDone {
+		if !failed[id] {
+			r.closedIDs = append(r.closedIDs, id)
+		}
+	}
+	for _, u := range r.usersDone {
+		if slices.ContainsFunc(r.wants, func(w sessionWant) bool { return w.sess.UserID == u && failed[w.sess.ID] }) {
+			continue
+		}
+		r.closedUsers = append(r.closedUsers, u)
+		for range r.st.creating[u].n {
+			r.rep.UnknownTasks = append(r.rep.UnknownTasks, SweepItem{Kind: "task", UserID: u, Ledger: r.f.path})
+		}
+	}
+	if !r.opts.DryRun {
+		r.finish(r.f, r.closedIDs, r.closedUsers, errsBefore)
 	}
 }
 
@@ -587,10 +633,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
-
-// unprefixed shows an error without the "agenttest: " its own message
-// starts with, for wrapping under another prefix.
-type unprefixed struct{ err error }
-
-func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "agenttest: ") }
-func (u unprefixed) Unwrap() error { return u.err }

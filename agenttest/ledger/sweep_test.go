@@ -288,7 +288,7 @@ func TestSweepUnknownAgentNeedsAllAgentSessions(t *testing.T) {
 		strings.Contains(err.Error(), "\n") || rep.Errors != 1 || len(rep.Kept) != 1 || rep.SessionsRevoked != 0 {
 		t.Fatalf("sweep: %+v, %v; want one error naming the agent and --all-agent-sessions, the ledger kept", rep, err)
 	}
-	if !strings.HasPrefix(err.Error(), "agenttest: sweep "+filepath.Base(path)+": ") {
+	if !strings.HasPrefix(err.Error(), "sweep "+filepath.Base(path)+": ") {
 		t.Errorf("error %q does not name the ledger", err)
 	}
 	sweepTestCount(t, emu, "after a refused sweep", 0, 1)

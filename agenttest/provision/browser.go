@@ -72,11 +72,11 @@ func (s Settings) HeadlessNote(kind, path string) string {
 func (s Settings) findBrowser(kind string, headless bool) (string, error) {
 	kind, err := browserKind(kind)
 	if err != nil {
-		return "", fmt.Errorf("agenttest: find browser: %w", err)
+		return "", fmt.Errorf("find browser: %w", err)
 	}
 	if p := s.BrowserPath; p != "" {
 		if err := isExecutable(p); err != nil {
-			return "", fmt.Errorf("agenttest: find browser %s: AGENTTEST_BROWSER_PATH: %w: point it at a browser executable or unset it", kind, err)
+			return "", fmt.Errorf("find browser %s: AGENTTEST_BROWSER_PATH: %w: point it at a browser executable or unset it", kind, err)
 		}
 		return p, nil
 	}
@@ -85,7 +85,7 @@ func (s Settings) findBrowser(kind string, headless bool) (string, error) {
 		return exe, nil
 	}
 	if kind != "chromium" {
-		return "", fmt.Errorf("agenttest: find browser %s: Playwright's %s is not installed (%s): run `%s --browser %s` or set AGENTTEST_BROWSER_PATH", kind, kind, where, installCommand, kind)
+		return "", fmt.Errorf("find browser %s: Playwright's %s is not installed (%s): run `%s --browser %s` or set AGENTTEST_BROWSER_PATH", kind, kind, where, installCommand, kind)
 	}
 	names := systemChromiums
 	if headless {
@@ -96,7 +96,7 @@ func (s Settings) findBrowser(kind string, headless bool) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("agenttest: find browser chromium: AGENTTEST_BROWSER_PATH is unset, Playwright's chromium is not installed (%s), and none of %s is on PATH: %s",
+	return "", fmt.Errorf("find browser chromium: AGENTTEST_BROWSER_PATH is unset, Playwright's chromium is not installed (%s), and none of %s is on PATH: %s",
 		where, strings.Join(names, ", "), aptHint)
 }
 
@@ -212,7 +212,7 @@ func (s Settings) browsersDir(driverDir string) (string, error) {
 	// Windows.
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("agenttest: playwright browsers dir: %w: set PLAYWRIGHT_BROWSERS_PATH", err)
+		return "", fmt.Errorf("playwright browsers dir: %w: set PLAYWRIGHT_BROWSERS_PATH", err)
 	}
 	return filepath.Join(cache, "ms-playwright"), nil
 }
@@ -230,7 +230,7 @@ func (s Settings) installBrowser(ctx context.Context, dir, kind string, out io.W
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "package", "cli.js"), "install", kind)
 	cmd.WaitDelay = installWaitDelay
 	if s.DownloadHost != "" { // else the driver reads it from the process, if anywhere
-		cmd.Env = append(os.Environ(), "PLAYWRIGHT_DOWNLOAD_HOST="+s.DownloadHost)
+		cmd.Env = append(cmd.Environ(), "PLAYWRIGHT_DOWNLOAD_HOST="+s.DownloadHost)
 	}
 	var tail bytes.Buffer
 	cmd.Stdout = out
@@ -246,7 +246,7 @@ func (s Settings) installBrowser(ctx context.Context, dir, kind string, out io.W
 	why := fmt.Sprintf("%v: %s", runErr, errorLine(tail.String()))
 	log.Info("playwright's browser download failed", "browser", kind, "err", why)
 	if kind == "chromium" {
-		return "", fmt.Errorf("agenttest: install chromium: Playwright's download failed (%s): %s", why, aptHint)
+		return "", fmt.Errorf("install chromium: Playwright's download failed (%s): %s", why, aptHint)
 	}
-	return "", fmt.Errorf("agenttest: install %s: Playwright's download failed (%s): run `%s --browser %s` on a machine that reaches Playwright's CDN, or set AGENTTEST_BROWSER_PATH", kind, why, installCommand, kind)
+	return "", fmt.Errorf("install %s: Playwright's download failed (%s): run `%s --browser %s` on a machine that reaches Playwright's CDN, or set AGENTTEST_BROWSER_PATH", kind, why, installCommand, kind)
 }

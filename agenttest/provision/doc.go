@@ -3,7 +3,7 @@
 // (Debian's chromium, Chrome, or Playwright's own download). The CLI's
 // `agenttest install` and the fixture's browser launch use it.
 //
-// [Load] reads its [Settings] from the config package's environment snapshot
+// [Load] reads its [Settings] from the configuration snapshot ([config.Env])
 // (PLAYWRIGHT_DRIVER_PATH, PLAYWRIGHT_NODEJS_PATH,
 // PLAYWRIGHT_BROWSERS_PATH, AGENTTEST_BROWSER_PATH,
 // PLAYWRIGHT_GO_NPM_REGISTRY, NODE_MIRROR, PLAYWRIGHT_DOWNLOAD_HOST).

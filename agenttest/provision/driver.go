@@ -46,7 +46,7 @@ func (s Settings) DriverDir() (string, error) {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("agenttest: driver dir: %w: set PLAYWRIGHT_DRIVER_PATH", err)
+		return "", fmt.Errorf("driver dir: %w: set PLAYWRIGHT_DRIVER_PATH", err)
 	}
 	var cache string
 	switch runtime.GOOS {
@@ -77,23 +77,23 @@ func (s Settings) checkDriverIn(dir string) error {
 	want := DriverVersion()
 	cli := filepath.Join(dir, "package", "cli.js")
 	if _, err := os.Stat(cli); err != nil {
-		return fmt.Errorf("agenttest: check playwright driver: %s not found (driver %s is not installed): run `%s`", cli, want, installCommand)
+		return fmt.Errorf("check playwright driver: %s not found (driver %s is not installed): run `%s`", cli, want, installCommand)
 	}
 	got, err := packageVersion(filepath.Join(dir, "package", "package.json"))
 	if err != nil {
-		return fmt.Errorf("agenttest: check playwright driver: %w: run `%s`", err, installCommand)
+		return fmt.Errorf("check playwright driver: %w: run `%s`", err, installCommand)
 	}
 	if got != want {
-		return fmt.Errorf("agenttest: check playwright driver: %s holds version %s, playwright-go needs %s: remove it and run `%s`", dir, got, want, installCommand)
+		return fmt.Errorf("check playwright driver: %s holds version %s, playwright-go needs %s: remove it and run `%s`", dir, got, want, installCommand)
 	}
 	if node := s.NodePath; node != "" {
 		if err := isExecutable(node); err != nil {
-			return fmt.Errorf("agenttest: check playwright driver: PLAYWRIGHT_NODEJS_PATH: %w: point it at a Node.js binary or unset it", err)
+			return fmt.Errorf("check playwright driver: PLAYWRIGHT_NODEJS_PATH: %w: point it at a Node.js binary or unset it", err)
 		}
 		return nil
 	}
 	if err := isExecutable(filepath.Join(dir, nodeName())); err != nil {
-		return fmt.Errorf("agenttest: check playwright driver: no Node.js to run it: %w: run `%s` or set PLAYWRIGHT_NODEJS_PATH", err, installCommand)
+		return fmt.Errorf("check playwright driver: no Node.js to run it: %w: run `%s` or set PLAYWRIGHT_NODEJS_PATH", err, installCommand)
 	}
 	return nil
 }
@@ -140,23 +140,23 @@ func (s Settings) installDriver(ctx context.Context, dir string, out io.Writer, 
 	version := DriverVersion()
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: %w", err)
+		return fmt.Errorf("install playwright driver: %w", err)
 	}
 	// Unpack beside dir so the final rename stays on one file system.
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: %w", err)
+		return fmt.Errorf("install playwright driver: %w", err)
 	}
 	defer os.RemoveAll(tmp)                      // gone after a successful rename; cleans up otherwise
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
-		return fmt.Errorf("agenttest: install playwright driver: %w", err)
+		return fmt.Errorf("install playwright driver: %w", err)
 	}
 
 	fmt.Fprintf(out, "agenttest: installing playwright driver %s into %s\n", version, dir)
 	if err := s.downloadDriver(ctx, tmp); err != nil {
 		log.Info("playwright-go's driver download failed; trying npm pack", "err", err)
 		if err := emptyDir(tmp); err != nil {
-			return fmt.Errorf("agenttest: install playwright driver: %w", err)
+			return fmt.Errorf("install playwright driver: %w", err)
 		}
 		fmt.Fprintf(out, "agenttest: playwright-go's download (the npm registry, nodejs.org) is unavailable; building the driver with npm pack playwright-core@%s and the node on PATH\n", version)
 		if err := s.packDriverNPM(ctx, tmp, version); err != nil {
@@ -247,15 +247,15 @@ func (s Settings) probeDriverHosts(ctx context.Context) error {
 func (s Settings) packDriverNPM(ctx context.Context, tmp, version string) error {
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: playwright's download failed and npm is not on PATH: install Node.js and npm (`apt-get install -y nodejs npm`)")
+		return fmt.Errorf("install playwright driver: playwright's download failed and npm is not on PATH: install Node.js and npm (`apt-get install -y nodejs npm`)")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil && s.NodePath == "" {
-		return fmt.Errorf("agenttest: install playwright driver: node is not on PATH: install Node.js (`apt-get install -y nodejs`) or set PLAYWRIGHT_NODEJS_PATH")
+		return fmt.Errorf("install playwright driver: node is not on PATH: install Node.js (`apt-get install -y nodejs`) or set PLAYWRIGHT_NODEJS_PATH")
 	}
 	packDir, err := os.MkdirTemp("", "agenttest-npm-pack-")
 	if err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: %w", err)
+		return fmt.Errorf("install playwright driver: %w", err)
 	}
 	defer os.RemoveAll(packDir)
 
@@ -270,18 +270,18 @@ func (s Settings) packDriverNPM(ctx context.Context, tmp, version string) error 
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: npm pack %s: %w: %s", spec, err, errorLine(stderr.String()))
+		return fmt.Errorf("install playwright driver: npm pack %s: %w: %s", spec, err, errorLine(stderr.String()))
 	}
 	tarballs, _ := filepath.Glob(filepath.Join(packDir, "*.tgz"))
 	if len(tarballs) != 1 {
-		return fmt.Errorf("agenttest: install playwright driver: npm pack %s left %d tarballs in %s, want 1", spec, len(tarballs), packDir)
+		return fmt.Errorf("install playwright driver: npm pack %s left %d tarballs in %s, want 1", spec, len(tarballs), packDir)
 	}
 	if err := untar(tarballs[0], tmp); err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: unpack %s: %w", filepath.Base(tarballs[0]), err)
+		return fmt.Errorf("install playwright driver: unpack %s: %w", filepath.Base(tarballs[0]), err)
 	}
 	if node != "" {
 		if err := os.Symlink(node, filepath.Join(tmp, nodeName())); err != nil {
-			return fmt.Errorf("agenttest: install playwright driver: link node: %w", err)
+			return fmt.Errorf("install playwright driver: link node: %w", err)
 		}
 	}
 	return nil
@@ -295,10 +295,10 @@ func (s Settings) packDriverNPM(ctx context.Context, tmp, version string) error 
 func patchDriver(dir string) error {
 	d, err := playwright.NewDriver(&playwright.RunOptions{DriverDirectory: dir, SkipInstallBrowsers: true, Stdout: io.Discard})
 	if err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: patch: %w", err)
+		return fmt.Errorf("install playwright driver: patch: %w", err)
 	}
 	if err := d.DownloadDriver(); err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: patch: %w", err)
+		return fmt.Errorf("install playwright driver: patch: %w", err)
 	}
 	return nil
 }
@@ -371,10 +371,10 @@ func (s Settings) verifyDriver(ctx context.Context, dir, version string) error {
 	cmd.WaitDelay = installWaitDelay
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: verify with --version: %w: %s", err, errorLine(string(out)))
+		return fmt.Errorf("install playwright driver: verify with --version: %w: %s", err, errorLine(string(out)))
 	}
 	if !strings.Contains(string(out), "Version "+version) {
-		return fmt.Errorf("agenttest: install playwright driver: the new driver says %q, want \"Version %s\": remove %s and run `%s`", strings.TrimSpace(string(out)), version, dir, installCommand)
+		return fmt.Errorf("install playwright driver: the new driver says %q, want \"Version %s\": remove %s and run `%s`", strings.TrimSpace(string(out)), version, dir, installCommand)
 	}
 	return nil
 }
@@ -386,24 +386,24 @@ func place(tmp, dir string) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		return fmt.Errorf("agenttest: install playwright driver: %w", err)
+		return fmt.Errorf("install playwright driver: %w", err)
 	default:
 		for _, e := range entries {
 			if e.Name() != "node" && e.Name() != "node.exe" && e.Name() != "package" {
-				return fmt.Errorf("agenttest: install playwright driver: %s holds %s, which is not a playwright driver: empty it or set PLAYWRIGHT_DRIVER_PATH to another directory", dir, e.Name())
+				return fmt.Errorf("install playwright driver: %s holds %s, which is not a playwright driver: empty it or set PLAYWRIGHT_DRIVER_PATH to another directory", dir, e.Name())
 			}
 		}
 		old, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".old-")
 		if err != nil {
-			return fmt.Errorf("agenttest: install playwright driver: %w", err)
+			return fmt.Errorf("install playwright driver: %w", err)
 		}
 		defer os.RemoveAll(old)
 		if err := os.Rename(dir, filepath.Join(old, "driver")); err != nil {
-			return fmt.Errorf("agenttest: install playwright driver: move the broken driver aside: %w", err)
+			return fmt.Errorf("install playwright driver: move the broken driver aside: %w", err)
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("agenttest: install playwright driver: %w", err)
+		return fmt.Errorf("install playwright driver: %w", err)
 	}
 	return nil
 }

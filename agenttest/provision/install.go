@@ -55,7 +55,7 @@ func Install(ctx context.Context, opts Options) error {
 	s := opts.Settings
 	kind, err := browserKind(opts.Browser)
 	if err != nil {
-		return fmt.Errorf("agenttest: install: %w", err)
+		return fmt.Errorf("install: %w", err)
 	}
 	out := opts.Stdout
 	if out == nil {

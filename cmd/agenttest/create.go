@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/agenttest/agenttest/internal/redact"
+
 	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
@@ -39,7 +41,7 @@ agenttest revoke TASK_ID.`)
 	case p.UserID != "" && p.Identifier != "":
 		return fmt.Errorf("--user-id and --identifier name the user twice: pass exactly one")
 	case p.UserID != "" && !strings.HasPrefix(p.UserID, "user_"):
-		return fmt.Errorf("--user-id %s is not a Clerk user id (user_…): pass an email address, phone number or username as --identifier", quoteArg(p.UserID))
+		return fmt.Errorf("--user-id %s is not a Clerk user id (user_…): pass an email address, phone number or username as --identifier", redact.Quote(p.UserID))
 	case p.SessionMaxDuration < 0:
 		return fmt.Errorf("--session-max-duration is negative: pass a positive duration such as 30m")
 	}
@@ -98,7 +100,7 @@ func createUser(p *agenttask.CreateParams, env config.Env) (taskUser, error) {
 	case id != "" && identifier != "":
 		return taskUser{}, fmt.Errorf("both %s and %s are set: keep one, or pass --user-id or --identifier", config.VarUserID, config.VarUserIdentifier)
 	case id != "" && !strings.HasPrefix(id, "user_"):
-		return taskUser{}, fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead, or pass --identifier", config.VarUserID, quoteArg(id), config.VarUserIdentifier)
+		return taskUser{}, fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead, or pass --identifier", config.VarUserID, redact.Quote(id), config.VarUserIdentifier)
 	case id != "":
 		p.UserID = id
 		return taskUser{id, config.VarUserID, true}, nil
@@ -119,13 +121,13 @@ func redirectURL(flagValue string, env config.Env) (*url.URL, error) {
 	switch {
 	case err != nil || u.Scheme != "" || strings.HasPrefix(flagValue, "//"):
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-			return nil, fmt.Errorf("--redirect-url %s is not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with %s set", quoteArg(shownURL(flagValue)), config.VarAppURL)
+			return nil, fmt.Errorf("--redirect-url %s is not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with %s set", redact.Quote(shownURL(flagValue)), config.VarAppURL)
 		}
 		return withPath(u), nil
 	case appURL == "" && flagValue == "":
 		return nil, fmt.Errorf("no redirect: pass --redirect-url URL, or set %s to your app's URL (e.g. http://localhost:3000)", config.VarAppURL)
 	case appURL == "":
-		return nil, fmt.Errorf("--redirect-url %s is a path but %s is not set: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL", quoteArg(shownURL(flagValue)), config.VarAppURL)
+		return nil, fmt.Errorf("--redirect-url %s is a path but %s is not set: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL", redact.Quote(shownURL(flagValue)), config.VarAppURL)
 	}
 	if flagValue != "" && !strings.HasPrefix(flagValue, "/") {
 		flagValue = "/" + flagValue
@@ -177,7 +179,7 @@ func createError(err error, user taskUser) error {
 		if user.byID {
 			return fmt.Errorf("no user %s in this Clerk instance (%s): check %s against the instance's users (Clerk Dashboard → Users), and that CLERK_SECRET_KEY is that instance's key", user.value, apiErr.Summary(), user.setting)
 		}
-		return fmt.Errorf("no user with the identifier %s in this Clerk instance (%s): check %s is a verified email address or phone number, or a username, of one of the instance's users (Clerk Dashboard → Users), or name the user by id", quoteArg(user.value), apiErr.Summary(), user.setting)
+		return fmt.Errorf("no user with the identifier %s in this Clerk instance (%s): check %s is a verified email address or phone number, or a username, of one of the instance's users (Clerk Dashboard → Users), or name the user by id", redact.Quote(user.value), apiErr.Summary(), user.setting)
 	}
 	// A refused key's error already names the key's variable and where
 	// its value came from (agenttask's client adds it).

@@ -9,11 +9,11 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/agenttest/agenttest/internal/redact"
 
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
@@ -94,32 +94,16 @@ func loadUsers(path string) ([]clerkemu.User, error) {
 		return []clerkemu.User{}, nil
 	}
 	if strings.ContainsFunc(path, unicode.IsControl) || len(path) > 4096 {
-		return nil, fmt.Errorf("users file %s: not a file name: pass --users FILE", quoteArg(path))
+		return nil, fmt.Errorf("users file %s: not a file name: pass --users FILE", redact.Quote(path))
 	}
 	users, err := clerkemu.LoadUsers(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("users file %s not found (it is relative to the working directory): pass --users FILE, or leave --users out for the built-in seed users", quoteArg(path))
+		return nil, fmt.Errorf("users file %s not found (it is relative to the working directory): pass --users FILE, or leave --users out for the built-in seed users", redact.Quote(path))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load users: %w: fix the file or pass --users FILE", err)
 	}
 	return users, nil
-}
-
-// quoteArg shows a command-line value in a message on one line and
-// bounded: quoted (control characters escaped), at most 80 characters of
-// it, cut on a character boundary and followed by "…" and its length.
-func quoteArg(s string) string {
-	const limit = 80
-	i := 0
-	for n := 0; i < len(s) && n < limit; n++ {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	if i == len(s) {
-		return strconv.Quote(s)
-	}
-	return strconv.Quote(s[:i]) + "… (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // boundAddr is the address a listener asked for requested really bound,
@@ -180,7 +164,7 @@ type listenFlag struct{ name, value string }
 func checkInstanceFlags(fs *flag.FlagSet, key string, addrs ...listenFlag) error {
 	for _, f := range addrs {
 		if strings.ContainsFunc(f.value, unicode.IsControl) || len(f.value) > 256 {
-			return usagef(fs, "%s %s is not a host:port such as 127.0.0.1:0", f.name, quoteArg(f.value))
+			return usagef(fs, "%s %s is not a host:port such as 127.0.0.1:0", f.name, redact.Quote(f.value))
 		}
 	}
 	if key != "" {

@@ -7,8 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/agenttest/agenttest/internal/shellword"
 )
 
 // errUsage reports a usage error whose one-line problem and pointer to
@@ -118,7 +118,7 @@ func checkFlagOrder(fs *flag.FlagSet, args []string, what string) error {
 	}
 	words := []string{fs.Name()}
 	for _, a := range slices.Concat(lead, flags, operands) {
-		words = append(words, shellQuote(a))
+		words = append(words, shellword.Quote(a))
 	}
 	return usagef(fs, "flags go before the %s: %s", what, strings.Join(words, " "))
 }
@@ -132,16 +132,4 @@ func looksLikeFlag(a string) bool {
 func isBoolFlag(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
-}
-
-// shellQuote shows s as one word of a POSIX shell command to paste: as
-// it is when every character is plain, else in single quotes.
-func shellQuote(s string) string {
-	plain := func(r rune) bool {
-		return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-./:@%+=,", r))
-	}
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !plain(r) }) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agenttest/agenttest/internal/redact"
+	"github.com/agenttest/agenttest/internal/shellword"
+
 	"github.com/agenttest/agenttest/agenttest/config"
 )
 
@@ -130,7 +133,7 @@ variables; no .env.local is needed, so no .env.local.example is written.`)
 	app := hermeticApp{command: strings.TrimSpace(*appCommand), url: strings.TrimRight(strings.TrimSpace(*appURL), "/")}
 	if app.command != "" {
 		if u, err := url.Parse(app.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
-			return usagef(fs, "--app-url %s is not an http(s) URL such as http://127.0.0.1:3000", quoteArg(*appURL))
+			return usagef(fs, "--app-url %s is not an http(s) URL such as http://127.0.0.1:3000", redact.Quote(*appURL))
 		}
 	}
 	if err := checkFlagOrder(fs, args, "DIR"); err != nil {
@@ -145,7 +148,7 @@ variables; no .env.local is needed, so no .env.local.example is written.`)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		if root := moduleRootAbove(dir); root != "" {
-			return fmt.Errorf("no go.mod in %s, which is inside the module at %s: run agenttest init from that root, or give it as DIR: agenttest init %s", dir, root, shellQuote(root))
+			return fmt.Errorf("no go.mod in %s, which is inside the module at %s: run agenttest init from that root, or give it as DIR: agenttest init %s", dir, root, shellword.Quote(root))
 		}
 		return fmt.Errorf("no go.mod in %s: give the root of your Go module, or run go mod init there first", dir)
 	}
@@ -216,7 +219,7 @@ func nextSteps(ctx context.Context, dir string, app hermeticApp) string {
 	var b strings.Builder
 	b.WriteString("next:\n")
 	if dir != "." {
-		fmt.Fprintf(&b, "  cd %s\n", shellQuote(dir))
+		fmt.Fprintf(&b, "  cd %s\n", shellword.Quote(dir))
 	}
 	if !slices.Contains(mod.requires, agenttestModule) {
 		fmt.Fprintf(&b, "  go get %s@latest\n", agenttestModule)

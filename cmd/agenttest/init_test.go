@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agenttest/agenttest/internal/shellword"
+
 	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/fixtures/childenv"
@@ -145,7 +147,7 @@ func TestInitNextStepsFitTheModule(t *testing.T) {
 			}
 			_, next, _ := strings.Cut(stdout, "next:\n")
 			next = "next:\n" + next
-			cd := "  cd " + shellQuote(dir) + "\n"
+			cd := "  cd " + shellword.Quote(dir) + "\n"
 			if !strings.HasPrefix(next, "next:\n"+cd) {
 				t.Errorf("the next steps do not start in the module's folder:\n%s", next)
 			}
@@ -166,21 +168,6 @@ func TestInitNextStepsFitTheModule(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"/tmp/mod-1/x.y": "/tmp/mod-1/x.y",
-		"my mod":         "'my mod'",
-		"it's":           `'it'\''s'`,
-		"":               "''",
-		"$HOME/`x`":      "'$HOME/`x`'",
-		"/tmp/café":      "'/tmp/café'",
-	} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/agenttest/agenttest/internal/shellword"
+
 	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/agenttest/provision"
@@ -42,7 +44,7 @@ runs launch when one is on PATH beside it (chromium-headless-shell). With
 	if *check {
 		fix := "agenttest install"
 		if fs.Lookup("browser").Value.String() != "chromium" || flagSet(fs, "browser") {
-			fix += " --browser " + shellQuote(*browser)
+			fix += " --browser " + shellword.Quote(*browser)
 		}
 		return checkInstall(settings, *browser, *only, fix, stdout)
 	}

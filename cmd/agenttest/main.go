@@ -188,8 +188,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "  help       show this, or `agenttest help COMMAND` for a command's flags")
 }
 
-// oneLine keeps an error message on one line, without the library's
-// "agenttest: " prefix (the command name already leads the line).
+// oneLine keeps an error message on one line.
 func oneLine(s string) string {
-	return strings.TrimPrefix(strings.Join(strings.Fields(s), " "), "agenttest: ")
+	return strings.Join(strings.Fields(s), " ")
 }

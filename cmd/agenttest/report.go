@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/agenttest/agenttest/internal/shellword"
+
 	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/agenttest/report"
@@ -69,7 +71,7 @@ Example (-artifacts needs the -outputdir folder to exist):
 	// (report.Options has one folder for links and commands), so a
 	// command pasted here works only from there.
 	if where := filepath.Dir(*out); slices.ContainsFunc(run.Packages, (*report.Package).TestFailed) && where != "." {
-		fmt.Fprintf(stdout, "its show-trace commands run from the report's folder: cd %s first\n", shellQuote(where))
+		fmt.Fprintf(stdout, "its show-trace commands run from the report's folder: cd %s first\n", shellword.Quote(where))
 	}
 	return packagesFailed(run.FailedPackages(), *out)
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/agenttest/agenttest/internal/shellword"
 )
 
 // recordedStream is a go test -json stream of a binary stopped by
@@ -25,7 +27,7 @@ func TestReportFromFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "test-results")
 	code, stdout, stderr := runCLI(t, "report", "--json", recordedStream(t), "--title", "nightly e2e", dir)
 	want := "wrote " + filepath.Join(dir, "report.html") + ": 1 failed, 1 passed, 0 skipped\n" +
-		"its show-trace commands run from the report's folder: cd " + shellQuote(dir) + " first\n"
+		"its show-trace commands run from the report's folder: cd " + shellword.Quote(dir) + " first\n"
 	if code != 1 || stdout != want {
 		t.Fatalf("report: exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
 	}
@@ -64,7 +66,7 @@ func TestReportFromStdinRedactsTheConfiguredSecrets(t *testing.T) {
 	if err := cmd.Run(); cmd.ProcessState.ExitCode() != 1 {
 		t.Fatalf("report: %v, stderr %q; want exit 1, as the package failed", err, stderr.String())
 	}
-	if want := "wrote " + out + ": 1 failed, 0 passed, 0 skipped\nits show-trace commands run from the report's folder: cd " + shellQuote(filepath.Dir(out)) + " first\n"; stdout.String() != want {
+	if want := "wrote " + out + ": 1 failed, 0 passed, 0 skipped\nits show-trace commands run from the report's folder: cd " + shellword.Quote(filepath.Dir(out)) + " first\n"; stdout.String() != want {
 		t.Errorf("stdout %q, want %q", stdout.String(), want)
 	}
 	page, err := os.ReadFile(out)

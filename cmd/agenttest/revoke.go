@@ -45,9 +45,9 @@ func runRevoke(ctx context.Context, c command, args []string, stdout, stderr io.
 	if _, err := client.Revoke(ctx, id); err != nil {
 		switch {
 		case errors.Is(err, agenttask.ErrTaskNotFound):
-			return fmt.Errorf("nothing to revoke: this instance has no task %s: check the id, and that CLERK_SECRET_KEY is the key of the instance that created it: %s", id, strings.TrimPrefix(err.Error(), "agenttest: "))
+			return fmt.Errorf("nothing to revoke: this instance has no task %s: check the id, and that CLERK_SECRET_KEY is the key of the instance that created it: %w", id, err)
 		case errors.Is(err, agenttask.ErrTaskNotPending):
-			return fmt.Errorf("nothing to revoke: task %s was already used, revoked or has expired: %s", id, strings.TrimPrefix(err.Error(), "agenttest: "))
+			return fmt.Errorf("nothing to revoke: task %s was already used, revoked or has expired: %w", id, err)
 		}
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/agenttest/ledger"
@@ -56,7 +55,7 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 	fmt.Fprintln(stdout, sweepSummary(rep, verb))
 	if err != nil {
 		// run prints one line: the failures, each naming its ledger.
-		return fmt.Errorf("%d error(s), %d ledger(s) kept for the next sweep: %s", rep.Errors, len(rep.Kept), strings.ReplaceAll(err.Error(), "agenttest: sweep ", "sweep "))
+		return fmt.Errorf("%d error(s), %d ledger(s) kept for the next sweep: %w", rep.Errors, len(rep.Kept), err)
 	}
 	return nil
 }

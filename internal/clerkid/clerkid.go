@@ -34,12 +34,12 @@ func Valid(id string) bool {
 func Op(op, what, id string) (string, error) {
 	switch {
 	case id == "":
-		return "", fmt.Errorf("agenttest: %s: the %s id is empty: pass the id Clerk returned", op, what)
+		return "", fmt.Errorf("%s: the %s id is empty: pass the id Clerk returned", op, what)
 	case strings.Contains(id, "://"):
-		return "", fmt.Errorf("agenttest: %s: the %s id is a URL (not shown: it may be a sign-in credential): pass the id Clerk returned, not a URL", op, what)
+		return "", fmt.Errorf("%s: the %s id is a URL (not shown: it may be a sign-in credential): pass the id Clerk returned, not a URL", op, what)
 	}
 	if !Valid(id) {
-		return "", fmt.Errorf("agenttest: %s: the %s id (%d characters, not shown) is not a Clerk id: pass the id Clerk returned (at most %d letters, digits, '_' and '-')", op, what, utf8.RuneCountInString(id), MaxLength)
+		return "", fmt.Errorf("%s: the %s id (%d characters, not shown) is not a Clerk id: pass the id Clerk returned (at most %d letters, digits, '_' and '-')", op, what, utf8.RuneCountInString(id), MaxLength)
 	}
 	return op + " " + redact.Value(id), nil
 }

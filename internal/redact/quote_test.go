@@ -41,3 +41,35 @@ func TestSetKeepsASecretOnce(t *testing.T) {
 		t.Errorf("Known = %q", got)
 	}
 }
+
+// Value shows a plain value as it is and quotes and cuts any other.
+func TestValue(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("ab", 50_000)
+	for in, want := range map[string]string{
+		"user_123":                       "user_123",
+		"ada@example.com":                "ada@example.com",
+		"+15555550101":                   "+15555550101",
+		"":                               `""`,
+		"user_1\nINJECTED":               `"user_1\nINJECTED"`,
+		"a\r\x1b[31mred\u202e":           `"a\r\x1b[31mred\u202e"`,
+		"bad\xffutf8":                    `"bad\xffutf8"`,
+		strings.Repeat("x", 80):          strings.Repeat("x", 80),
+		strings.Repeat("x", 81):          `"` + strings.Repeat("x", 80) + `"… (81 bytes)`,
+		long:                             `"` + long[:80] + `"… (100000 bytes)`,
+		strings.Repeat("é", 100):         `"` + strings.Repeat("é", 80) + `"… (200 bytes)`,
+		strings.Repeat("\n", 100):        `"` + strings.Repeat(`\n`, 80) + `"… (100 bytes)`,
+		strings.Repeat("日本", 41):         `"` + strings.Repeat("日本", 40) + `"… (246 bytes)`,
+		"x" + strings.Repeat("\xff", 99): `"x` + strings.Repeat(`\xff`, 79) + `"… (100 bytes)`,
+	} {
+		if got := Value(in); got != want {
+			t.Errorf("Value(%.40q) = %.200s, want %.200s", in, got, want)
+		}
+		if got := Value(in); strings.ContainsAny(got, "\n\r") || !utf8.ValidString(got) || len(got) > 400 {
+			t.Errorf("Value(%.40q) = %q: not one valid, short line", in, got)
+		}
+	}
+	if got := Quote("yes"); got != `"yes"` {
+		t.Errorf(`Quote("yes") = %s, want "yes" quoted`, got)
+	}
+}

@@ -14,6 +14,9 @@ func TestQuote(t *testing.T) {
 		"it's":                     `'it'\''s'`,
 		"$HOME;rm":                 "'$HOME;rm'",
 		"é":                        "'é'",
+		"/tmp/mod-1/x.y":           "/tmp/mod-1/x.y",
+		"$HOME/`x`":                "'$HOME/`x`'",
+		"/tmp/café":                "'/tmp/café'",
 	} {
 		if got := Quote(in); got != want {
 			t.Errorf("Quote(%q) = %q, want %q", in, got, want)
