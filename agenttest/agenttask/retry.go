@@ -363,16 +363,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, err // the caller gave up; never retry
 		}
-		in := retryInput{attempt: attempt, maxRetries: maxRetries, err: err, maxDelay: t.policy.MaxDelay, now: t.policy.Now()}
-		if err == nil {
-			in.status = resp.StatusCode
-			in.retryAfter = retryAfter(resp.Header, in.now)
-		}
-		in.deadline, in.hasDeadline = ctx.Deadline()
-		if retryable(in) {
-			// Only a retry needs these; the jitter is drawn here.
-			in.backoff, in.jitter, in.limiterDelay = t.policy.backoff(attempt), t.policy.jitter(), t.limiterDelay()
-		}
+		in := t.retryInput(ctx, attempt, maxRetries, resp, err)
 		d := decideRetry(in)
 		why := d.why
 		if err != nil {
@@ -394,28 +385,54 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, nil
 		}
-		wait, after := d.wait, in.retryAfter
-		attrs := []slog.Attr{
-			slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
-			slog.Int("attempt", attempt+1), slog.String("result", why), slog.Duration("wait", wait),
-		}
+		wait := d.wait
+		t.logRetry(ctx, req, resp, attempt, why, wait, in.retryAfter, secret)
 		if resp != nil {
-			attrs = append(attrs, slog.Int("status", resp.StatusCode))
-			if tr := resp.Header.Get("Clerk-Trace-Id"); tr != "" {
-				attrs = append(attrs, slog.String("trace_id", redact.Text(tr, secret)))
-			}
-			if after > 0 {
-				attrs = append(attrs, slog.Duration("retry_after", after))
-			}
 			retryDiscard(resp)
 		}
 		// The record describes the answer handed back; this one is not.
 		rec.status, rec.header, rec.body, rec.bodyErr = 0, nil, nil, nil
-		t.logger.LogAttrs(ctx, slog.LevelDebug, "agenttest: retrying Clerk Backend API request", attrs...)
 		if err := t.policy.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("waiting %s to retry (attempt %d: %s): %w", wait, attempt+1, why, err)
 		}
 	}
+}
+
+// retryInput is what decideRetry needs to know about an attempt's
+// outcome: its answer's status and Retry-After, the context's deadline,
+// and, when a retry is possible, the waits it would take (the jitter is
+// drawn here).
+func (t *retryTransport) retryInput(ctx context.Context, attempt, maxRetries int, resp *http.Response, err error) retryInput {
+	in := retryInput{attempt: attempt, maxRetries: maxRetries, err: err, maxDelay: t.policy.MaxDelay, now: t.policy.Now()}
+	if err == nil {
+		in.status = resp.StatusCode
+		in.retryAfter = retryAfter(resp.Header, in.now)
+	}
+	in.deadline, in.hasDeadline = ctx.Deadline()
+	if retryable(in) {
+		in.backoff, in.jitter, in.limiterDelay = t.policy.backoff(attempt), t.policy.jitter(), t.limiterDelay()
+	}
+	return in
+}
+
+// logRetry logs, at debug level, a retry about to wait: the request, the
+// attempt's result, the wait and, with an answer, its status, trace id
+// and Retry-After. secret is kept out of the trace id.
+func (t *retryTransport) logRetry(ctx context.Context, req *http.Request, resp *http.Response, attempt int, why string, wait, after time.Duration, secret string) {
+	attrs := []slog.Attr{
+		slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
+		slog.Int("attempt", attempt+1), slog.String("result", why), slog.Duration("wait", wait),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if tr := resp.Header.Get("Clerk-Trace-Id"); tr != "" {
+			attrs = append(attrs, slog.String("trace_id", redact.Text(tr, secret)))
+		}
+		if after > 0 {
+			attrs = append(attrs, slog.Duration("retry_after", after))
+		}
+	}
+	t.logger.LogAttrs(ctx, slog.LevelDebug, "agenttest: retrying Clerk Backend API request", attrs...)
 }
 
 // attempt sends one try of req, bounded by the per-attempt timeout until
