@@ -430,14 +430,6 @@ func parseLedger(data []byte) *ledgerState {
 		allTasks: map[string]bool{},
 		agents:   map[string]bool{},
 	}
-	resolve := func(u string) {
-		if c := st.creating[u]; c.n > 1 {
-			c.n--
-			st.creating[u] = c
-		} else {
-			delete(st.creating, u)
-		}
-	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for sc.Scan() {
@@ -450,42 +442,58 @@ func parseLedger(data []byte) *ledgerState {
 			st.malformed++
 			continue
 		}
-		switch e.Op {
-		case ledgerOpCreating:
-			c := st.creating[e.User]
-			if c.n == 0 && e.At > 0 {
-				c.since = e.At
-			}
-			c.n++
-			st.creating[e.User] = c
-		case ledgerOpCreateFailed:
-			resolve(e.User)
-		case ledgerOpTask:
-			if st.tasks[e.ID] == nil {
-				st.taskOrd = append(st.taskOrd, e.ID)
-			}
-			st.tasks[e.ID] = &ledgerTask{user: e.User, agent: e.Agent}
-			st.allTasks[e.ID] = true
-			if e.Agent != "" {
-				st.agents[e.Agent] = true
-			}
-			resolve(e.User)
-		case ledgerOpSession:
-			if st.sessions[e.ID] == nil {
-				st.sessOrd = append(st.sessOrd, e.ID)
-			}
-			st.sessions[e.ID] = &ledgerSession{task: e.Task, user: e.User}
-			delete(st.tasks, e.Task)
-		case ledgerOpClosed:
-			if e.ID != "" {
-				delete(st.tasks, e.ID)
-				delete(st.sessions, e.ID)
-			} else {
-				delete(st.creating, e.User)
-			}
-		}
+		st.apply(e)
 	}
 	return st
+}
+
+// apply changes the state by one valid line.
+func (st *ledgerState) apply(e ledgerEntry) {
+	switch e.Op {
+	case ledgerOpCreating:
+		c := st.creating[e.User]
+		if c.n == 0 && e.At > 0 {
+			c.since = e.At
+		}
+		c.n++
+		st.creating[e.User] = c
+	case ledgerOpCreateFailed:
+		st.resolveCreate(e.User)
+	case ledgerOpTask:
+		if st.tasks[e.ID] == nil {
+			st.taskOrd = append(st.taskOrd, e.ID)
+		}
+		st.tasks[e.ID] = &ledgerTask{user: e.User, agent: e.Agent}
+		st.allTasks[e.ID] = true
+		if e.Agent != "" {
+			st.agents[e.Agent] = true
+		}
+		st.resolveCreate(e.User)
+	case ledgerOpSession:
+		if st.sessions[e.ID] == nil {
+			st.sessOrd = append(st.sessOrd, e.ID)
+		}
+		st.sessions[e.ID] = &ledgerSession{task: e.Task, user: e.User}
+		delete(st.tasks, e.Task)
+	case ledgerOpClosed:
+		if e.ID != "" {
+			delete(st.tasks, e.ID)
+			delete(st.sessions, e.ID)
+		} else {
+			delete(st.creating, e.User)
+		}
+	}
+}
+
+// resolveCreate settles one of u's lost creates: a task or a
+// create_failed followed it.
+func (st *ledgerState) resolveCreate(u string) {
+	if c := st.creating[u]; c.n > 1 {
+		c.n--
+		st.creating[u] = c
+	} else {
+		delete(st.creating, u)
+	}
 }
 
 // ledgerEntryValid checks an entry read back has the ids its op needs,
