@@ -68,7 +68,7 @@ func (c *consoleLog) String() string {
 // into dir: a screenshot, the Playwright trace (when the page records
 // one, as [SignIn] and [NewPage] do), the page's HTML and its console
 // log. Nothing in them may sign anyone in: every task URL this run
-// created (by any page or test, see [CreateTask]), every cookie value
+// created (by any page or test, see [NewTaskContext]), every cookie value
 // the page's context holds, and every Clerk credential (ticket,
 // __clerk_handshake, __clerk_db_jwt, __clerk_testing_token, __session,
 // __client, Authorization, session tokens and other JWTs, secret keys)
@@ -171,11 +171,6 @@ func (p *Page) saveTrace(dst string, r *redact.Set) error {
 	}
 	return redactTrace(raw, dst, r)
 }
-
-// rawTraces are the unredacted traces being saved in this process,
-// removed by an early end (see endEarly). Package state on purpose: the
-// process's temporary files, whatever run or page they belong to.
-var rawTraces tempFiles
 
 // tempFiles is a set of temporary files, safe for concurrent use.
 type tempFiles struct {

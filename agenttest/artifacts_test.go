@@ -224,21 +224,21 @@ func TestScanChild(t *testing.T) {
 
 	t.Run("signed in then fails", func(t *testing.T) {
 		page := SignIn(t, RedirectTo("/dashboard"))
-		m.task(t, page.Task)
+		m.task(t, page.Task())
 		// A careless app shows the task URL and the cookies, and sends
 		// them in a request's query and Authorization header.
 		_, err := page.Evaluate(`async (u) => {
 			console.log("visited " + u + " cookies " + document.cookie);
 			document.body.append(u, document.cookie);
 			await fetch("/api/me?ticket=" + encodeURIComponent(u), {headers: {Authorization: "Bearer " + document.cookie}});
-		}`, page.Task.URL())
+		}`, page.Task().URL())
 		require.NoError(t, err)
 		m.cookies(t, page)
 		// A second page shows the first page's task URL.
 		second := NewPage(t)
 		_, err = second.Goto("/")
 		require.NoError(t, err)
-		_, err = second.Evaluate(`(u) => console.log("another page's task: " + u)`, page.Task.URL())
+		_, err = second.Evaluate(`(u) => console.log("another page's task: " + u)`, page.Task().URL())
 		require.NoError(t, err)
 		m.processes(t)
 		t.Error("fails on purpose, to keep the artifacts")
@@ -270,7 +270,7 @@ func TestScanChild(t *testing.T) {
 			return errors.New("the check fails")
 		}))
 		require.Error(t, err)
-		m.task(t, page.Task)
+		m.task(t, page.Task())
 		m.cookies(t, page)
 		t.Error(err)
 	})
@@ -740,7 +740,7 @@ func TestOpenTaskRefusesWhatItCannotOpen(t *testing.T) {
 	task := &Task{Task: &agenttask.Task{ID: "agttsk_1"}}
 	err = (&Page{}).OpenTask(context.Background(), task)
 	require.Error(t, err)
-	assert.Equal(t, "agenttest: open task agttsk_1: the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", err.Error())
+	assert.Equal(t, "agenttest: open task agttsk_1: the page was not opened: use agenttest.NewPage, agenttest.NewPageContext or Browser.NewPage", err.Error())
 }
 
 // A test's new run clears what its earlier failed run saved: only the

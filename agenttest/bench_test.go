@@ -36,7 +36,7 @@ func benchSignIn(b *testing.B, more ...Option) {
 	})
 	var m phaseMeter
 	for b.Loop() {
-		p, err := openSignedIn(b.Context(), opts)
+		p, err := SignInContext(b.Context(), opts...)
 		if err != nil {
 			_ = p.Release(fixtureCleanupCtx(b))
 			b.Fatal(err)

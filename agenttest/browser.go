@@ -143,7 +143,7 @@ type Browser struct {
 // browser, and Close disconnects from it without ending it.
 //
 // Tests do not call it: [Main] owns the browser of a test binary, and
-// [SignIn], [NewPage] and [Open] use that one.
+// [SignIn], [NewPage] and [NewPageContext] use that one.
 func LaunchBrowser(ctx context.Context) (*Browser, error) {
 	env, err := config.LoadEnv()
 	if err != nil {

@@ -41,10 +41,11 @@
 // methods of a value TestMain builds, so that a spec is one line and
 // copies between packages unchanged. [Main] (or [RunTests]) owns the
 // test binary's run: the one [Browser] its tests share (launched on
-// first use, closed when the tests end) and the suite's caches (the
-// environment snapshot, the Backend API client built from it, the users
-// identifiers resolved to). That run, and agenttask's limiter per secret
-// key, are the only package-level state. Everything a test owns (its
+// first use, closed when the tests end), the suite (the environment, the
+// default client, a record per Clerk instance) and what is in flight.
+// Package-level state: that run, three values of the process (signal
+// watch, started apps, traces being saved) and agenttask's limiter per
+// secret key. Everything a test owns (its
 // BrowserContext, page, tasks and session) is its own, so SignIn is safe
 // under t.Parallel.
 //
@@ -72,14 +73,14 @@
 //
 // # The core and the wrappers
 //
-// Everything that can fail has a form that takes a context and returns
-// an error, with the same options and capabilities (tracing included),
-// usable outside tests: [Open] and [Browser.NewPage], [Page.SignIn],
-// [CreateTask], [Page.CheckSignedIn], [Page.CheckSignedOut],
-// [Page.SaveArtifacts], [Page.Release] and [Task.Release]. The testing.TB
-// forms ([SignIn], [NewPage], [NewTask], [ExpectSignedIn],
-// [ExpectSignedOut]) call them, register their cleanup right after
-// creation and fail the test with one line.
+// Every testing.TB helper has a core that takes a context and returns an
+// error, named by Go's XContext rule: [SignIn] and [SignInContext],
+// [NewPage] and [NewPageContext], [NewTask] and [NewTaskContext],
+// [HTTPClient] and [HTTPClientContext]. The core has every capability;
+// the helper calls it, registers the cleanup right after, and fails the
+// test with one line. [Main] has [RunTests] and [RunTestsWith], which
+// hands the run its variables (an emulator's) without os.Setenv. An
+// [Option] given to a call it does not apply to fails that call at once.
 //
 // # Secrets
 //

@@ -107,14 +107,6 @@ func (r *testRun) watchSignals() (stop func()) {
 	}
 }
 
-// runSignalWatch says whether a run's watcher (watchSignals) is
-// installed: a SIGINT or SIGTERM is then the run's to handle, and the
-// guards of the apps StartApp started wait for the watcher to end the
-// binary, or to stop watching. Package state on purpose, shared with
-// those guards, which outlive the run (an app is stopped after RunTests
-// returns).
-var runSignalWatch signalWatch
-
 // signalWatch is the channel of the installed run watcher, closed when
 // it stops watching; nil when none is installed.
 type signalWatch struct {

@@ -261,7 +261,7 @@ func TestEndingChild(t *testing.T) {
 	}
 	a := SignIn(t, RedirectTo("/dashboard"))
 	b := SignIn(t, RedirectTo("/dashboard"))
-	fmt.Printf("signed in: %s, %s\n", a.SessionID, b.SessionID)
+	fmt.Printf("signed in: %s, %s\n", a.SessionID(), b.SessionID())
 	fmt.Printf("ending-ready: %s\n", strings.Trim(fmt.Sprint(lifecycleDescendants(os.Getpid())), "[]"))
 	<-t.Context().Done() // until a signal or the timeout ends the binary
 }

@@ -23,7 +23,12 @@ func errtextSignIn(t *testing.T, env map[string]string, opts ...Option) error {
 	t.Helper()
 	s := newSuite(config.EnvFromMap(env))
 	t.Cleanup(s.closeClient)
-	_, err := prepareSignIn(context.Background(), s, newOptions(opts), nil, s.appURL())
+	o, err := resolve(defaults, atSignIn, opts)
+	if err != nil {
+		err = &SignInError{Step: StepConfig, Err: err}
+	} else {
+		_, err = prepareSignIn(context.Background(), s, o, nil, s.appURL())
+	}
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "\n")
 	if key := env[config.VarSecretKey]; len(key) > len("sk_test_") {
@@ -130,7 +135,7 @@ func TestUserVariablesAreTrimmed(t *testing.T) {
 		}
 		s := newSuite(config.EnvFromMap(map[string]string{config.VarSecretKey: errtextKey, config.VarAPIURL: fixtureClosedURL(t), v: " " + want + " \t"}))
 		t.Cleanup(s.closeClient)
-		tg, _, err := resolveTarget(s, newOptions(nil), nil, "http://localhost:3000")
+		tg, _, err := resolveTarget(s, defaults, nil, "http://localhost:3000")
 		require.NoError(t, err, v)
 		assert.Equal(t, want, tg.who(), v)
 	}

@@ -19,7 +19,7 @@ func (p *Page) CheckSignedIn(ctx context.Context) error {
 	}
 	ctx, cancel := p.opts.stepContext(ctx)
 	defer cancel()
-	if _, err := p.waitForSession(ctx, origin, p.UserID); err != nil {
+	if _, err := p.waitForSession(ctx, origin, p.UserID()); err != nil {
 		return fmt.Errorf("agenttest: expect signed in: %s", p.secrets.String(err.Error()))
 	}
 	return nil

@@ -78,7 +78,7 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang fails here
 			defer cancel()
-			p, err := Open(ctx, s.opts(WithClient(client), WithTrace(TraceOff))...)
+			p, err := NewPageContext(ctx, s.opts(WithClient(client), WithTrace(TraceOff))...)
 			require.NoError(t, err)
 			err = p.SignIn(ctx, AsUser(fixtureAda))
 			if c.restart > 0 {

@@ -28,39 +28,40 @@ func SignIn(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
 	ctx, cancel := signInContext(tb)
 	defer cancel()
-	opts = describedBy(tb, opts)
-	p, err := openSignedIn(ctx, opts)
-	p.claimArtifactsSlot(tb)
-	tb.Cleanup(func() {
-		tb.Helper()
-		cleanupPage(tb, p)
-	})
-	if p.Task != nil {
+	p, err := SignInContext(ctx, append(opts[:len(opts):len(opts)], describedBy(tb))...)
+	releaseWithTest(tb, p)
+	if p.task != nil {
 		// Recorded on failure too: the id is what Clerk's logs know it by.
-		tb.Attr("agenttest.task_id", p.Task.ID)
-		if p.Task.Warning != "" {
-			tb.Log("agenttest: " + p.Task.Warning)
+		tb.Attr("agenttest.task_id", p.task.ID)
+		if p.task.Warning != "" {
+			tb.Log("agenttest: " + p.task.Warning)
 		}
 	}
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Attr("agenttest.user_id", p.UserID)
+	tb.Attr("agenttest.user_id", p.UserID())
 	shared := ""
-	if p.sharedSession {
+	if p.session.is(sharedSession) {
 		shared = ", shared"
 	}
-	tb.Logf("agenttest: signed in as %s (session %s%s, task %s)", p.UserID, p.SessionID, shared, p.Task.ID)
+	tb.Logf("agenttest: signed in as %s (session %s%s, task %s)", p.UserID(), p.SessionID(), shared, p.task.ID)
 	return p
 }
 
-// openSignedIn is SignIn's core: it prepares the sign-in (the Backend
-// API calls, see prepareSignIn) while the browser makes the context and
-// page, then signs the page in. The page it returns, also on failure,
-// owns what was made; its caller releases it. Options are checked
-// before anything starts: a configuration error launches no browser.
-func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
-	o := newOptions(opts)
+// SignInContext is the error-returning core of [SignIn]: it opens a page
+// on the test binary's shared browser (see [Main]) and signs it in. The
+// sign-in's Backend API calls (user lookup, Testing Token, task) run
+// while the browser makes the context and page, so it is faster than
+// [NewPageContext] then [Page.SignIn]. Options are checked before
+// anything starts: a configuration error launches no browser. The page
+// it returns, also with an error, owns what was made: the caller must
+// call [Page.Release].
+func SignInContext(ctx context.Context, opts ...Option) (*Page, error) {
+	o, err := resolve(defaults, atSignIn, opts)
+	if err != nil {
+		return &Page{opts: o}, &SignInError{Step: StepConfig, Err: err}
+	}
 	r, err := currentRun()
 	if err != nil {
 		return &Page{opts: o}, err
@@ -88,7 +89,7 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 	mark := time.Now()
 	b, err := r.sharedBrowser(ctx)
 	if err == nil {
-		p, err = b.NewPage(ctx, opts...)
+		p, err = b.newPage(ctx, o)
 	}
 	if err == nil {
 		// Before the navigation, while the task is being created.
@@ -115,33 +116,28 @@ func openSignedIn(ctx context.Context, opts []Option) (*Page, error) {
 }
 
 // NewPage gives the test a signed-out page in a BrowserContext of its
-// own (see [Open], its core), released with artifacts on failure when
+// own (see [NewPageContext], its core), released with artifacts on failure when
 // the test ends, like [SignIn]'s. Sign it in later with [Page.SignIn],
 // or use it to check what a signed-out visitor sees.
 func NewPage(tb testing.TB, opts ...Option) *Page {
 	tb.Helper()
-	p, err := Open(tb.Context(), opts...)
-	p.claimArtifactsSlot(tb)
-	tb.Cleanup(func() {
-		tb.Helper()
-		cleanupPage(tb, p)
-	})
+	p, err := NewPageContext(tb.Context(), opts...)
+	releaseWithTest(tb, p)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return p
 }
 
-// NewTask creates an Agent Task that the test owns (see [CreateTask],
+// NewTask creates an Agent Task that the test owns (see [NewTaskContext],
 // its core), for tests that use a task URL themselves (to check that a
 // revoked or used URL does not sign in, say). If the test has not used
 // it when it ends, it is revoked.
 func NewTask(tb testing.TB, opts ...Option) *Task {
 	tb.Helper()
-	opts = describedBy(tb, opts)
 	ctx, cancel := signInContext(tb)
 	defer cancel()
-	task, err := CreateTask(ctx, opts...)
+	task, err := NewTaskContext(ctx, append(opts[:len(opts):len(opts)], describedBy(tb))...)
 	releaseOnCleanup(tb, task.Release)
 	if err != nil {
 		tb.Fatal(err)
@@ -227,15 +223,15 @@ func cleanupContext(tb testing.TB) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(tb.Context()), cleanupTimeout)
 }
 
-// describedBy is opts with the task's description: the caller's
-// WithTaskDescription, else the test's name ("agenttest: TestX/sub"),
-// so Clerk's audit log says which test made the task.
-func describedBy(tb testing.TB, opts []Option) []Option {
-	desc := newOptions(opts).description
-	if desc == "" {
-		desc = "agenttest: " + tb.Name()
-	}
-	return append(opts[:len(opts):len(opts)], WithTaskDescription(desc))
+// releaseWithTest registers the cleanup of a page [SignIn] or [NewPage]
+// made (see cleanupPage), also of the half-built page of a failure.
+func releaseWithTest(tb testing.TB, p *Page) {
+	tb.Helper()
+	p.claimArtifactsSlot(tb)
+	tb.Cleanup(func() {
+		tb.Helper()
+		cleanupPage(tb, p)
+	})
 }
 
 // releaseOnCleanup registers release, bounded by cleanupContext, as a

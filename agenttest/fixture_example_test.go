@@ -52,7 +52,7 @@ func ExampleLaunchBrowser() {
 		return
 	}
 	fmt.Println(header)
-	fmt.Println(page.UserID)
+	fmt.Println(page.UserID())
 	// Output:
 	// Welcome, Ada
 	// user_2ada0000000000000000000001
@@ -105,7 +105,7 @@ func ExampleReuseSignIn() {
 			fmt.Println(err)
 			return
 		}
-		sessions = append(sessions, page.SessionID)
+		sessions = append(sessions, page.SessionID())
 		if err := page.Release(ctx); err != nil { // closes the context; the shared session lives on
 			fmt.Println(err)
 			return

@@ -58,12 +58,19 @@ func fixtureStartWith(tb testing.TB, emuOpts clerkemu.Options) *fixtureStack {
 	return &fixtureStack{emu: emu, app: app, client: client}
 }
 
-// opts are the options that point a fixture call at the stack.
+// opts are the options that point a page's fixture call at the stack.
 func (s *fixtureStack) opts(more ...Option) []Option {
+	return s.taskOpts(append([]Option{
+		WithContextOptions(playwright.BrowserNewContextOptions{BaseURL: playwright.String(s.app.URL())}),
+	}, more...)...)
+}
+
+// taskOpts are the options that point a fixture call without a page
+// (NewTask, HTTPClient) at the stack.
+func (s *fixtureStack) taskOpts(more ...Option) []Option {
 	return append([]Option{
 		WithClient(s.client),
 		RedirectTo(s.app.URL() + "/dashboard"),
-		WithContextOptions(playwright.BrowserNewContextOptions{BaseURL: playwright.String(s.app.URL())}),
 		WithTimeout(15 * time.Second),
 	}, more...)
 }

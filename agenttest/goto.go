@@ -29,7 +29,7 @@ func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwrig
 		return nil, fmt.Errorf("agenttest: Goto(%s): a relative URL needs %s (or WithContextOptions BaseURL)", redact.Quote(url), config.VarAppURL)
 	}
 	if p.Page == nil {
-		return nil, fmt.Errorf("agenttest: Goto(%s): the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", redact.Quote(url))
+		return nil, fmt.Errorf("agenttest: Goto(%s): the page was not opened: use agenttest.NewPage, agenttest.NewPageContext or Browser.NewPage", redact.Quote(url))
 	}
 	resp, err := p.Page.Goto(url, options...)
 	if err != nil {

@@ -10,10 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/agenttest/frontend"
-
-	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
 // SignedInClient is an *http.Client signed in as a Clerk user without a
@@ -35,48 +34,38 @@ import (
 type SignedInClient struct {
 	// Client sends the requests; use it like any *http.Client.
 	*http.Client
-	// Task is the Agent Task the session came from.
-	Task *Task
-	// UserID is the signed-in user; SessionID the session.
-	UserID, SessionID string
 	// Tokens mints the session tokens the Client sends.
 	Tokens *agenttask.SessionTokenSource
 
 	client    *agenttask.Client
 	transport *http.Transport // the client's connections, closed by Release
-	keep      bool
-	untrack   func()
-	// signOut names the session on the Frontend API by what the task
-	// URL's visit left (the __client cookie, the dev browser token; nil
-	// if neither); frontend sends it.
-	signOut  *frontend.SignOut
-	frontend *http.Client
+	task      *Task
+	session   *session // nil until the visit's session is known
 
 	mu       sync.Mutex
 	released bool
 }
 
-// NewSignedInClient signs in as the user the options and environment
+// HTTPClientContext signs in as the user the options and environment
 // name (as for [SignIn]: [AsUser], [AsIdentifier], [RedirectTo],
 // [WithClient], [WithSessionMaxDuration], [KeepSession], [WithClock],
 // [WithTimeout]) and returns a client for the app's API. It is the
 // error-returning core of [HTTPClient]. The caller owns the client and
-// must call [SignedInClient.Release], also when NewSignedInClient fails
+// must call [SignedInClient.Release], also when HTTPClientContext fails
 // (Release accepts the half-built client it returns). Under [Main] the
 // run's signal and timeout handling revokes its session too.
-func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, error) {
+func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	sc := &SignedInClient{transport: tr}
+	o, err := resolve(defaults, atClient, opts)
+	if err != nil {
+		return sc, &SignInError{Step: StepConfig, Err: err}
+	}
 	s, err := runSuite()
 	if err != nil {
 		return sc, err
 	}
-	o := newOptions(opts)
 	appURL := s.appURL()
-	sc.keep = o.keepSession
-	if o.reuse {
-		return sc, errors.New("agenttest: NewSignedInClient: ReuseSignIn is for pages; a signed-in client has a session of its own")
-	}
 	tg, client, err := resolveAndCheck(ctx, s, o, nil, appURL)
 	if err != nil {
 		return sc, err
@@ -96,7 +85,7 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	if err != nil {
 		return sc, err
 	}
-	sc.Task = task
+	sc.task = task
 
 	// The jar keeps the __client cookie the visit sets on the Frontend
 	// API host, and watch notes the dev browser token of a development
@@ -132,7 +121,11 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 	if first.ActorTaskID != task.ID {
 		return sc, fail(StepWrongSession, fmt.Errorf("the session token is from agent task %q, want %s", first.ActorTaskID, task.ID))
 	}
-	sc.UserID, sc.SessionID = first.UserID, first.SessionID
+	kind := ownedSession
+	if o.keepSession {
+		kind = keptSession
+	}
+	sc.session = newSession(first.SessionID, first.UserID, task, kind, s.frontend)
 	if fapi, err := url.Parse(frontendOrigin(task.URL())); err == nil && fapi.Host != "" {
 		named := map[string]string{}
 		for _, c := range jar.Cookies(fapi) {
@@ -141,25 +134,14 @@ func NewSignedInClient(ctx context.Context, opts ...Option) (*SignedInClient, er
 		if v := watch.token(); v != "" {
 			named[devBrowserCookie] = v
 		}
-		sc.signOut, sc.frontend = signOutFrom(fapi.String(), sc.SessionID, token, named), s.frontend
-	}
-	task.keepSession() // the session is the client's to revoke (or keep)
-	if sc.keep {
-		_ = task.ledger.Closed(task.ID)
-	} else {
-		_ = task.ledger.Session(sc.SessionID, task.ID, task.userID)
-		if r, err := currentRun(); err == nil {
-			id := sc.SessionID
-			r.inflight.addSession(id, sc.client)
-			sc.untrack = func() { r.inflight.removeSession(id) }
-		}
+		sc.session.signOut = signOutFrom(fapi.String(), first.SessionID, token, named)
 	}
 
 	initial := first
 	if initial.Value() == "" {
 		initial = nil
 	}
-	sc.Tokens = sc.client.NewTokenSource(sc.SessionID, agenttask.TokenSourceOptions{Now: o.now, Initial: initial})
+	sc.Tokens = sc.client.NewTokenSource(first.SessionID, agenttask.TokenSourceOptions{Now: o.now, Initial: initial})
 	base := tg.redirect
 	if appURL != "" {
 		if base, err = url.Parse(appURL + "/"); err != nil {
@@ -209,47 +191,53 @@ func (sc *SignedInClient) Release(ctx context.Context) error {
 	}
 	sc.released = true
 	sc.mu.Unlock()
-	var errs []error
-	if sc.SessionID != "" && !sc.keep && sc.client != nil {
-		if err := endSession(ctx, sc.frontend, sc.client, sc.SessionID, sc.signOut); err != nil {
-			errs = append(errs, err)
-		} else {
-			_ = sc.Task.ledger.Closed(sc.SessionID)
-		}
-	}
-	if sc.untrack != nil {
-		sc.untrack()
-	}
-	if err := sc.Task.Release(ctx); err != nil {
-		errs = append(errs, err)
-	}
+	errs := []error{sc.session.end(ctx, nil), sc.task.Release(ctx)}
 	if sc.transport != nil {
 		sc.transport.CloseIdleConnections()
 	}
 	return errors.Join(errs...)
 }
 
+// Task is the Agent Task the session came from; nil when the sign-in
+// failed before it was made.
+func (sc *SignedInClient) Task() *Task { return sc.task }
+
+// UserID is the signed-in user; "" before the session was known.
+func (sc *SignedInClient) UserID() string {
+	if sc.session == nil {
+		return ""
+	}
+	return sc.session.userID
+}
+
+// SessionID is the session; "" before it was known.
+func (sc *SignedInClient) SessionID() string {
+	if sc.session == nil {
+		return ""
+	}
+	return sc.session.id
+}
+
 // HTTPClient gives the test an *http.Client signed in as a Clerk user,
-// without a browser (see [SignedInClient], [NewSignedInClient] its
+// without a browser (see [SignedInClient], [HTTPClientContext] its
 // core): requests to the app carry a fresh session token as
 // "Authorization: Bearer"; relative URLs resolve against
 // AGENTTEST_APP_URL. When the test ends the session is ended. A
 // failure fails the test with one line that names the step.
 func HTTPClient(tb testing.TB, opts ...Option) *http.Client {
 	tb.Helper()
-	opts = describedBy(tb, opts)
 	ctx, cancel := signInContext(tb)
 	defer cancel()
-	sc, err := NewSignedInClient(ctx, opts...)
+	sc, err := HTTPClientContext(ctx, append(opts[:len(opts):len(opts)], describedBy(tb))...)
 	releaseOnCleanup(tb, sc.Release)
-	if sc.Task != nil {
-		tb.Attr("agenttest.task_id", sc.Task.ID)
+	if sc.task != nil {
+		tb.Attr("agenttest.task_id", sc.task.ID)
 	}
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Attr("agenttest.user_id", sc.UserID)
-	tb.Logf("agenttest: signed in as %s without a browser (session %s, task %s)", sc.UserID, sc.SessionID, sc.Task.ID)
+	tb.Attr("agenttest.user_id", sc.UserID())
+	tb.Logf("agenttest: signed in as %s without a browser (session %s, task %s)", sc.UserID(), sc.SessionID(), sc.task.ID)
 	return sc.Client
 }
 

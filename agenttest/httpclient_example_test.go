@@ -15,7 +15,7 @@ import (
 // An API test without a browser: a client signed in as the user through
 // an Agent Task, whose requests carry a fresh session token as
 // "Authorization: Bearer". Here against the emulator and the demo app.
-func ExampleNewSignedInClient() {
+func ExampleHTTPClientContext() {
 	stack, err := demoapp.StartStack(demoapp.StackOptions{})
 	if err != nil {
 		fmt.Println(err)
@@ -31,7 +31,7 @@ func ExampleNewSignedInClient() {
 	defer client.CloseIdleConnections()
 
 	ctx := context.Background()
-	api, err := agenttest.NewSignedInClient(ctx, agenttest.WithClient(client),
+	api, err := agenttest.HTTPClientContext(ctx, agenttest.WithClient(client),
 		agenttest.AsIdentifier("ada@example.com"), agenttest.RedirectTo(app.URL()+"/dashboard"))
 	defer api.Release(ctx) // revokes the session; also when sign-in failed
 	if err != nil {

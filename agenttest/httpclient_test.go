@@ -37,7 +37,7 @@ func httpTestMe(t *testing.T, c *http.Client, path string) (int, string) {
 func TestHTTPClientCallsTheAppAsTheUser(t *testing.T) {
 	t.Parallel()
 	st := fixtureStart(t)
-	c := HTTPClient(t, st.opts(AsUser(fixtureGrace), WithClock(st.emu.Now))...)
+	c := HTTPClient(t, st.taskOpts(AsUser(fixtureGrace), WithClock(st.emu.Now))...)
 
 	status, id := httpTestMe(t, c, "/api/me") // relative: the app's URL
 	assert.Equal(t, http.StatusOK, status)
@@ -65,7 +65,7 @@ func TestHTTPClientCallsTheAppAsTheUser(t *testing.T) {
 func TestHTTPClientRefreshesTokensAcrossExpiry(t *testing.T) {
 	t.Parallel()
 	st := fixtureStart(t)
-	c := HTTPClient(t, st.opts(AsUser(fixtureAda), WithClock(st.emu.Now))...)
+	c := HTTPClient(t, st.taskOpts(AsUser(fixtureAda), WithClock(st.emu.Now))...)
 	mints := func() int { return st.emu.Requests(clerkemu.RouteSessionTokens) }
 
 	status, _ := httpTestMe(t, c, "/api/me")
@@ -109,10 +109,10 @@ func TestSignedInClientReleaseEndsTheSession(t *testing.T) {
 	t.Parallel()
 	st := fixtureStart(t)
 	ctx := fixtureCtx(t)
-	sc, err := NewSignedInClient(ctx, st.opts(AsIdentifier("ada@example.com"), WithClock(st.emu.Now))...)
+	sc, err := HTTPClientContext(ctx, st.taskOpts(AsIdentifier("ada@example.com"), WithClock(st.emu.Now))...)
 	t.Cleanup(func() { _ = sc.Release(fixtureCleanupCtx(t)) })
 	require.NoError(t, err)
-	assert.Equal(t, fixtureAda, sc.UserID)
+	assert.Equal(t, fixtureAda, sc.UserID())
 	status, _ := httpTestMe(t, sc.Client, "/api/me")
 	require.Equal(t, http.StatusOK, status)
 	last, err := sc.Tokens.Token(ctx)
@@ -124,17 +124,17 @@ func TestSignedInClientReleaseEndsTheSession(t *testing.T) {
 	require.NotNil(t, ledger)
 	assert.Equal(t, 1, ledger.Outstanding(), "the ledger holds the session")
 	r.inflight.mu.Lock()
-	_, tracked := r.inflight.sessions[sc.SessionID]
+	_, tracked := r.inflight.sessions[sc.session]
 	r.inflight.mu.Unlock()
 	assert.True(t, tracked, "the run's in-flight set holds the session")
 
-	require.NotNil(t, sc.signOut, "the visit left what ends the session on the Frontend API")
-	assert.NotEmpty(t, sc.signOut.Client, "the __client cookie")
-	assert.NotEmpty(t, sc.signOut.DevBrowser, "the dev browser token of the 307")
+	require.NotNil(t, sc.session.signOut, "the visit left what ends the session on the Frontend API")
+	assert.NotEmpty(t, sc.session.signOut.Client, "the __client cookie")
+	assert.NotEmpty(t, sc.session.signOut.DevBrowser, "the dev browser token of the 307")
 	require.NoError(t, sc.Release(ctx))
 	assert.Zero(t, ledger.Outstanding(), "the ledger still holds something after Release")
 	r.inflight.mu.Lock()
-	_, tracked = r.inflight.sessions[sc.SessionID]
+	_, tracked = r.inflight.sessions[sc.session]
 	r.inflight.mu.Unlock()
 	assert.False(t, tracked, "the run's in-flight set still holds the session")
 	require.NoError(t, sc.Release(ctx), "a second Release is a no-op")
@@ -142,7 +142,7 @@ func TestSignedInClientReleaseEndsTheSession(t *testing.T) {
 	// browser token, as a browser signs out: no Backend API request.
 	ended := st.emu.Sessions(clerkemu.SessionEnded)
 	require.Len(t, ended, 1)
-	assert.Equal(t, sc.SessionID, ended[0].ID)
+	assert.Equal(t, sc.SessionID(), ended[0].ID)
 	assert.Zero(t, st.emu.Requests(clerkemu.RouteRevokeSession))
 	assert.Empty(t, st.emu.Sessions(clerkemu.SessionActive))
 
@@ -166,7 +166,7 @@ func TestSignedInClientFailureLeavesNothing(t *testing.T) {
 	t.Parallel()
 	st := fixtureStart(t)
 	ft := fixtureNewFakeT(t, "TestUnknownUser")
-	ft.run(func(tb testing.TB) { HTTPClient(tb, st.opts(AsUser("user_unknown"))...) })
+	ft.run(func(tb testing.TB) { HTTPClient(tb, st.taskOpts(AsUser("user_unknown"))...) })
 	assert.True(t, ft.Failed())
 	assert.Contains(t, ft.output(), "agenttest: sign in as user_unknown: create:")
 
@@ -175,12 +175,12 @@ func TestSignedInClientFailureLeavesNothing(t *testing.T) {
 	for _, f := range []clerkemu.Fault{{Status: http.StatusServiceUnavailable}, {Drop: true}} {
 		ctx := fixtureCtx(t)
 		st.emu.InjectFault(clerkemu.RouteAcceptTask, f)
-		sc, err := NewSignedInClient(ctx, st.opts(AsUser(fixtureAda))...)
+		sc, err := HTTPClientContext(ctx, st.taskOpts(AsUser(fixtureAda))...)
 		var signInErr *SignInError
 		require.ErrorAs(t, err, &signInErr)
 		assert.Equal(t, StepNavigate, signInErr.Step, "%v", err)
 		assert.NotContains(t, err.Error(), "ticket=ey")
-		require.NotNil(t, sc.Task)
+		require.NotNil(t, sc.Task())
 		require.NoError(t, sc.Release(ctx))
 		assert.Empty(t, st.emu.Tasks(clerkemu.TaskPending), "a task outlived Release")
 		assert.Empty(t, st.emu.Sessions())
@@ -188,7 +188,7 @@ func TestSignedInClientFailureLeavesNothing(t *testing.T) {
 
 	// Bad options fail before any request, and Release takes the
 	// half-built client.
-	sc, err := NewSignedInClient(fixtureCtx(t), st.opts(AsUser(fixtureAda), WithSessionMaxDuration(-1))...)
+	sc, err := HTTPClientContext(fixtureCtx(t), st.taskOpts(AsUser(fixtureAda), WithSessionMaxDuration(-1))...)
 	var signInErr *SignInError
 	require.ErrorAs(t, err, &signInErr)
 	assert.Equal(t, StepConfig, signInErr.Step)

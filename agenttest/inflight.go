@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"sync"
-
-	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
 // inflight is what a run's tests hold right now: the sessions their
@@ -17,7 +15,7 @@ import (
 // Backend API, without the browser, which may be stuck.
 type inflight struct {
 	mu       sync.Mutex
-	sessions map[string]*agenttask.Client // session id -> the client to revoke it with
+	sessions map[*session]struct{}
 	tasks    map[*Task]struct{}
 	ending   bool // set by revokeAll: no new work may start
 	// creates counts the create requests sent and not yet answered (and,
@@ -66,14 +64,14 @@ func (f *inflight) endCreate() {
 	}
 }
 
-// addSession tracks a session a page signed in with (and will revoke).
-func (f *inflight) addSession(id string, c *agenttask.Client) {
+// addSession tracks a session until it ends.
+func (f *inflight) addSession(s *session) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.sessions == nil {
-		f.sessions = map[string]*agenttask.Client{}
+		f.sessions = map[*session]struct{}{}
 	}
-	f.sessions[id] = c
+	f.sessions[s] = struct{}{}
 }
 
 // addTask tracks t until it is released.
@@ -91,9 +89,9 @@ func (f *inflight) addTask(t *Task) error {
 }
 
 // removeSession and removeTask forget what was released.
-func (f *inflight) removeSession(id string) {
+func (f *inflight) removeSession(s *session) {
 	f.mu.Lock()
-	delete(f.sessions, id)
+	delete(f.sessions, s)
 	f.mu.Unlock()
 }
 
@@ -138,8 +136,8 @@ func (f *inflight) revokeAll(ctx context.Context) error {
 			mu.Unlock()
 		}
 	}
-	for id, c := range sessions {
-		wg.Go(func() { collect(revokeSession(ctx, c, id)) })
+	for s := range sessions {
+		wg.Go(func() { collect(revokeSession(ctx, s.client, s.id)) })
 	}
 	for _, t := range tasks {
 		wg.Go(func() { collect(t.Release(ctx)) })
@@ -189,18 +187,6 @@ func beginCreate() (end func(), err error) {
 	return r.inflight.endCreate, nil
 }
 
-// trackSession registers the page's session with the run, if there is
-// one; Release forgets it.
-func (p *Page) trackSession() {
-	r, err := currentRun()
-	if err != nil || p.keptSession {
-		return
-	}
-	id := p.SessionID
-	r.inflight.addSession(id, p.client)
-	p.untrack = func() { r.inflight.removeSession(id) }
-}
-
 // runStarting refuses a new sign-in once the run is ending.
 func runStarting() error {
 	r, err := currentRun()
@@ -208,20 +194,4 @@ func runStarting() error {
 		return nil
 	}
 	return r.inflight.start()
-}
-
-// trackSharedSession registers a session shared under ReuseSignIn with
-// the run, if there is one: an early end revokes it; so does the end of
-// the run (see signInCache.revokeAll), which forgets it.
-func trackSharedSession(id string, c *agenttask.Client) {
-	if r, err := currentRun(); err == nil {
-		r.inflight.addSession(id, c)
-	}
-}
-
-// untrackSharedSession forgets a shared session the run revoked.
-func untrackSharedSession(id string) {
-	if r, err := currentRun(); err == nil {
-		r.inflight.removeSession(id)
-	}
 }

@@ -7,10 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/agenttest/ledger"
-
-	"github.com/agenttest/agenttest/agenttest/agenttask"
 )
 
 // sweepTimeout bounds the sweep of dead runs' ledgers before the first
@@ -23,39 +22,33 @@ const sweepTimeout = 30 * time.Second
 // It is nil (every record a no-op) when the ledger cannot be opened; the
 // reason is printed once.
 func (s *suite) ledger(c *agenttask.Client) *ledger.Ledger {
-	s.ledgerMu.Lock()
-	defer s.ledgerMu.Unlock()
-	if l, ok := s.ledgers[c]; ok {
-		return l
-	}
-	if s.ledgers == nil {
-		s.ledgers = map[*agenttask.Client]*ledger.Ledger{}
-	}
-	dir, err := ledger.Dir(s.env)
-	var l *ledger.Ledger
-	if err == nil {
-		l, err = ledger.Open(dir, c)
-	}
-	if err != nil && !s.ledgerWarned {
-		s.ledgerWarned = true
-		fmt.Fprintf(os.Stderr, "agenttest: no ledger, so a killed run's tasks and sessions cannot be swept later: %v (set %s to a writable directory)\n", err, config.VarLedgerDir)
-	}
-	s.ledgers[c] = l
-	return l
+	in := s.instance(c)
+	in.ledgerOnce.Do(func() {
+		dir, err := ledger.Dir(s.env)
+		if err == nil {
+			in.ledger, err = ledger.Open(dir, c)
+		}
+		if err != nil {
+			s.ledgerWarned.Do(func() {
+				fmt.Fprintf(os.Stderr, "agenttest: no ledger, so a killed run's tasks and sessions cannot be swept later: %v (set %s to a writable directory)\n", err, config.VarLedgerDir)
+			})
+		}
+	})
+	return in.ledger
 }
 
 // closeLedgers closes every ledger of the suite: each file is removed
 // when everything in it was revoked, kept for a sweep otherwise.
 func (s *suite) closeLedgers() error {
-	s.ledgerMu.Lock()
-	defer s.ledgerMu.Unlock()
 	var errs []error
-	for _, l := range s.ledgers {
-		if err := l.Close(); err != nil {
+	s.instances.Range(func(_, v any) bool {
+		in := v.(*instance)
+		in.ledgerOnce.Do(func() {}) // none is opened from here on
+		if err := in.ledger.Close(); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	s.ledgers = nil
+		return true
+	})
 	return errors.Join(errs...)
 }
 

@@ -181,7 +181,7 @@ func TestReleaseIsBoundedWhenTheBrowserStopsAnswering(t *testing.T) {
 	})
 	page, err := b.NewPage(t.Context(), s.opts()...)
 	require.NoError(t, err)
-	task, err := CreateTask(fixtureCtx(t), s.opts(AsUser(fixtureAda))...)
+	task, err := NewTaskContext(fixtureCtx(t), s.taskOpts(AsUser(fixtureAda))...)
 	require.NoError(t, err)
 	page.own(task)
 	stop()

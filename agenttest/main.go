@@ -26,8 +26,16 @@ func Main(m *testing.M) {
 // RunTests is [Main] for a TestMain that has more to do after the tests
 // (an emulator to check and stop, say): it runs the tests, closes the
 // shared browser and returns the exit code instead of exiting.
-func RunTests(m *testing.M) (code int) {
-	r, err := beginRun()
+func RunTests(m *testing.M) int {
+	return RunTestsWith(m, nil)
+}
+
+// RunTestsWith is [RunTests] with vars set over the environment the run
+// reads (the process environment over .env.local over .env), without
+// touching the process environment: for a TestMain that starts an
+// emulator and hands the run its variables.
+func RunTestsWith(m *testing.M, vars map[string]string) (code int) {
+	r, err := beginRun(vars)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -69,25 +77,19 @@ type testRun struct {
 	browserErr error
 }
 
-// current is the run of this test binary: the package's one piece of
-// package-level state besides agenttask's limiter registry. A browser
-// costs a second or more to start, so the binary's tests share one, and
-// the package-level SignIn, NewPage and NewTask find it here. Each test
-// still gets its own BrowserContext, page, tasks and session.
-var current struct {
-	mu  sync.Mutex
-	run *testRun
-}
-
 // errNoMain is returned when the shared browser is asked for outside
 // [Main] or [RunTests].
 var errNoMain = errors.New("agenttest: the shared browser needs agenttest.Main: add `func TestMain(m *testing.M) { agenttest.Main(m) }` to this package's tests so the browser is closed when they end (a plain program uses agenttest.LaunchBrowser)")
 
-// beginRun starts the binary's run, reading the environment once.
-func beginRun() (*testRun, error) {
+// beginRun starts the binary's run, reading the environment once, with
+// vars over it.
+func beginRun(vars map[string]string) (*testRun, error) {
 	env, err := config.LoadEnv()
 	if err != nil {
 		return nil, err
+	}
+	if len(vars) > 0 {
+		env = env.With(vars, "agenttest.RunTestsWith")
 	}
 	r := &testRun{suite: newSuite(env)}
 	current.mu.Lock()

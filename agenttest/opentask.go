@@ -10,7 +10,7 @@ import (
 )
 
 // OpenTask opens the URL of a task the test created itself (see
-// [NewTask] and [CreateTask]) in the page, for tests that check what a
+// [NewTask] and [NewTaskContext]) in the page, for tests that check what a
 // task URL does: that a revoked or used one signs nobody in, say. It
 // navigates once, never retrying (a task URL is single-use), with the
 // Frontend API's requests carrying the Testing Token as in
@@ -29,7 +29,7 @@ import (
 // pending, and otherwise finds and revokes the sessions it created.
 func (p *Page) OpenTask(ctx context.Context, task *Task) error {
 	if task == nil || task.Task == nil {
-		return errors.New("agenttest: open task: no task: create one with agenttest.NewTask or agenttest.CreateTask")
+		return errors.New("agenttest: open task: no task: create one with agenttest.NewTask or agenttest.NewTaskContext")
 	}
 	fail := func(step string, err error) error {
 		return &redactedError{
@@ -38,7 +38,7 @@ func (p *Page) OpenTask(ctx context.Context, task *Task) error {
 		}
 	}
 	if p == nil || p.Page == nil {
-		return fmt.Errorf("agenttest: open task %s: the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage", task.ID)
+		return fmt.Errorf("agenttest: open task %s: the page was not opened: use agenttest.NewPage, agenttest.NewPageContext or Browser.NewPage", task.ID)
 	}
 	p.secrets.AddURL(task.URL())
 	if p.suite != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -21,29 +20,22 @@ import (
 // directly; its own [Page.Goto] takes paths relative to
 // AGENTTEST_APP_URL.
 //
-// After a sign-in, Task, UserID and SessionID say who the page is
-// signed in as and how.
+// After a sign-in, [Page.Task], [Page.UserID] and [Page.SessionID] say
+// who the page is signed in as and how.
 type Page struct {
 	playwright.Page
 
 	// BrowserContext is the page's own context: its cookies are the
 	// signed-in state.
 	BrowserContext playwright.BrowserContext
-	// Task is the Agent Task the page signed in with (nil before).
-	Task *Task
-	// UserID is the Clerk user the page is signed in as.
-	UserID string
-	// SessionID is the Clerk session the sign-in created.
-	SessionID string
-
-	suite   *suite
-	client  *agenttask.Client // set by the first sign-in or task
-	appURL  string
-	baseURL string // the context's BaseURL: relative Goto URLs need one
-	origin  string // where the session cookie lives: the redirect's origin
-	opts    options
-	console consoleLog
-	secrets redact.Set // what no error or artifact of the page may show
+	suite          *suite
+	client         *agenttask.Client // set by the first sign-in or task
+	appURL         string
+	baseURL        string // the context's BaseURL: relative Goto URLs need one
+	origin         string // where the session cookie lives: the redirect's origin
+	opts           options
+	console        consoleLog
+	secrets        redact.Set // what no error or artifact of the page may show
 	// artifactsSlot is the page's number among its test's pages (1 for
 	// the first), naming its artifacts folder; 0 outside NewPage.
 	artifactsSlot int
@@ -53,37 +45,38 @@ type Page struct {
 	// the Testing Token could not be had), so it has nothing to show.
 	notNavigated bool
 
-	untrack func() // forgets the session in the run's in-flight set
+	// task is the Agent Task of the last sign-in; session the session it
+	// made (nil before it was checked).
+	task    *Task
+	session *session
 	// retired are sessions of earlier sign-ins of the page, which a later
 	// Page.SignIn replaced: Release revokes them.
-	retired []retiredSession
+	retired []*session
 	// testingToken went with the sign-in's Frontend API requests; ending
 	// the session sends it too.
 	testingToken *agenttask.TestingToken
 
-	mu      sync.Mutex
-	tasks   []*Task   // tasks this page created, in order
-	tracing bool      // a trace is being recorded
-	trace   TraceMode // when it is kept
-	// sharedSession: the session is the run's (ReuseSignIn), not the
-	// page's to revoke.
-	sharedSession bool
-	// keptSession: the sign-in asked for KeepSession, given to the page
-	// or to that Page.SignIn: Release leaves the session alive.
-	keptSession bool
-	released    bool
+	mu       sync.Mutex
+	tasks    []*Task   // tasks this page created, in order
+	tracing  bool      // a trace is being recorded
+	trace    TraceMode // when it is kept
+	released bool
 	// fapiRouted are the Frontend API hosts whose requests get the
 	// Testing Token (see routeTestingToken).
 	fapiRouted map[string]bool
 }
 
-// Open opens a signed-out page on the test binary's shared browser
-// (see [Main]). It is the error-returning core of [NewPage], with the
-// same options; the caller owns the page and must call [Page.Release],
-// also when Open fails (Release accepts the half-built page it returns).
-// A plain program opens pages with [Browser.NewPage] instead.
-func Open(ctx context.Context, opts ...Option) (*Page, error) {
-	o := newOptions(opts)
+// NewPageContext opens a signed-out page on the test binary's shared
+// browser (see [Main]). It is the error-returning core of [NewPage],
+// with the same options; the caller owns the page and must call
+// [Page.Release], also when NewPageContext fails (Release accepts the
+// half-built page it returns). A plain program opens pages with
+// [Browser.NewPage] instead.
+func NewPageContext(ctx context.Context, opts ...Option) (*Page, error) {
+	o, err := resolve(defaults, atNewPage, opts)
+	if err != nil {
+		return &Page{opts: o}, fmt.Errorf("agenttest: config: %w", err)
+	}
 	r, err := currentRun()
 	if err != nil {
 		return &Page{opts: o}, err
@@ -97,7 +90,7 @@ func Open(ctx context.Context, opts ...Option) (*Page, error) {
 	if err != nil {
 		return &Page{suite: r.suite, opts: o}, err
 	}
-	return b.NewPage(ctx, opts...)
+	return b.newPage(ctx, o)
 }
 
 // NewPage opens a signed-out page in a fresh BrowserContext of b. The
@@ -105,7 +98,15 @@ func Open(ctx context.Context, opts ...Option) (*Page, error) {
 // fails (Release accepts the half-built page it returns). Sign it in
 // with [Page.SignIn].
 func (b *Browser) NewPage(ctx context.Context, opts ...Option) (*Page, error) {
-	o := newOptions(opts)
+	o, err := resolve(defaults, atNewPage, opts)
+	if err != nil {
+		return &Page{suite: b.suite, opts: o}, fmt.Errorf("agenttest: config: %w", err)
+	}
+	return b.newPage(ctx, o)
+}
+
+// newPage opens a page with resolved options.
+func (b *Browser) newPage(ctx context.Context, o options) (*Page, error) {
 	p := &Page{suite: b.suite, opts: o, appURL: b.suite.appURL()}
 	var err error
 	if p.trace, err = b.suite.traceMode(o); err != nil {
@@ -226,21 +227,12 @@ func (p *Page) Release(ctx context.Context) error {
 		}
 	}
 	if ownSession {
-		var frontend *http.Client // nil: a plain client (signOut is nil without a suite's page)
-		if p.suite != nil {
-			frontend = p.suite.frontend
-		}
-		if err := endSession(ctx, frontend, p.client, p.SessionID, signOut); err != nil {
-			errs = append(errs, err)
-		} else if p.Task != nil {
-			_ = p.Task.ledger.Closed(p.SessionID)
-		}
+		errs = append(errs, p.session.end(ctx, signOut))
 	}
 	for _, s := range retired {
-		errs = append(errs, s.end(ctx))
-	}
-	if p.untrack != nil {
-		p.untrack()
+		// Through the Backend API: the browser's cookies were the later
+		// sign-in's, so the Frontend API cannot name it.
+		errs = append(errs, s.end(ctx, nil))
 	}
 	return errors.Join(errs...)
 }
@@ -267,49 +259,41 @@ func (p *Page) closeContext(tracing, own bool) (*frontend.SignOut, error) {
 	return signOut, errors.Join(errs...)
 }
 
-// retiredSession is a session of the page that a later sign-in of the
-// page replaced; the page still owns it.
-type retiredSession struct {
-	id      string
-	client  *agenttask.Client
-	task    *Task
-	untrack func()
+// Task is the Agent Task the page signed in with last; nil before.
+func (p *Page) Task() *Task { return p.task }
+
+// UserID is the Clerk user the page is signed in as; "" before.
+func (p *Page) UserID() string {
+	if p.session == nil {
+		return ""
+	}
+	return p.session.userID
 }
 
-// end revokes the session through the Backend API (the browser's
-// cookies are the later sign-in's, so the Frontend API cannot name it),
-// closes it in its task's ledger and forgets it in the run's in-flight
-// set.
-func (s retiredSession) end(ctx context.Context) error {
-	err := revokeSession(ctx, s.client, s.id)
-	if err == nil && s.task != nil {
-		_ = s.task.ledger.Closed(s.id)
+// SessionID is the Clerk session the page signed in with; "" before.
+func (p *Page) SessionID() string {
+	if p.session == nil {
+		return ""
 	}
-	if s.untrack != nil {
-		s.untrack()
-	}
-	return err
+	return p.session.id
 }
 
 // ownsSession reports whether the page's last sign-in left it a session
-// to end: one it signed in with, not kept (KeepSession) nor the run's
-// (ReuseSignIn).
+// to end: not kept (KeepSession) nor the run's (ReuseSignIn).
 func (p *Page) ownsSession() bool {
-	return p.SessionID != "" && !p.keptSession && !p.sharedSession && p.client != nil
+	return p.session.is(ownedSession)
 }
 
 // retireSession hands the session of the page's last sign-in, when the
-// page owns it (not kept, not shared), to the page's retired ones, so
-// that a new sign-in can take its place: Release still revokes it.
+// page owns it, to the page's retired ones, so that a new sign-in can
+// take its place: Release still revokes it.
 func (p *Page) retireSession() {
 	if p.ownsSession() {
 		p.mu.Lock()
-		p.retired = append(p.retired, retiredSession{id: p.SessionID, client: p.client, task: p.Task, untrack: p.untrack})
+		p.retired = append(p.retired, p.session)
 		p.mu.Unlock()
 	}
-	p.SessionID, p.UserID = "", ""
-	p.sharedSession, p.keptSession = false, false
-	p.untrack = nil
+	p.session = nil
 }
 
 // revokeSession revokes a session; one that has already ended (signed

@@ -104,7 +104,7 @@ func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask
 		return tg, nil, tg.failWith(&s.secrets)(StepConfig, err)
 	}
 	if tg.userID != "" {
-		if err, ok := s.unknownUsers.Load(userKey{client, tg.userID}); ok {
+		if err, ok := s.instance(client).unknownUsers.Load(tg.userID); ok {
 			return tg, nil, tg.failWith(&s.secrets)(StepCreate, fmt.Errorf("%w (known from an earlier sign-in of this test binary)", err.(error)))
 		}
 	}
@@ -116,15 +116,6 @@ func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask
 func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string) (target, *agenttask.Client, error) {
 	var t target
 	fail := func(step Step, err error) error { return t.failWith(&s.secrets)(step, err) }
-	if o.timeout <= 0 {
-		return t, nil, fail(StepConfig, fmt.Errorf("agenttest.WithTimeout(%v): give a positive duration, e.g. 30*time.Second", o.timeout))
-	}
-	if o.sessionMax < 0 || o.sessionMax > MaxSessionLifetime {
-		return t, nil, fail(StepConfig, fmt.Errorf("agenttest.WithSessionMaxDuration(%v): give a duration up to %v (a leaked session lives that long), or leave it to the default", o.sessionMax, MaxSessionLifetime))
-	}
-	if o.reuse && o.keepSession {
-		return t, nil, fail(StepConfig, errors.New("agenttest.ReuseSignIn and agenttest.KeepSession together: a reused session belongs to the run, which revokes it when the binary ends; keep one"))
-	}
 	if client == nil {
 		client = o.client
 	}
@@ -205,7 +196,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	if err != nil {
 		_ = ledger.CreateFailed(userID)
 		if unknown := unknownUser(err, userID); unknown != nil {
-			s.unknownUsers.Store(userKey{client, userID}, unknown)
+			s.instance(client).unknownUsers.Store(userID, unknown)
 			return nil, fail(StepCreate, unknown)
 		}
 		return nil, fail(StepCreate, err)

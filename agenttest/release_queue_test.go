@@ -22,7 +22,7 @@ func TestReleaseQueueReportsFailuresAtDrain(t *testing.T) {
 	})
 	require.NoError(t, err)
 	var q releaseQueue
-	q.add("TestFails", &Page{client: dead, SessionID: "sess_gone"})
+	q.add("TestFails", &Page{client: dead, session: &session{id: "sess_gone", client: dead}})
 	done := &Page{client: s.client} // nothing to release
 	q.add("TestPasses", done)
 	err = q.drain()

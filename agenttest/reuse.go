@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/agenttest/agenttest/agenttest/frontend"
-
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/mxschmitt/playwright-go"
 )
@@ -30,8 +28,9 @@ import (
 // Specs that sign out, change the session, or need one of their own
 // must not use it; should the shared session end anyway, the next page
 // signs in afresh and shares that. Not with [KeepSession].
+// For a browser sign-in: SignIn, NewPage (for its Page.SignIn), Page.SignIn.
 func ReuseSignIn() Option {
-	return func(o *options) { o.reuse = true }
+	return option("agenttest.ReuseSignIn", atBrowserSignIn, func(o *options) { o.reuse = true })
 }
 
 // reuseKey names one shared sign-in: an instance (its client), a user,
@@ -45,15 +44,8 @@ type reuseKey struct {
 
 // sharedSignIn is the signed-in state of the first sign-in of a key.
 type sharedSignIn struct {
-	cookies   []playwright.OptionalCookie // every cookie of the context: the app's and the Frontend API's
-	task      *Task                       // the task it signed in through
-	sessionID string
-	userID    string
-	client    *agenttask.Client
-	// signOut names the session on the Frontend API by the sign-in's
-	// browser cookies (nil if they name no browser): the end of the run
-	// ends it there.
-	signOut *frontend.SignOut
+	cookies []playwright.OptionalCookie // every cookie of the context: the app's and the Frontend API's
+	session *session                    // the run's, ended when the run ends
 }
 
 // sharedPending is a key's sign-in while its first page signs in: the
@@ -157,12 +149,7 @@ func (c *signInCache) revokeAll(ctx context.Context) error {
 func (c *signInCache) revokeShared(ctx context.Context, states []*sharedSignIn) error {
 	var errs []error
 	for _, st := range states {
-		if err := endSession(ctx, c.frontend, st.client, st.sessionID, st.signOut); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		_ = st.task.ledger.Closed(st.sessionID)
-		untrackSharedSession(st.sessionID)
+		errs = append(errs, st.session.end(ctx, nil))
 	}
 	return errors.Join(errs...)
 }
@@ -175,7 +162,7 @@ func (c *signInCache) releaseClient(ctx context.Context, client *agenttask.Clien
 	var mine []*sharedSignIn
 	kept := c.states[:0]
 	for _, st := range c.states {
-		if st.client == client {
+		if st.session.client == client {
 			mine = append(mine, st)
 		} else {
 			kept = append(kept, st)
@@ -191,14 +178,14 @@ func (c *signInCache) releaseClient(ctx context.Context, client *agenttask.Clien
 	return c.revokeShared(ctx, mine)
 }
 
-// shareState captures the leading page's signed-in state, whose session
-// finishSignIn has handed to the run (see trackSharedSession).
-func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn, error) {
+// share hands the leading page's session to the run and publishes the
+// page's signed-in state to the tests waiting for it.
+func (p *Page) share(plan *signInPlan) error {
 	cookies, err := p.BrowserContext.Cookies()
 	if err != nil {
-		return nil, fmt.Errorf("read the signed-in cookies to share: %w", err)
+		return fmt.Errorf("read the signed-in cookies to share: %w", err)
 	}
-	state := &sharedSignIn{task: plan.task, sessionID: claims.SessionID, userID: claims.Subject, client: plan.client}
+	state := &sharedSignIn{session: p.session}
 	named := make(map[string]string, len(cookies))
 	for _, c := range cookies {
 		addCookieSecret(&p.secrets, c.Value)
@@ -214,8 +201,32 @@ func (p *Page) shareState(plan *signInPlan, claims sessionClaims) (*sharedSignIn
 			SameSite: c.SameSite,
 		})
 	}
-	state.signOut = signOutFrom(frontendOrigin(plan.task.URL()), claims.SessionID, plan.token, named)
-	return state, nil
+	p.session.share(signOutFrom(frontendOrigin(plan.task.URL()), p.session.id, plan.token, named))
+	plan.publish(state)
+	return nil
+}
+
+// signInShared signs the page in with the plan's shared sign-in. When
+// the shared session ended (a test signed out, it expired), it signs in
+// afresh, once, and shares that instead.
+func (p *Page) signInShared(ctx context.Context, o options, plan *signInPlan) error {
+	err := p.seed(ctx, o, plan)
+	var se *SignInError
+	if err == nil || !errors.As(err, &se) || se.Step == StepCheck || se.Step == StepToken || ctx.Err() != nil {
+		return err
+	}
+	p.suite.reuse.forget(plan.key, plan.shared)
+	if cerr := p.BrowserContext.ClearCookies(); cerr != nil {
+		return err
+	}
+	fresh, perr := prepareSignIn(ctx, p.suite, o, p.client, p.appURL)
+	if perr != nil {
+		return perr
+	}
+	if fresh.shared != nil {
+		return err // another test already shares a new sign-in: report ours
+	}
+	return p.finishSignIn(ctx, o, fresh)
 }
 
 // seed signs the page in with a shared state: its cookies, then the
@@ -225,12 +236,12 @@ func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
 	st := plan.shared
 	tg := plan.target
 	fail := tg.fail(p)
-	p.Task = st.task
+	p.task = st.session.task
 	for _, c := range st.cookies {
 		addCookieSecret(&p.secrets, c.Value)
 	}
 	mark := time.Now()
-	if err := p.routeFrontendAPI(plan.token, st.task.URL()); err != nil {
+	if err := p.routeFrontendAPI(plan.token, p.task.URL()); err != nil {
 		return fail(StepToken, err)
 	}
 	if err := p.BrowserContext.AddCookies(st.cookies); err != nil {
@@ -253,14 +264,14 @@ func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
 		return fail(StepRedirect, err)
 	}
 	lap(&p.phases.navigate, &mark)
-	claims, step, err := p.checkSession(ctx, o, plan, st.task.ID)
+	claims, step, err := p.checkSession(ctx, o, plan, p.task.ID)
 	if err != nil {
 		return fail(step, err)
 	}
 	lap(&p.phases.check, &mark)
-	if claims.SessionID != st.sessionID {
-		return fail(StepWrongSession, fmt.Errorf("the session token is of session %s, want the shared %s", claims.SessionID, st.sessionID))
+	if claims.SessionID != st.session.id {
+		return fail(StepWrongSession, fmt.Errorf("the session token is of session %s, want the shared %s", claims.SessionID, st.session.id))
 	}
-	p.SessionID, p.UserID, p.sharedSession = claims.SessionID, claims.Subject, true
+	p.session = st.session
 	return p.runChecks(o, fail)
 }

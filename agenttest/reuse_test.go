@@ -36,8 +36,8 @@ func TestReuseSignInSignsInOncePerUser(t *testing.T) {
 		ExpectSignedIn(t, p)
 		assert.Positive(t, p.phases.navigate, "the seeded sign-in's navigation was timed")
 		assert.Positive(t, p.phases.check, "the seeded sign-in's check was timed")
-		sessions = append(sessions, p.SessionID)
-		tasks = append(tasks, p.Task.ID)
+		sessions = append(sessions, p.SessionID())
+		tasks = append(tasks, p.Task().ID)
 	}
 	for _, name := range []string{"first", "second", "third"} {
 		t.Run(name, signIn)
@@ -92,7 +92,7 @@ func TestReuseSignInSignsInAfreshWhenTheSharedSessionEnded(t *testing.T) {
 	fixtureForgetShared(t, s)
 	var first string
 	t.Run("first", func(t *testing.T) {
-		first = SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...).SessionID
+		first = SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...).SessionID()
 	})
 	// A test signed out, say: the shared session ends at Clerk, and once
 	// its token expires the app's refresh fails.
@@ -103,7 +103,7 @@ func TestReuseSignInSignsInAfreshWhenTheSharedSessionEnded(t *testing.T) {
 	t.Run("after the shared session ended", func(t *testing.T) {
 		p := SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...)
 		ExpectSignedIn(t, p)
-		second = p.SessionID
+		second = p.SessionID()
 	})
 	assert.NotEqual(t, first, second, "a fresh sign-in, shared from now on")
 	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteCreateTask))
@@ -118,14 +118,14 @@ func TestReuseSignInIsPerUser(t *testing.T) {
 	fixtureForgetShared(t, s)
 	ada := SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...)
 	grace := SignIn(t, s.opts(AsIdentifier("grace@example.com"), ReuseSignIn())...)
-	assert.NotEqual(t, ada.UserID, grace.UserID)
-	assert.NotEqual(t, ada.SessionID, grace.SessionID)
+	assert.NotEqual(t, ada.UserID(), grace.UserID())
+	assert.NotEqual(t, ada.SessionID(), grace.SessionID())
 	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteCreateTask))
 }
 
 func TestReuseSignInRefusesKeepSession(t *testing.T) {
 	s := fixtureStart(t)
-	p, err := Open(fixtureCtx(t), s.opts()...)
+	p, err := NewPageContext(fixtureCtx(t), s.opts()...)
 	t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 	require.NoError(t, err)
 	err = p.SignIn(fixtureCtx(t), AsUser(fixtureAda), ReuseSignIn(), KeepSession())

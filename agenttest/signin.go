@@ -77,12 +77,12 @@ func (e *SignInError) Unwrap() error { return e.Err }
 // A page already signed in can sign in again (as another user, say): it
 // still owns the earlier session, which Release revokes with the rest.
 func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
-	o := p.opts
-	for _, opt := range opts {
-		opt(&o)
+	o, err := resolve(p.opts, atPageSignIn, opts)
+	if err != nil {
+		return &SignInError{Step: StepConfig, Err: err}
 	}
 	if p.Page == nil {
-		return &SignInError{Step: StepConfig, Err: errors.New("the page was not opened: use agenttest.NewPage, agenttest.Open or Browser.NewPage")}
+		return &SignInError{Step: StepConfig, Err: errors.New("the page was not opened: use agenttest.NewPage, agenttest.NewPageContext or Browser.NewPage")}
 	}
 	plan, err := prepareSignIn(ctx, p.suite, o, p.client, p.appURL)
 	if err != nil {
@@ -102,51 +102,56 @@ func (p *Page) adopt(plan *signInPlan) {
 	}
 }
 
-// finishSignIn is the browser's part of a sign-in: open the task URL
-// (or seed the shared state), wait for the redirect, check the session.
-func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (err error) {
+// finishSignIn is the browser's part of a sign-in: navigate (open the
+// task URL, or seed a shared sign-in), check the session, register it,
+// and share it when the sign-in is the first of its ReuseSignIn key.
+func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) error {
 	p.adopt(plan)
 	defer plan.publish(nil) // a leading sign-in that failed lets the next one lead
 	if plan.shared != nil {
-		err := p.seed(ctx, o, plan)
-		var se *SignInError
-		if err == nil || !errors.As(err, &se) || se.Step == StepCheck || se.Step == StepToken || ctx.Err() != nil {
-			return err
-		}
-		// The shared session ended (a test signed out, it expired):
-		// sign in afresh, once, and share that instead.
-		p.suite.reuse.forget(plan.key, plan.shared)
-		if cerr := p.BrowserContext.ClearCookies(); cerr != nil {
-			return err
-		}
-		fresh, perr := prepareSignIn(ctx, p.suite, o, p.client, p.appURL)
-		if perr != nil {
-			return perr
-		}
-		if fresh.shared != nil {
-			return err // another test already shares a new sign-in: report ours
-		}
-		plan = fresh
-		p.adopt(plan)
-		defer plan.publish(nil)
+		return p.signInShared(ctx, o, plan)
 	}
-	tg, task := plan.target, plan.task
-	fail := tg.fail(p)
-	p.Task = task
-	redirect := tg.redirect
-	if err := ctx.Err(); err != nil {
-		return fail(StepNavigate, err)
-	}
+	fail := plan.target.fail(p)
+	p.task = plan.task
 	mark := time.Now()
+	if step, err := p.openTask(ctx, o, plan); err != nil {
+		return fail(step, err)
+	}
+	lap(&p.phases.navigate, &mark)
+	claims, step, err := p.checkSession(ctx, o, plan, plan.task.ID)
+	if err != nil {
+		return fail(step, err)
+	}
+	lap(&p.phases.check, &mark)
+	kind := ownedSession
+	if o.keepSession {
+		kind = keptSession
+	}
+	p.session = newSession(claims.SessionID, claims.Subject, plan.task, kind, p.suite.frontend)
+	if plan.lead != nil {
+		if err := p.share(plan); err != nil {
+			return fail(StepCookie, err) // not shared: the page's Release ends it
+		}
+	}
+	return p.runChecks(o, fail)
+}
+
+// openTask opens the task URL, once, and waits for the redirect to
+// settle on the redirect URL; it names the step that failed.
+func (p *Page) openTask(ctx context.Context, o options, plan *signInPlan) (Step, error) {
+	task, redirect := plan.task, plan.target.redirect
+	if err := ctx.Err(); err != nil {
+		return StepNavigate, err
+	}
 	// The task URL carries the Testing Token itself, as the route would
 	// add it; the route, for the context's later Frontend API requests
 	// (a refresh handshake, Clerk's scripts), is in place before the
-	// navigation starts: SignIn sets it while the task is being created
-	// (routeFrontendAPIEarly), so here it is usually set already. A
-	// route set while a navigation is in flight can make Chromium report
-	// the redirect chain as one response of the first URL.
+	// navigation starts: SignInContext sets it while the task is being
+	// created (routeFrontendAPIEarly), so here it is usually set already.
+	// A route set while a navigation is in flight can make Chromium
+	// report the redirect chain as one response of the first URL.
 	if err := p.routeFrontendAPI(plan.token, task.URL()); err != nil {
-		return fail(StepToken, err)
+		return StepToken, err
 	}
 	hops, stopHops := p.watchHops()
 	resp, err := p.Page.Goto(withTestingToken(task.URL(), plan.token.Value()), playwright.PageGotoOptions{
@@ -157,65 +162,26 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) (e
 	// Which hop answered 4xx or 5xx, if one did: Clerk's Frontend API
 	// (the task URL refused) or the app, once Clerk had redirected there.
 	// Playwright may report it as a response or only as a network error.
-	if x, ok := hops.failed(); ok {
-		herr, spent := hopError(x, redirect, hops.describe(redirect), task.RedactedURL())
+	failed, ok := hops.failed()
+	if !ok && err == nil && resp != nil && resp.Status() >= 400 {
+		failed, ok = hop{resp.URL(), resp.Status()}, true
+	}
+	if ok {
+		herr, spent := hopError(failed, redirect, hops.describe(redirect), task.RedactedURL())
 		if spent {
 			task.markUsed()
 		}
-		return fail(StepNavigate, herr)
+		return StepNavigate, herr
 	}
 	if err != nil {
-		return fail(StepNavigate, fmt.Errorf("open the task URL %s: %w", task.RedactedURL(), err))
-	}
-	if resp != nil && resp.Status() >= 400 {
-		herr, spent := hopError(hop{resp.URL(), resp.Status()}, redirect, hops.describe(redirect), task.RedactedURL())
-		if spent {
-			task.markUsed()
-		}
-		return fail(StepNavigate, herr)
+		return StepNavigate, fmt.Errorf("open the task URL %s: %w", task.RedactedURL(), err)
 	}
 	if err := p.waitSettled(o, redirect); err != nil {
-		return fail(StepRedirect, err)
+		return StepRedirect, err
 	}
 	// The browser reached the redirect URL, so the ticket was spent.
 	task.markUsed()
-	lap(&p.phases.navigate, &mark)
-
-	claims, step, err := p.checkSession(ctx, o, plan, task.ID)
-	if err != nil {
-		return fail(step, err)
-	}
-	lap(&p.phases.check, &mark)
-	// The session is this task's: the page revokes it (or keeps it, under
-	// KeepSession), or the run does when it is shared (ReuseSignIn).
-	// Until here the task's cleanup looks it up itself.
-	p.SessionID, p.UserID, p.keptSession = claims.SessionID, claims.Subject, o.keepSession
-	// In the run's in-flight set before the task stops looking the
-	// session up itself, so that an early end revokes it at every point.
-	if plan.lead != nil {
-		trackSharedSession(claims.SessionID, p.client)
-	} else {
-		p.trackSession()
-	}
-	task.keepSession()
-	switch {
-	case o.keepSession:
-		_ = task.ledger.Closed(task.ID) // kept on purpose: no sweep revokes it
-	default:
-		_ = task.ledger.Session(claims.SessionID, task.ID, task.userID)
-	}
-	if plan.lead != nil {
-		state, err := p.shareState(plan, claims)
-		if err != nil {
-			// Not shared: the page's Release ends it.
-			id := claims.SessionID
-			p.untrack = func() { untrackSharedSession(id) }
-			return fail(StepCookie, err)
-		}
-		p.sharedSession = true
-		plan.publish(state)
-	}
-	return p.runChecks(o, fail)
+	return "", nil
 }
 
 // routeFrontendAPI sends the Testing Token with every request of the

@@ -33,10 +33,10 @@ func TestSignInLandsSignedInOnTheDashboard(t *testing.T) {
 	t.Run("signed in", func(t *testing.T) {
 		page := SignIn(t, s.opts(AsUser(fixtureAda))...)
 		require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Ada"))
-		assert.Equal(t, fixtureAda, page.UserID)
-		require.NotEmpty(t, page.SessionID)
-		require.NotNil(t, page.Task)
-		taskID, sessionID = page.Task.ID, page.SessionID
+		assert.Equal(t, fixtureAda, page.UserID())
+		require.NotEmpty(t, page.SessionID())
+		require.NotNil(t, page.Task())
+		taskID, sessionID = page.Task().ID, page.SessionID()
 		// The parts of the sign-in were timed, for the benchmarks.
 		ph := page.phases
 		for name, d := range map[string]time.Duration{"page": ph.page, "navigate": ph.navigate, "check": ph.check} {
@@ -77,12 +77,12 @@ func TestReleaseRevokesWhenTheFrontendAPICannotEndTheSession(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		s.emu.InjectFault(clerkemu.RouteEndSession, clerkemu.Fault{Status: http.StatusServiceUnavailable})
 		page := SignIn(t, s.opts(AsUser(fixtureAda), WithTrace(TraceOff))...)
-		refused = page.SessionID
+		refused = page.SessionID()
 	})
 	t.Run("cookies cleared", func(t *testing.T) {
 		page := SignIn(t, s.opts(AsUser(fixtureGrace), WithTrace(TraceOff))...)
 		require.NoError(t, page.BrowserContext.ClearCookies())
-		cleared = page.SessionID
+		cleared = page.SessionID()
 	})
 	revoked := map[string]bool{}
 	for _, sess := range s.emu.Sessions(clerkemu.SessionRevoked) {
@@ -101,7 +101,7 @@ func TestSignInByIdentifierLooksTheUserUpOnce(t *testing.T) {
 	for range 2 {
 		t.Run("grace", func(t *testing.T) {
 			page := SignIn(t, s.opts(AsIdentifier("grace@example.com"))...)
-			assert.Equal(t, fixtureGrace, page.UserID)
+			assert.Equal(t, fixtureGrace, page.UserID())
 			require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Grace"))
 		})
 	}
@@ -126,7 +126,7 @@ func TestKeepSessionOnPageSignInLeavesTheSessionActive(t *testing.T) {
 	t.Run("keep", func(t *testing.T) {
 		page := NewPage(t, s.opts()...)
 		require.NoError(t, page.SignIn(fixtureCtx(t), AsUser(fixtureAda), KeepSession()))
-		kept = page.SessionID
+		kept = page.SessionID()
 	})
 	active := s.emu.Sessions(clerkemu.SessionActive)
 	if assert.Len(t, active, 1) {
@@ -142,10 +142,10 @@ func TestSigningInAgainEndsEverySessionOfThePage(t *testing.T) {
 	var sessions []string
 	t.Run("twice", func(t *testing.T) {
 		page := SignIn(t, s.opts(AsUser(fixtureAda))...)
-		sessions = append(sessions, page.SessionID)
+		sessions = append(sessions, page.SessionID())
 		require.NoError(t, page.SignIn(fixtureCtx(t), AsUser(fixtureGrace)))
-		require.Equal(t, fixtureGrace, page.UserID)
-		sessions = append(sessions, page.SessionID)
+		require.Equal(t, fixtureGrace, page.UserID())
+		sessions = append(sessions, page.SessionID())
 		require.NoError(t, fixtureExpect().Locator(page.Locator("header")).ToContainText("Welcome, Grace"))
 	})
 	require.Len(t, sessions, 2)
@@ -158,8 +158,8 @@ func TestNewTaskIsRevokedWhenUnused(t *testing.T) {
 	s := fixtureStart(t)
 	var unused, used *Task
 	t.Run("tasks", func(t *testing.T) {
-		unused = NewTask(t, s.opts(AsUser(fixtureAda))...)
-		used = NewTask(t, s.opts(AsUser(fixtureGrace))...)
+		unused = NewTask(t, s.taskOpts(AsUser(fixtureAda))...)
+		used = NewTask(t, s.taskOpts(AsUser(fixtureGrace))...)
 		page := NewPage(t, s.opts()...)
 		_, err := page.Goto(used.URL())
 		require.NoError(t, err)
@@ -255,7 +255,7 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := Open(fixtureCtx(t), s.opts()...)
+			p, err := NewPageContext(fixtureCtx(t), s.opts()...)
 			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 			require.NoError(t, err)
 			err = p.SignIn(fixtureCtx(t), c.opts...)
@@ -267,8 +267,8 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 			assert.Regexp(t, `^agenttest: sign in( as [^ :]+)?: `+regexp.QuoteMeta(string(c.step))+`: `, err.Error())
 			assert.NotContains(t, err.Error(), "as :")
 			assert.NotContains(t, err.Error(), "exceeded", "judged where the page rested, not timed out")
-			if p.Task != nil {
-				assert.NotContains(t, err.Error(), fixtureTicket(p.Task))
+			if p.Task() != nil {
+				assert.NotContains(t, err.Error(), fixtureTicket(p.Task()))
 			}
 		})
 	}
@@ -284,7 +284,7 @@ func TestSignInRefusesAWrongUser(t *testing.T) {
 	// token for someone else: the fixture must notice.
 	impostor := fixtureImpostor(t, fixtureForgedToken(t, "user_someone_else"))
 
-	p, err := Open(fixtureCtx(t), s.opts()...)
+	p, err := NewPageContext(fixtureCtx(t), s.opts()...)
 	t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 	require.NoError(t, err)
 	err = p.SignIn(fixtureCtx(t), AsUser(fixtureAda), RedirectTo(impostor.URL+"/dashboard"))
@@ -303,7 +303,7 @@ func TestSignInAsAnUnknownUserFailsOnceThenAtOnce(t *testing.T) {
 	s := fixtureStart(t)
 	const nobody = "user_nobody0000000000000000000"
 	signIn := func() (*Page, error) {
-		p, err := openSignedIn(fixtureCtx(t), s.opts(AsUser(nobody)))
+		p, err := SignInContext(fixtureCtx(t), s.opts(AsUser(nobody))...)
 		t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 		return p, err
 	}
@@ -338,7 +338,7 @@ func TestSignInRefusesASessionNotFromTheTask(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			forged := fixtureForgedToken(t, fixtureAda, act)
 			impostor := fixtureImpostor(t, forged)
-			p, err := Open(fixtureCtx(t), s.opts()...)
+			p, err := NewPageContext(fixtureCtx(t), s.opts()...)
 			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
 			require.NoError(t, err)
 			err = p.SignIn(fixtureCtx(t), AsUser(fixtureAda), RedirectTo(impostor.URL+"/dashboard"))
@@ -349,7 +349,7 @@ func TestSignInRefusesASessionNotFromTheTask(t *testing.T) {
 			// The session the task really created is found and revoked.
 			require.NoError(t, p.Release(fixtureCleanupCtx(t)))
 			for _, sess := range s.emu.Sessions(clerkemu.SessionActive) {
-				assert.NotEqual(t, p.Task.ID, sess.Actor.TaskID, "the task's session outlived the page")
+				assert.NotEqual(t, p.Task().ID, sess.Actor.TaskID, "the task's session outlived the page")
 			}
 		})
 	}
@@ -365,7 +365,7 @@ func TestFailedTestKeepsRedactedArtifacts(t *testing.T) {
 	var token string
 	ft.run(func(tb testing.TB) {
 		page := SignIn(tb, s.opts(AsUser(fixtureAda), WithArtifactsDir(base))...)
-		task = page.Task
+		task = page.Task()
 		var err error
 		state, err := readCookieState(page.BrowserContext, page.origin)
 		require.NoError(t, err)
@@ -563,7 +563,7 @@ func fixtureImpostor(t *testing.T, forged string) *httptest.Server {
 // fixtureWithTimeout returns a copy of the page's handle with a shorter
 // step timeout, for checks expected to fail.
 func fixtureWithTimeout(p *Page, d time.Duration) *Page {
-	q := &Page{Page: p.Page, BrowserContext: p.BrowserContext, UserID: p.UserID, origin: p.origin, appURL: p.appURL, opts: p.opts}
+	q := &Page{Page: p.Page, BrowserContext: p.BrowserContext, session: p.session, origin: p.origin, appURL: p.appURL, opts: p.opts}
 	q.opts.timeout = d
 	return q
 }

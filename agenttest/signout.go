@@ -5,9 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/agenttest/agenttest/agenttest/frontend"
-
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/frontend"
 )
 
 // Clerk's names for the browser on the Frontend API.
@@ -21,10 +20,10 @@ const (
 // API host, the dev browser token): what ending it there takes. It is
 // nil when the cookies cannot be read or name no browser.
 func (p *Page) signOut() *frontend.SignOut {
-	if p.BrowserContext == nil || p.Task == nil {
+	if p.BrowserContext == nil || p.task == nil {
 		return nil
 	}
-	fapi := frontendOrigin(p.Task.URL())
+	fapi := frontendOrigin(p.task.URL())
 	if fapi == "" {
 		return nil
 	}
@@ -43,7 +42,7 @@ func (p *Page) signOut() *frontend.SignOut {
 	p.mu.Lock()
 	token := p.testingToken
 	p.mu.Unlock()
-	return signOutFrom(fapi, p.SessionID, token, named)
+	return signOutFrom(fapi, p.SessionID(), token, named)
 }
 
 // frontendOrigin is the scheme and host of a task URL: its instance's

@@ -9,69 +9,42 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/agenttest/agenttest/agenttest/config"
-	"github.com/agenttest/agenttest/agenttest/ledger"
-
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/internal/redact"
 )
 
-// suite is what the pages of one run share besides the browser: the
-// environment snapshot, the Backend API client built from it (loaded on
-// first use, so a test that brings its own client never needs a key),
-// and the users that identifiers were resolved to. [Main] makes one per
-// test binary; [LaunchBrowser] one per Browser.
+// suite is what the pages of one test binary (under [Main]) or one
+// [Browser] (a plain program) share besides the browser: the
+// environment snapshot, the default client built from it (on first use,
+// so a test that brings its own client never needs a key), the
+// configuration check, the secrets no artifact may show, the shared
+// sign-ins, and a record per Clerk instance (see instance).
 type suite struct {
 	env config.Env
 
 	clientOnce sync.Once
 	client     *agenttask.Client
 	clientErr  error
+	// preflight checks the configuration once (see preflight.go).
+	preflightOnce sync.Once
+	preflightErr  error
 
-	// users maps a client (an instance: real Clerk serves every instance
-	// from one API URL, so the URL alone does not name one) and an
-	// identifier to the user id (see [AsIdentifier]).
-	users sync.Map // userKey -> string
-	// unknownUsers are the user ids Clerk said it does not have (see
-	// unknownUser): later sign-ins as them fail at once, before a
-	// browser page or a Backend API request.
-	unknownUsers sync.Map // userKey (with the user id) -> error
-
-	// tokens are the Testing Tokens the suite's contexts send to each
-	// instance's Frontend API, replaced shortly before they expire.
-	tokenMu sync.Mutex
-	tokens  map[*agenttask.Client]*agenttask.TestingToken
-	// tokenFlights are the Testing Token requests in progress, per
-	// client: a caller waits for one (or its own context) without
-	// holding tokenMu.
-	tokenFlights map[*agenttask.Client]*tokenFlight
-
-	// ledgers record, per client's instance, what the suite creates; see
-	// ledger.go.
-	ledgerMu     sync.Mutex
-	ledgers      map[*agenttask.Client]*ledger.Ledger
-	ledgerWarned bool
+	// instances are the Clerk instances the suite reached.
+	instances    sync.Map // *agenttask.Client -> *instance
+	ledgerWarned sync.Once
 	// secrets are the task URLs and Testing Tokens of every page and
 	// test of the run: no artifact of any page may show them.
 	secrets redact.Set
 	// pagesOpened counts each running test's pages, so that their
 	// artifacts get folders of their own (see claimArtifactsSlot).
 	pagesOpened sync.Map // testing.TB -> *atomic.Int32
-	// preflight checks the configuration once (see preflight.go).
-	preflightOnce sync.Once
-	preflightErr  error
 	// reuse holds the sign-ins shared under ReuseSignIn.
 	reuse signInCache
 	// frontend sends the fixture's own Frontend API requests (ending a
-	// page's session); its idle connections close with the default
-	// client's (closeClient).
+	// session); its idle connections close with the default client's
+	// (closeClient).
 	frontend *http.Client
-}
-
-// userKey names an identifier of one instance.
-type userKey struct {
-	client     *agenttask.Client
-	identifier string
 }
 
 // newSuite returns a suite over env.
@@ -155,14 +128,14 @@ func (s *suite) publishableKey() string {
 // lookupUser resolves an identifier to a user id, once per client and
 // suite.
 func (s *suite) lookupUser(ctx context.Context, c *agenttask.Client, identifier string) (string, error) {
-	key := userKey{c, identifier}
-	if id, ok := s.users.Load(key); ok {
+	in := s.instance(c)
+	if id, ok := in.users.Load(identifier); ok {
 		return id.(string), nil
 	}
 	u, err := c.FindUser(ctx, identifier)
 	if err != nil {
 		return "", err // it names the identifier: "find user …"
 	}
-	s.users.Store(key, u.ID)
+	in.users.Store(identifier, u.ID)
 	return u.ID, nil
 }

@@ -35,17 +35,20 @@ type Task struct {
 	released    bool
 }
 
-// CreateTask creates an Agent Task for the user and redirect the options
-// and the environment name (as for [SignIn]) without opening it, for
-// code that uses a task URL itself (to check that a revoked or used URL
-// does not sign in, say). It is the error-returning core of [NewTask];
-// the caller owns the task and must call [Task.Release].
-func CreateTask(ctx context.Context, opts ...Option) (*Task, error) {
+// NewTaskContext creates an Agent Task for the user and redirect the
+// options and the environment name (as for [SignIn]) without opening
+// it, for code that uses a task URL itself (to check that a revoked or
+// used URL does not sign in, say). It is the error-returning core of
+// [NewTask]; the caller owns the task and must call [Task.Release].
+func NewTaskContext(ctx context.Context, opts ...Option) (*Task, error) {
+	o, err := resolve(defaults, atTask, opts)
+	if err != nil {
+		return nil, &SignInError{Step: StepConfig, Err: err}
+	}
 	s, err := runSuite()
 	if err != nil {
 		return nil, err
 	}
-	o := newOptions(opts)
 	tg, client, err := resolveAndCheck(ctx, s, o, nil, s.appURL())
 	if err != nil {
 		return nil, err

@@ -33,16 +33,17 @@ func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agentta
 		s.secrets.Add(strings.TrimSpace(v))
 		return agenttask.NewTestingToken(strings.TrimSpace(v), time.Time{}), nil
 	}
+	in := s.instance(c)
 	for {
-		s.tokenMu.Lock()
-		if t := s.tokens[c]; t != nil && (t.ExpiresAt.IsZero() || time.Until(t.ExpiresAt) > testingTokenMargin) {
-			s.tokenMu.Unlock()
+		in.tokenMu.Lock()
+		if t := in.token; t != nil && (t.ExpiresAt.IsZero() || time.Until(t.ExpiresAt) > testingTokenMargin) {
+			in.tokenMu.Unlock()
 			return t, nil
 		}
-		if f := s.tokenFlights[c]; f != nil {
+		if f := in.flight; f != nil {
 			// Another sign-in is asking: wait for its answer, or give up
 			// with this caller's own context.
-			s.tokenMu.Unlock()
+			in.tokenMu.Unlock()
 			select {
 			case <-f.done:
 				if errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded) {
@@ -54,23 +55,17 @@ func (s *suite) testingToken(ctx context.Context, c *agenttask.Client) (*agentta
 			}
 		}
 		f := &tokenFlight{done: make(chan struct{})}
-		if s.tokenFlights == nil {
-			s.tokenFlights = map[*agenttask.Client]*tokenFlight{}
-		}
-		s.tokenFlights[c] = f
-		s.tokenMu.Unlock()
+		in.flight = f
+		in.tokenMu.Unlock()
 
 		f.t, f.err = c.CreateTestingToken(ctx)
-		s.tokenMu.Lock()
-		delete(s.tokenFlights, c)
+		in.tokenMu.Lock()
+		in.flight = nil
 		if f.err == nil {
-			if s.tokens == nil {
-				s.tokens = map[*agenttask.Client]*agenttask.TestingToken{}
-			}
-			s.tokens[c] = f.t
+			in.token = f.t
 			s.secrets.Add(f.t.Value())
 		}
-		s.tokenMu.Unlock()
+		in.tokenMu.Unlock()
 		close(f.done)
 		return f.t, f.err
 	}

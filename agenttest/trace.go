@@ -30,8 +30,9 @@ const (
 // WithTrace sets when the page's Playwright trace is recorded and kept
 // (default [TraceRetainOnFailure], or AGENTTEST_TRACE). A kept trace is
 // redacted like every artifact and opens in Playwright's trace viewer.
+// For the calls that open a page: SignIn, NewPage.
 func WithTrace(mode TraceMode) Option {
-	return func(o *options) { o.trace = mode }
+	return option("agenttest.WithTrace", atPageMaking, func(o *options) { o.trace = mode })
 }
 
 // parseTraceMode checks a mode given by option or variable.

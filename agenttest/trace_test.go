@@ -37,12 +37,12 @@ func TestTraceModes(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	// The mode is checked before a context is made.
-	p, err := Open(fixtureCtx(t), s.opts(WithTrace("sometimes"))...)
+	p, err := NewPageContext(fixtureCtx(t), s.opts(WithTrace("sometimes"))...)
 	require.ErrorContains(t, err, `agenttest.WithTrace: trace mode "sometimes": use off, retain-on-failure or on`)
 	assert.Nil(t, p.BrowserContext)
 	// A sign-in checks it before it creates a task.
 	creates := s.emu.Requests(clerkemu.RouteCreateTask)
-	p, err = openSignedIn(fixtureCtx(t), s.opts(AsUser(fixtureAda), WithTrace("sometimes")))
+	p, err = SignInContext(fixtureCtx(t), s.opts(AsUser(fixtureAda), WithTrace("sometimes"))...)
 	require.ErrorContains(t, err, `agenttest.WithTrace: trace mode "sometimes"`)
 	require.NoError(t, p.Release(fixtureCleanupCtx(t)))
 	assert.Equal(t, creates, s.emu.Requests(clerkemu.RouteCreateTask), "no task for a page that cannot open")

@@ -61,14 +61,6 @@ func StartApp(ctx context.Context, opts AppOptions) (*App, error) {
 	return startedApps.start(ctx, opts)
 }
 
-// startedApps are the apps StartApp started in this process, stopped
-// when the binary ends early (endEarly, or a signal outside RunTests).
-// It is package state on purpose: StartApp runs in TestMain, before
-// RunTests makes the run and after it ends, and a signal handler is the
-// process's. Stopping an app twice is a no-op, so one its TestMain
-// stopped may stay.
-var startedApps appList
-
 // appList is the set of started apps, safe for concurrent use.
 type appList struct {
 	mu       sync.Mutex

@@ -181,7 +181,7 @@ func TestStartAppGuardChild(t *testing.T) {
 	require.NoError(t, err)
 	c, err := agenttask.NewClient(agenttask.Config{SecretKey: "sk_test_" + strings.Repeat("g", 40), APIURL: os.Getenv(guardBAPIEnv)})
 	require.NoError(t, err)
-	r.inflight.addSession("sess_guard", c)
+	r.inflight.addSession(&session{id: "sess_guard", client: c})
 	current.mu.Lock()
 	current.run = nil // as RunTests' end does first, its watcher still installed
 	current.mu.Unlock()

@@ -9,7 +9,6 @@
 package e2e
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -63,7 +62,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	embedded = e
-	code := agenttest.RunTests(m)
+	code := agenttest.RunTestsWith(m, e.stack.Env())
 	if err := e.checkNothingLeft(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		code = 1
@@ -75,18 +74,13 @@ func run(m *testing.M) int {
 	return code
 }
 
-// startEmbedded starts the emulator and the demo app on loopback and
-// points the fixture at them through the environment, as a real
-// project's .env would.
+// startEmbedded starts the emulator and the demo app on loopback; the
+// run gets their variables (RunTestsWith), as a real project's .env
+// would give them.
 func startEmbedded() (*embeddedClerk, error) {
 	stack, err := demoapp.StartStack(demoapp.StackOptions{})
 	if err != nil {
 		return nil, err
-	}
-	for name, value := range stack.Env() {
-		if err := os.Setenv(name, value); err != nil {
-			return nil, errors.Join(err, stack.Close())
-		}
 	}
 	return &embeddedClerk{stack: stack, emu: stack.Emulator, app: stack.App}, nil
 }

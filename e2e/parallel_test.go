@@ -24,7 +24,7 @@ func TestUsersInParallel(t *testing.T) {
 			page := agenttest.SignIn(t, agenttest.AsIdentifier(u.identifier), agenttest.RedirectTo("/dashboard"))
 
 			require.NoError(t, playwright.NewPlaywrightAssertions().Locator(page.Locator("header")).ToContainText("Welcome, "+u.firstName))
-			assert.NotEmpty(t, page.SessionID)
+			assert.NotEmpty(t, page.SessionID())
 		})
 	}
 }

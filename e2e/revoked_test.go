@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/stretchr/testify/require"
@@ -23,10 +24,16 @@ func TestRevokedTaskURLDoesNotSignIn(t *testing.T) {
 	agenttest.ExpectSignedOut(t, page)
 }
 
-// newClient is a Backend API client built from the environment.
+// newClient is a Backend API client built from the run's configuration:
+// the environment, with the embedded emulator's variables over it.
 func newClient(t *testing.T) *agenttask.Client {
 	t.Helper()
-	cfg, err := agenttask.LoadConfig()
+	env, err := config.LoadEnv()
+	require.NoError(t, err)
+	if embedded != nil {
+		env = env.With(embedded.stack.Env(), "the embedded emulator")
+	}
+	cfg, err := agenttask.ConfigFromEnv(env)
 	require.NoError(t, err)
 	client, err := agenttask.NewClient(cfg)
 	require.NoError(t, err)

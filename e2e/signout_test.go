@@ -26,7 +26,7 @@ func TestSignOut(t *testing.T) {
 	require.NoError(t, playwright.NewPlaywrightAssertions().Locator(page.Locator("h1")).ToContainText("Sign in"))
 	var revoked bool
 	for _, s := range e.emu.Sessions(clerkemu.SessionRevoked) {
-		revoked = revoked || s.ID == page.SessionID
+		revoked = revoked || s.ID == page.SessionID()
 	}
 	assert.True(t, revoked, "the app revoked the session through the Backend API")
 }

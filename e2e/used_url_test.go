@@ -15,7 +15,7 @@ func TestUsedTaskURLDoesNotSignInTwice(t *testing.T) {
 
 	// OpenTask opens the URL once and never hands it to an error message.
 	second := agenttest.NewPage(t)
-	require.NoError(t, second.OpenTask(t.Context(), first.Task))
+	require.NoError(t, second.OpenTask(t.Context(), first.Task()))
 	agenttest.ExpectSignedOut(t, second)
 	agenttest.ExpectSignedIn(t, first)
 }

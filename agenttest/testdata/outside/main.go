@@ -42,6 +42,6 @@ func run() (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s as %s\n", header, page.UserID)
+	fmt.Printf("%s as %s\n", header, page.UserID())
 	return nil
 }

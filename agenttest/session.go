@@ -1,0 +1,115 @@
+package agenttest
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/frontend"
+)
+
+// session is a Clerk session a sign-in made: who, through which task and
+// client, whose it is to end, and how. A page, a shared sign-in or a
+// signed-in client holds it. It is registered once, when made (the
+// run's in-flight set, the ledger), and ended once.
+type session struct {
+	id     string
+	userID string
+	client *agenttask.Client
+	task   *Task
+	// frontend sends the Frontend API's sign-out (nil: the default
+	// client).
+	frontend *http.Client
+
+	mu   sync.Mutex
+	kind sessionKind
+	// signOut names the session on the Frontend API (nil: end it
+	// through the Backend API).
+	signOut *frontend.SignOut
+	untrack func() // forgets it in the run's in-flight set
+	ended   bool
+}
+
+// sessionKind says whose a session is to end.
+type sessionKind int
+
+const (
+	// ownedSession: its holder (a page, a client) ends it.
+	ownedSession sessionKind = iota
+	// keptSession: KeepSession; nobody ends it, it expires.
+	keptSession
+	// sharedSession: ReuseSignIn; the run ends it when the binary ends.
+	sharedSession
+)
+
+// newSession registers the session a task made: in the run's in-flight
+// set (unless kept), so an early end revokes it; as the task's no longer
+// (the task's cleanup stops looking it up); and in the ledger, as open,
+// or closed when kept (no sweep revokes it).
+func newSession(id, userID string, task *Task, kind sessionKind, frontend *http.Client) *session {
+	s := &session{id: id, userID: userID, client: task.client, task: task, kind: kind, frontend: frontend}
+	if kind != keptSession {
+		if r, err := currentRun(); err == nil {
+			r.inflight.addSession(s)
+			s.untrack = func() { r.inflight.removeSession(s) }
+		}
+	}
+	task.keepSession()
+	if kind == keptSession {
+		_ = task.ledger.Closed(task.ID)
+	} else {
+		_ = task.ledger.Session(id, task.ID, task.userID)
+	}
+	return s
+}
+
+// is reports whether the session is of kind k; false for nil.
+func (s *session) is(k sessionKind) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kind == k
+}
+
+// share hands the session to the run (ReuseSignIn): its holder no
+// longer ends it.
+func (s *session) share(signOut *frontend.SignOut) {
+	s.mu.Lock()
+	s.kind, s.signOut = sharedSession, signOut
+	s.mu.Unlock()
+}
+
+// end ends the session, once: on the Frontend API by signOut, when
+// given (the holder's browser cookies), or by the one the session
+// holds, else through the Backend API; it closes the session in the
+// ledger and forgets it in the in-flight set. A kept session is left
+// alive. Safe on nil.
+func (s *session) end(ctx context.Context, signOut *frontend.SignOut) error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	if s.ended || s.kind == keptSession {
+		s.mu.Unlock()
+		return nil
+	}
+	s.ended = true
+	if signOut == nil {
+		signOut = s.signOut
+	}
+	untrack := s.untrack
+	s.mu.Unlock()
+	if untrack != nil {
+		defer untrack()
+	}
+	if err := endSession(ctx, s.frontend, s.client, s.id, signOut); err != nil {
+		return err
+	}
+	if s.task != nil {
+		_ = s.task.ledger.Closed(s.id)
+	}
+	return nil
+}
