@@ -8,7 +8,6 @@ import (
 	"github.com/agenttest/agenttest/agenttest/config"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
-	"github.com/agenttest/agenttest/internal/redact"
 )
 
 // errPrefix leads every error of the module's packages.
@@ -52,29 +51,6 @@ func trimPrefixes(msg string, then ...string) string {
 		msg = strings.TrimPrefix(msg, p)
 	}
 	return msg
-}
-
-// userIDPrefix starts every Clerk user id.
-const userIDPrefix = "user_"
-
-// checkUserID refuses, before any call, a user id that is not one (an
-// email address given to AsUser, say): Clerk would answer "User not
-// found". fromEnv says it came from AGENTTEST_USER_ID.
-func checkUserID(id string, fromEnv bool) error {
-	if id == "" || strings.HasPrefix(id, userIDPrefix) {
-		return nil
-	}
-	if unquoted := strings.Trim(id, "\"'`\u2018\u2019\u201c\u201d"); unquoted != id && strings.HasPrefix(unquoted, userIDPrefix) {
-		setting := "agenttest.AsUser"
-		if fromEnv {
-			setting = config.VarUserID
-		}
-		return fmt.Errorf("%s is %s, a user id in quote characters: remove them", setting, redact.Quote(id))
-	}
-	if fromEnv {
-		return fmt.Errorf("%s=%s is not a Clerk user id (user_…): for an email address, phone number or username set %s instead", config.VarUserID, redact.Quote(id), config.VarUserIdentifier)
-	}
-	return fmt.Errorf("agenttest.AsUser(%s) is not a Clerk user id (user_…): for an email address, phone number or username use agenttest.AsIdentifier(%s)", redact.Quote(id), redact.Quote(id))
 }
 
 // unknownUser is a task creation's refusal err said as what it means

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"testing"
+
+	"github.com/agenttest/agenttest/agenttest/config"
 )
 
 // CheckSignedIn waits, up to the page's timeout, until the app's origin
@@ -74,9 +77,9 @@ func (p *Page) appOrigin() (string, error) {
 	if p.origin != "" {
 		return p.origin, nil
 	}
-	u, err := resolveRedirect(p.appURL, "")
-	if err != nil {
-		return "", fmt.Errorf("agenttest: no app to check: %w", err)
+	u, err := url.Parse(p.appURL)
+	if p.appURL == "" || err != nil {
+		return "", fmt.Errorf("agenttest: no app to check: set %s to your app's URL (e.g. http://localhost:3000), or sign the page in first", config.VarAppURL)
 	}
 	return u.Scheme + "://" + u.Host, nil
 }

@@ -67,7 +67,7 @@ func SignInContext(ctx context.Context, opts ...Option) (*Page, error) {
 		return &Page{opts: o}, err
 	}
 	s := r.suite
-	tg, client, err := resolveAndCheck(ctx, s, o, nil, s.appURL())
+	tg, client, err := resolveAndCheck(ctx, s, o, nil)
 	if err != nil {
 		return &Page{suite: s, opts: o}, err
 	}

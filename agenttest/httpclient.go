@@ -66,7 +66,7 @@ func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, er
 		return sc, err
 	}
 	appURL := s.appURL()
-	tg, client, err := resolveAndCheck(ctx, s, o, nil, appURL)
+	tg, client, err := resolveAndCheck(ctx, s, o, nil)
 	if err != nil {
 		return sc, err
 	}
@@ -142,7 +142,7 @@ func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, er
 		initial = nil
 	}
 	sc.Tokens = sc.client.NewTokenSource(first.SessionID, agenttask.TokenSourceOptions{Now: o.now, Initial: initial})
-	base := tg.redirect
+	base := tg.Redirect
 	if appURL != "" {
 		if base, err = url.Parse(appURL + "/"); err != nil {
 			return sc, fail(StepConfig, fmt.Errorf("%s is not a URL: %w", config.VarAppURL, err))
@@ -150,7 +150,7 @@ func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, er
 	}
 	sc.Client = &http.Client{Transport: &appTransport{
 		base:   base,
-		origin: tg.redirect.Scheme + "://" + tg.redirect.Host,
+		origin: tg.Redirect.Scheme + "://" + tg.Redirect.Host,
 		signed: &agenttask.Transport{Source: sc.Tokens, Base: tr},
 		plain:  tr,
 	}}

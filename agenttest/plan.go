@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/agenttest/agenttest/agenttest/config"
 
@@ -45,8 +44,8 @@ func (pl *signInPlan) publish(state *sharedSignIn) {
 // and the task (unless a shared state is reused). client is the page's
 // client when it has one. The plan it returns with an error, if any,
 // holds nothing to release.
-func prepareSignIn(ctx context.Context, s *suite, o options, client *agenttask.Client, appURL string) (*signInPlan, error) {
-	tg, client, err := resolveAndCheck(ctx, s, o, client, appURL)
+func prepareSignIn(ctx context.Context, s *suite, o options, client *agenttask.Client) (*signInPlan, error) {
+	tg, client, err := resolveAndCheck(ctx, s, o, client)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +60,7 @@ func prepareResolved(ctx context.Context, s *suite, o options, tg target, client
 	if err := runStarting(); err != nil {
 		return nil, fail(StepConfig, err)
 	}
-	pl := &signInPlan{client: client, target: tg, wantUser: tg.userID}
+	pl := &signInPlan{client: client, target: tg, wantUser: tg.UserID}
 	if pl.wantUser == "" {
 		lctx, cancel := o.stepContext(ctx)
 		pl.wantUser, err = tg.lookupUser(lctx, s, client)
@@ -77,7 +76,7 @@ func prepareResolved(ctx context.Context, s *suite, o options, tg target, client
 		return nil, fail(StepToken, err)
 	}
 	if o.reuse {
-		pl.key = reuseKey{client: client, user: pl.wantUser, origin: tg.redirect.Scheme + "://" + tg.redirect.Host, agent: o.agentName}
+		pl.key = reuseKey{client: client, user: pl.wantUser, origin: tg.Redirect.Scheme + "://" + tg.Redirect.Host, agent: o.agentName}
 		pl.shared, pl.lead, err = s.reuse.claim(ctx, pl.key)
 		if err != nil {
 			return nil, fail(StepConfig, err)
@@ -95,16 +94,16 @@ func prepareResolved(ctx context.Context, s *suite, o options, tg target, client
 
 // resolveAndCheck is resolveTarget, then the run's configuration check
 // (see suite.preflight).
-func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask.Client, appURL string) (target, *agenttask.Client, error) {
-	tg, client, err := resolveTarget(s, o, client, appURL)
+func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask.Client) (target, *agenttask.Client, error) {
+	tg, client, err := resolveTarget(s, o, client)
 	if err != nil {
 		return tg, nil, err
 	}
 	if err := s.preflight(ctx, client); err != nil {
 		return tg, nil, tg.failWith(&s.secrets)(StepConfig, err)
 	}
-	if tg.userID != "" {
-		if err, ok := s.instance(client).unknownUsers.Load(tg.userID); ok {
+	if tg.UserID != "" {
+		if err, ok := s.instance(client).unknownUsers.Load(tg.UserID); ok {
 			return tg, nil, tg.failWith(&s.secrets)(StepCreate, fmt.Errorf("%w (known from an earlier sign-in of this test binary)", err.(error)))
 		}
 	}
@@ -113,49 +112,24 @@ func resolveAndCheck(ctx context.Context, s *suite, o options, client *agenttask
 
 // resolveTarget settles the client, the user and the redirect URL from
 // the options and the environment, before any network call.
-func resolveTarget(s *suite, o options, client *agenttask.Client, appURL string) (target, *agenttask.Client, error) {
-	var t target
-	fail := func(step Step, err error) error { return t.failWith(&s.secrets)(step, err) }
+func resolveTarget(s *suite, o options, client *agenttask.Client) (target, *agenttask.Client, error) {
 	if client == nil {
 		client = o.client
 	}
 	if client == nil {
 		var err error
 		if client, err = s.defaultClient(); err != nil {
-			return t, nil, fail(StepConfig, err)
+			return target{}, nil, target{}.failWith(&s.secrets)(StepConfig, err)
 		}
 	}
-	t.userID, t.identifier = o.userID, o.identifier
-	t.setting = "agenttest.AsUser"
-	if t.identifier != "" {
-		t.setting = "agenttest.AsIdentifier"
+	t, err := config.ResolveTarget(s.env, config.Choice{
+		UserID: o.userID, Identifier: o.identifier, Redirect: o.redirect,
+		UserIDName: "agenttest.AsUser", IdentifierName: "agenttest.AsIdentifier", RedirectName: "agenttest.RedirectTo",
+	})
+	if err != nil {
+		return target{t}, nil, target{t}.failWith(&s.secrets)(StepConfig, err)
 	}
-	fromEnv := t.who() == ""
-	if fromEnv {
-		// Trimmed, as every variable is: a dotenv line's stray space is
-		// no part of an id.
-		id, _ := s.env.Lookup(config.VarUserID)
-		identifier, _ := s.env.Lookup(config.VarUserIdentifier)
-		t.userID, t.identifier = strings.TrimSpace(id), strings.TrimSpace(identifier)
-		t.setting = config.VarUserID
-		if t.identifier != "" {
-			t.setting = config.VarUserIdentifier
-		}
-		if t.userID != "" && t.identifier != "" {
-			return t, nil, fail(StepConfig, fmt.Errorf("both %s and %s are set: keep one, or pass agenttest.AsUser / agenttest.AsIdentifier", config.VarUserID, config.VarUserIdentifier))
-		}
-	}
-	if t.who() == "" {
-		return t, nil, fail(StepConfig, fmt.Errorf("no user to sign in as: pass agenttest.AsUser(\"user_…\") or agenttest.AsIdentifier(\"…\"), or set %s or %s", config.VarUserID, config.VarUserIdentifier))
-	}
-	if err := checkUserID(t.userID, fromEnv); err != nil {
-		return t, nil, fail(StepConfig, err)
-	}
-	var err error
-	if t.redirect, err = resolveRedirect(appURL, o.redirect); err != nil {
-		return t, nil, fail(StepConfig, err)
-	}
-	return t, client, nil
+	return target{t}, client, nil
 }
 
 // createTask creates the task; its owner (the page, or CreateTask's
@@ -186,11 +160,11 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 		return nil, fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", unprefix(err)))
 	}
 	task, err := client.Create(ctx, agenttask.CreateParams{
-		UserID:             t.userID,
-		Identifier:         t.identifier,
+		UserID:             t.UserID,
+		Identifier:         t.Identifier,
 		AgentName:          o.agentName,
 		TaskDescription:    o.description,
-		RedirectURL:        t.redirect.String(),
+		RedirectURL:        t.Redirect.String(),
 		SessionMaxDuration: lifetime,
 	})
 	if err != nil {
@@ -216,8 +190,8 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 // taskUser resolves the user a task signs in, for its cleanup.
 func taskUser(s *suite, c *agenttask.Client, t target) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		if t.userID != "" {
-			return t.userID, nil
+		if t.UserID != "" {
+			return t.UserID, nil
 		}
 		return t.lookupUser(ctx, s, c)
 	}
@@ -227,9 +201,9 @@ func taskUser(s *suite, c *agenttask.Client, t target) func(context.Context) (st
 // client and suite); when nobody has it, the error names the setting
 // that gave it.
 func (t target) lookupUser(ctx context.Context, s *suite, c *agenttask.Client) (string, error) {
-	id, err := s.lookupUser(ctx, c, t.identifier)
+	id, err := s.lookupUser(ctx, c, t.Identifier)
 	if errors.Is(err, agenttask.ErrUserNotFound) {
-		err = fmt.Errorf("%w (the identifier is set by %s)", err, t.setting)
+		err = fmt.Errorf("%w (the identifier is set by %s)", err, t.Setting)
 	}
 	return id, err
 }
@@ -247,6 +221,6 @@ func (t target) failWith(sets ...*redact.Set) func(Step, error) error {
 		if msg = redact.Text(msg); msg != err.Error() {
 			err = errors.New(msg)
 		}
-		return &SignInError{Step: step, User: t.who(), Err: err}
+		return &SignInError{Step: step, User: t.Who(), Err: err}
 	}
 }

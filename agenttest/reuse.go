@@ -219,7 +219,7 @@ func (p *Page) signInShared(ctx context.Context, o options, plan *signInPlan) er
 	if cerr := p.BrowserContext.ClearCookies(); cerr != nil {
 		return err
 	}
-	fresh, perr := prepareSignIn(ctx, p.suite, o, p.client, p.appURL)
+	fresh, perr := prepareSignIn(ctx, p.suite, o, p.client)
 	if perr != nil {
 		return perr
 	}
@@ -250,17 +250,17 @@ func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
 	if err := ctx.Err(); err != nil {
 		return fail(StepNavigate, err)
 	}
-	resp, err := p.Page.Goto(tg.redirect.String(), playwright.PageGotoOptions{
+	resp, err := p.Page.Goto(tg.Redirect.String(), playwright.PageGotoOptions{
 		WaitUntil: playwright.WaitUntilStateCommit,
 		Timeout:   playwright.Float(float64(o.timeout.Milliseconds())),
 	})
 	if err != nil {
-		return fail(StepNavigate, fmt.Errorf("open %s with the shared sign-in: %w", withoutQuery(tg.redirect), err))
+		return fail(StepNavigate, fmt.Errorf("open %s with the shared sign-in: %w", withoutQuery(tg.Redirect), err))
 	}
 	if resp != nil && resp.Status() >= 400 {
-		return fail(StepNavigate, fmt.Errorf("the app answered %d at %s with the shared sign-in: check the app's logs", resp.Status(), withoutQuery(tg.redirect)))
+		return fail(StepNavigate, fmt.Errorf("the app answered %d at %s with the shared sign-in: check the app's logs", resp.Status(), withoutQuery(tg.Redirect)))
 	}
-	if err := p.waitSettled(o, tg.redirect); err != nil {
+	if err := p.waitSettled(o, tg.Redirect); err != nil {
 		return fail(StepRedirect, err)
 	}
 	lap(&p.phases.navigate, &mark)

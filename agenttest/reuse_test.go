@@ -108,7 +108,7 @@ func TestReuseSignInSignsInAfreshWhenTheSharedSessionEnded(t *testing.T) {
 	assert.NotEqual(t, first, second, "a fresh sign-in, shared from now on")
 	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteCreateTask))
 	t.Run("shares the fresh one", func(t *testing.T) {
-		assert.Equal(t, second, SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...).SessionID)
+		assert.Equal(t, second, SignIn(t, s.opts(AsUser(fixtureAda), ReuseSignIn())...).SessionID())
 	})
 	assert.Equal(t, 2, s.emu.Requests(clerkemu.RouteCreateTask))
 }

@@ -84,7 +84,7 @@ func (p *Page) SignIn(ctx context.Context, opts ...Option) error {
 	if p.Page == nil {
 		return &SignInError{Step: StepConfig, Err: errors.New("the page was not opened: use agenttest.NewPage, agenttest.NewPageContext or Browser.NewPage")}
 	}
-	plan, err := prepareSignIn(ctx, p.suite, o, p.client, p.appURL)
+	plan, err := prepareSignIn(ctx, p.suite, o, p.client)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) er
 // openTask opens the task URL, once, and waits for the redirect to
 // settle on the redirect URL; it names the step that failed.
 func (p *Page) openTask(ctx context.Context, o options, plan *signInPlan) (Step, error) {
-	task, redirect := plan.task, plan.target.redirect
+	task, redirect := plan.task, plan.target.Redirect
 	if err := ctx.Err(); err != nil {
 		return StepNavigate, err
 	}
@@ -321,7 +321,7 @@ const goHandshakeHint = "for a Go app on clerk-sdk-go, github.com/agenttest/agen
 // checkSession waits for the app's session cookie and checks that it is
 // the user's, from the task taskID; it names the failed step.
 func (p *Page) checkSession(ctx context.Context, o options, plan *signInPlan, taskID string) (sessionClaims, Step, error) {
-	redirect := plan.target.redirect
+	redirect := plan.target.Redirect
 	p.origin = redirect.Scheme + "://" + redirect.Host
 	cctx, cancel := o.stepContext(ctx)
 	claims, err := p.waitForSession(cctx, p.origin, "")
@@ -352,20 +352,7 @@ func (p *Page) runChecks(o options, fail func(Step, error) error) error {
 }
 
 // target is whom a task signs in and where it lands.
-type target struct {
-	userID, identifier string
-	// setting names what gave the user: the option or the variable.
-	setting  string
-	redirect *url.URL
-}
-
-// who names the user as asked for.
-func (t target) who() string {
-	if t.userID != "" {
-		return t.userID
-	}
-	return t.identifier
-}
+type target struct{ config.Target }
 
 // fail wraps a step's error of the page's sign-in in a SignInError,
 // redacted of the page's secrets and the run's.
@@ -375,31 +362,6 @@ func (t target) fail(p *Page) func(Step, error) error {
 		sets = append(sets, &p.suite.secrets)
 	}
 	return t.failWith(sets...)
-}
-
-// resolveRedirect joins a path to the app URL, or checks a full URL.
-func resolveRedirect(appURL, redirect string) (*url.URL, error) {
-	target := redirect
-	if !strings.Contains(redirect, "://") {
-		if appURL == "" {
-			if redirect == "" {
-				return nil, fmt.Errorf("no redirect URL: set %s to your app's URL (e.g. http://localhost:3000) or pass agenttest.RedirectTo(\"https://…\")", config.VarAppURL)
-			}
-			return nil, fmt.Errorf("redirect %q is a path but %s is not set: set it to your app's URL, or pass a full URL to agenttest.RedirectTo", redirect, config.VarAppURL)
-		}
-		if redirect != "" && !strings.HasPrefix(redirect, "/") {
-			redirect = "/" + redirect
-		}
-		target = appURL + redirect
-	}
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("redirect URL %q is not an absolute http(s) URL: check %s and agenttest.RedirectTo", target, config.VarAppURL)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return u, nil
 }
 
 // sameOriginAndPath reports whether raw is the redirect URL, ignoring

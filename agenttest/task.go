@@ -49,7 +49,7 @@ func NewTaskContext(ctx context.Context, opts ...Option) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	tg, client, err := resolveAndCheck(ctx, s, o, nil, s.appURL())
+	tg, client, err := resolveAndCheck(ctx, s, o, nil)
 	if err != nil {
 		return nil, err
 	}

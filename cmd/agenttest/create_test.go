@@ -101,7 +101,7 @@ func TestCreateRefusesAnEmailAsUserID(t *testing.T) {
 	t.Setenv("CLERK_API_URL", emu.APIURL())
 	code, stdout, stderr := runCLI(t, "create", "--user-id", "ada@example.com", "--redirect-url", "http://127.0.0.1:1/")
 	line := oneLineOf(t, stderr)
-	want := `agenttest create: --user-id "ada@example.com" is not a Clerk user id (user_…): pass an email address, phone number or username as --identifier`
+	want := `agenttest create: --user-id is "ada@example.com", not a Clerk user id (user_…): for an email address, phone number or username use --identifier`
 	if code != 1 || stdout != "" || line != want {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, line, want)
 	}
@@ -191,24 +191,24 @@ func TestCreateRefusalsNameTheFlagAndTheVariable(t *testing.T) {
 	}{{
 		name: "path without the app",
 		args: []string{"--user-id", "user_1", "--redirect-url", "/dashboard"},
-		want: `--redirect-url "/dashboard" is a path but AGENTTEST_APP_URL is not set: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL`,
+		want: `--redirect-url is "/dashboard", a path, but AGENTTEST_APP_URL is not set: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL`,
 	}, {
 		name: "no redirect",
 		args: []string{"--user-id", "user_1"},
-		want: "no redirect: pass --redirect-url URL, or set AGENTTEST_APP_URL to your app's URL (e.g. http://localhost:3000)",
+		want: "no redirect: set AGENTTEST_APP_URL to your app's URL (e.g. http://localhost:3000), or pass a full URL to --redirect-url",
 	}, {
 		name: "no scheme",
 		args: []string{"--user-id", "user_1", "--redirect-url", "localhost:3000/x?ticket=secret"},
-		want: `--redirect-url "localhost:3000/x?…" is not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with AGENTTEST_APP_URL set`,
+		want: `--redirect-url is "localhost:3000/x?…", not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with AGENTTEST_APP_URL set`,
 	}, {
 		name: "app URL not a URL",
 		env:  map[string]string{"AGENTTEST_APP_URL": "localhost:3000"},
 		args: []string{"--user-id", "user_1", "--redirect-url", "/x"},
-		want: "AGENTTEST_APP_URL is not an absolute http(s) URL: set it to your app's URL (e.g. http://localhost:3000), or pass a full --redirect-url",
+		want: "AGENTTEST_APP_URL (from the process environment) is not an absolute http(s) URL: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL to --redirect-url",
 	}, {
 		name: "no user",
 		args: []string{"--redirect-url", "http://127.0.0.1:1/"},
-		want: "no user: pass --user-id ID or --identifier EMAIL|PHONE|USERNAME, or set AGENTTEST_USER_ID or AGENTTEST_USER_IDENTIFIER",
+		want: "no user: pass --user-id or --identifier, or set AGENTTEST_USER_ID or AGENTTEST_USER_IDENTIFIER",
 	}, {
 		name: "both variables",
 		env:  map[string]string{"AGENTTEST_USER_ID": "user_1", "AGENTTEST_USER_IDENTIFIER": "ada@example.com"},
@@ -218,7 +218,7 @@ func TestCreateRefusalsNameTheFlagAndTheVariable(t *testing.T) {
 		name: "email as the id variable",
 		env:  map[string]string{"AGENTTEST_USER_ID": "ada@example.com"},
 		args: []string{"--redirect-url", "http://127.0.0.1:1/"},
-		want: `AGENTTEST_USER_ID="ada@example.com" is not a Clerk user id (user_…): for an email address, phone number or username set AGENTTEST_USER_IDENTIFIER instead, or pass --identifier`,
+		want: `AGENTTEST_USER_ID is "ada@example.com", not a Clerk user id (user_…): for an email address, phone number or username use AGENTTEST_USER_IDENTIFIER, or pass --identifier`,
 	}, {
 		name: "malformed id",
 		args: []string{"--user-id", "user_a b", "--redirect-url", "http://127.0.0.1:1/"},
@@ -322,7 +322,7 @@ func TestCreateNamesEveryMissingSettingAtOnce(t *testing.T) {
 	inModule(t, "")
 	code, stdout, stderr := runCLI(t, "create")
 	line := oneLineOf(t, stderr)
-	key, user, app := strings.Index(line, "CLERK_SECRET_KEY is empty or unset"), strings.Index(line, "no user: pass --user-id"), strings.Index(line, "no redirect: pass --redirect-url")
+	key, user, app := strings.Index(line, "CLERK_SECRET_KEY is empty or unset"), strings.Index(line, "no user: pass --user-id"), strings.Index(line, "no redirect: set AGENTTEST_APP_URL")
 	if code != 1 || stdout != "" || key < 0 || user < key || app < user {
 		t.Errorf("create with nothing set: exit %d, stderr %q; want the key, the user and the redirect, in that order, on one line", code, line)
 	}
