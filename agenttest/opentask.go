@@ -73,28 +73,3 @@ func (p *Page) OpenTask(ctx context.Context, task *Task) error {
 	}
 	return nil
 }
-
-// redactedError is an error whose message was redacted: the original,
-// which may quote a secret, is dropped, and only its kind (a timeout,
-// a closed target) is kept for errors.Is.
-type redactedError struct {
-	msg  string
-	kind error
-}
-
-// Error returns the redacted message.
-func (e *redactedError) Error() string { return e.msg }
-
-// Unwrap returns the kind of the original error, or nil.
-func (e *redactedError) Unwrap() error { return e.kind }
-
-// playwrightKind returns the Playwright or context sentinel err matches,
-// or nil.
-func playwrightKind(err error) error {
-	for _, kind := range []error{playwright.ErrTimeout, playwright.ErrTargetClosed, context.DeadlineExceeded, context.Canceled} {
-		if errors.Is(err, kind) {
-			return kind
-		}
-	}
-	return nil
-}

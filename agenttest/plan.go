@@ -132,7 +132,7 @@ func resolveTarget(s *suite, o options, client *agenttask.Client) (target, *agen
 	return target{t}, client, nil
 }
 
-// createTask creates the task; its owner (the page, or CreateTask's
+// createTask creates the task; its owner (the page, or NewTaskContext's
 // caller) releases it.
 func createTask(ctx context.Context, s *suite, o options, client *agenttask.Client, t target) (*Task, error) {
 	fail := t.failWith(&s.secrets)

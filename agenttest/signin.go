@@ -66,7 +66,7 @@ func (e *SignInError) Unwrap() error { return e.Err }
 // never retried), waits for the redirect to settle on the redirect URL
 // (Clerk's own query parameters ignored), checks that the redirect
 // URL's origin has a __session cookie for that user, from that task,
-// and runs the caller's checks. It sets Task, UserID and SessionID. The
+// and runs the caller's checks. Then [Page.Task], [Page.UserID] and [Page.SessionID] say who it is. The
 // task is revoked by [Page.Release] if it was not used.
 //
 // Under [ReuseSignIn] it signs in through a task only the first time
