@@ -87,34 +87,10 @@ func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, er
 	}
 	sc.task = task
 
-	// The jar keeps the __client cookie the visit sets on the Frontend
-	// API host, and watch notes the dev browser token of a development
-	// instance's 307: Release ends the session with them, as a browser
-	// signs out.
-	jar, err := cookiejar.New(nil)
+	first, signOut, step, err := sc.visit(ctx, o, task, token)
 	if err != nil {
-		return sc, fail(StepNavigate, err)
+		return sc, fail(step, err)
 	}
-	watch := &devBrowserWatch{base: tr}
-	vctx, cancel := o.stepContext(ctx)
-	first, err := frontend.VisitTask(vctx, &http.Client{Transport: watch, Jar: jar}, task.Task, token)
-	cancel()
-	var refused *agenttask.APIError
-	switch {
-	case errors.As(err, &refused):
-		return sc, fail(StepNavigate, err) // the ticket is unspent: Release revokes the task
-	case errors.Is(err, frontend.ErrNoHandshakeSession):
-		task.markUsed()
-		sctx, cancel := o.stepContext(ctx)
-		first, err = sc.findSession(sctx, task)
-		cancel()
-		if err != nil {
-			return sc, fail(StepCookie, err)
-		}
-	case err != nil:
-		return sc, fail(StepNavigate, err) // Release finds the session, if the visit made one
-	}
-	task.markUsed()
 	if first.UserID != task.userID {
 		return sc, fail(StepWrongUser, fmt.Errorf("the session token is for %s, want %s", first.UserID, task.userID))
 	}
@@ -126,16 +102,7 @@ func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, er
 		kind = keptSession
 	}
 	sc.session = newSession(first.SessionID, first.UserID, task, kind, s.frontend)
-	if fapi, err := url.Parse(frontendOrigin(task.URL())); err == nil && fapi.Host != "" {
-		named := map[string]string{}
-		for _, c := range jar.Cookies(fapi) {
-			named[c.Name] = c.Value
-		}
-		if v := watch.token(); v != "" {
-			named[devBrowserCookie] = v
-		}
-		sc.session.signOut = signOutFrom(fapi.String(), first.SessionID, token, named)
-	}
+	sc.session.signOut = signOut
 
 	initial := first
 	if initial.Value() == "" {
@@ -155,6 +122,51 @@ func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, er
 		plain:  tr,
 	}}
 	return sc, nil
+}
+
+// visit opens the task URL once with a plain client that does not follow
+// Clerk's redirect into the app, and reads the session it made from the
+// handshake (else looks it up); it also returns how the Frontend API
+// names the session: the __client cookie the visit set and a
+// development instance's dev browser token, as a browser signs out. It
+// names the step that failed.
+func (sc *SignedInClient) visit(ctx context.Context, o options, task *Task, token *agenttask.TestingToken) (*agenttask.SessionToken, *frontend.SignOut, Step, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, nil, StepNavigate, err
+	}
+	watch := &devBrowserWatch{base: sc.transport}
+	vctx, cancel := o.stepContext(ctx)
+	first, err := frontend.VisitTask(vctx, &http.Client{Transport: watch, Jar: jar}, task.Task, token)
+	cancel()
+	var refused *agenttask.APIError
+	switch {
+	case errors.As(err, &refused):
+		return nil, nil, StepNavigate, err // the ticket is unspent: Release revokes the task
+	case errors.Is(err, frontend.ErrNoHandshakeSession):
+		task.markUsed()
+		sctx, cancel := o.stepContext(ctx)
+		first, err = sc.findSession(sctx, task)
+		cancel()
+		if err != nil {
+			return nil, nil, StepCookie, err
+		}
+	case err != nil:
+		return nil, nil, StepNavigate, err // Release finds the session, if the visit made one
+	}
+	task.markUsed()
+	fapi, err := url.Parse(frontendOrigin(task.URL()))
+	if err != nil || fapi.Host == "" {
+		return first, nil, "", nil
+	}
+	named := map[string]string{}
+	for _, c := range jar.Cookies(fapi) {
+		named[c.Name] = c.Value
+	}
+	if v := watch.token(); v != "" {
+		named[devBrowserCookie] = v
+	}
+	return first, signOutFrom(fapi.String(), first.SessionID, token, named), "", nil
 }
 
 // findSession finds the session task created when the handshake could
