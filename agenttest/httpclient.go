@@ -215,20 +215,10 @@ func (sc *SignedInClient) Release(ctx context.Context) error {
 func (sc *SignedInClient) Task() *Task { return sc.task }
 
 // UserID is the signed-in user; "" before the session was known.
-func (sc *SignedInClient) UserID() string {
-	if sc.session == nil {
-		return ""
-	}
-	return sc.session.userID
-}
+func (sc *SignedInClient) UserID() string { return sc.session.user() }
 
 // SessionID is the session; "" before it was known.
-func (sc *SignedInClient) SessionID() string {
-	if sc.session == nil {
-		return ""
-	}
-	return sc.session.id
-}
+func (sc *SignedInClient) SessionID() string { return sc.session.sessionID() }
 
 // HTTPClient gives the test an *http.Client signed in as a Clerk user,
 // without a browser (see [SignedInClient], [HTTPClientContext] its

@@ -263,20 +263,10 @@ func (p *Page) closeContext(tracing, own bool) (*frontend.SignOut, error) {
 func (p *Page) Task() *Task { return p.task }
 
 // UserID is the Clerk user the page is signed in as; "" before.
-func (p *Page) UserID() string {
-	if p.session == nil {
-		return ""
-	}
-	return p.session.userID
-}
+func (p *Page) UserID() string { return p.session.user() }
 
 // SessionID is the Clerk session the page signed in with; "" before.
-func (p *Page) SessionID() string {
-	if p.session == nil {
-		return ""
-	}
-	return p.session.id
-}
+func (p *Page) SessionID() string { return p.session.sessionID() }
 
 // ownsSession reports whether the page's last sign-in left it a session
 // to end: not kept (KeepSession) nor the run's (ReuseSignIn).

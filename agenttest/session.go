@@ -65,6 +65,22 @@ func newSession(id, userID string, task *Task, kind sessionKind, frontend *http.
 	return s
 }
 
+// sessionID and user are the session's id and user; "" for nil (no
+// sign-in yet).
+func (s *session) sessionID() string {
+	if s == nil {
+		return ""
+	}
+	return s.id
+}
+
+func (s *session) user() string {
+	if s == nil {
+		return ""
+	}
+	return s.userID
+}
+
 // is reports whether the session is of kind k; false for nil.
 func (s *session) is(k sessionKind) bool {
 	if s == nil {
