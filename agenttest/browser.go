@@ -145,7 +145,7 @@ type Browser struct {
 // Tests do not call it: [Main] owns the browser of a test binary, and
 // [SignIn], [NewPage] and [NewPageContext] use that one.
 func LaunchBrowser(ctx context.Context) (*Browser, error) {
-	env, err := config.LoadEnv()
+	env, err := loadEnv()
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 	}
 	prov := provision.Load(s.env)
 	if err := prov.CheckDriver(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("agenttest: %w", err) // provision names the operation
 	}
 	if remote == nil {
 		// A headless run takes a headless shell, as Playwright does.
@@ -188,12 +188,12 @@ func launchBrowser(ctx context.Context, s *suite) (*Browser, error) {
 			find = prov.FindHeadlessBrowser
 		}
 		if settings.path, err = find(settings.kind); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("agenttest: %w", err) // provision names the operation
 		}
 	}
 	driverDir, err := prov.DriverDir()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("agenttest: %w", err) // provision names the operation
 	}
 	cleanDir, removeCleanDir, err := cleanEnvDriverDir(driverDir, prov.NodePath, provision.DriverVersion())
 	if err != nil {

@@ -76,18 +76,6 @@ func TestUnknownIdentifierHasOnePrefix(t *testing.T) {
 	assert.True(t, strings.HasSuffix(err.Error(), "(the identifier is set by AGENTTEST_USER_IDENTIFIER)"), err.Error())
 }
 
-// unprefix trims the text and keeps the chain.
-func TestUnprefixKeepsTheChain(t *testing.T) {
-	t.Parallel()
-	inner := errors.New("agenttest: config: CLERK_SECRET_KEY is empty")
-	err := unprefix(inner, "config: ")
-	assert.Equal(t, "CLERK_SECRET_KEY is empty", err.Error())
-	assert.ErrorIs(t, err, inner)
-	plain := errors.New("plain")
-	assert.Same(t, plain, unprefix(plain))
-	assert.NoError(t, unprefix(nil))
-}
-
 // AsUser or AGENTTEST_USER_ID given an email address is refused before
 // any call (the Backend API URL here answers nothing), pointing at the
 // identifier form.

@@ -29,7 +29,7 @@ type inflight struct {
 }
 
 // errRunEnding refuses new sign-ins once the run is being torn down.
-var errRunEnding = errors.New("agenttest: the test binary is ending (a signal, or its -timeout is about to pass): no new sign-in")
+var errRunEnding = errors.New("the test binary is ending (a signal, or its -timeout is about to pass): no new sign-in")
 
 // start refuses new work once the run is ending.
 func (f *inflight) start() error {

@@ -45,7 +45,7 @@ func (s *suite) closeLedgers() error {
 		in := v.(*instance)
 		in.ledgerOnce.Do(func() {}) // none is opened from here on
 		if err := in.ledger.Close(); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("agenttest: %w", err))
 		}
 		return true
 	})

@@ -8,8 +8,6 @@ import (
 	"os"
 	"sync"
 	"testing"
-
-	"github.com/agenttest/agenttest/agenttest/config"
 )
 
 // Main runs the tests of a package that uses the fixture and then closes
@@ -84,7 +82,7 @@ var errNoMain = errors.New("agenttest: the shared browser needs agenttest.Main: 
 // beginRun starts the binary's run, reading the environment once, with
 // vars over it.
 func beginRun(vars map[string]string) (*testRun, error) {
-	env, err := config.LoadEnv()
+	env, err := loadEnv()
 	if err != nil {
 		return nil, err
 	}

@@ -294,7 +294,7 @@ func revokeSession(ctx context.Context, c *agenttask.Client, sessionID string) e
 	if err == nil || (errors.As(err, &apiErr) && (apiErr.Status == 400 || apiErr.Status == 404 || apiErr.Status == 410)) {
 		return nil
 	}
-	return fmt.Errorf("agenttest: cleanup: revoke session %s: %w", sessionID, unprefix(err))
+	return fmt.Errorf("agenttest: cleanup: revoke session %s: %w", sessionID, err)
 }
 
 // isClosedError reports whether Playwright refused because the target

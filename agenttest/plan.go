@@ -157,7 +157,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	defer endCreate()
 	ledger := s.ledger(client)
 	if err := ledger.Creating(userID); err != nil {
-		return nil, fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", unprefix(err)))
+		return nil, fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", err))
 	}
 	task, err := client.Create(ctx, agenttask.CreateParams{
 		UserID:             t.UserID,
@@ -178,7 +178,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	s.secrets.AddURL(task.URL()) // every artifact of the run hides it
 	owned := &Task{Task: task, client: client, user: user, ledger: ledger, userID: userID}
 	if err := ledger.Task(task, userID); err != nil {
-		return nil, errors.Join(fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", unprefix(err))), owned.Release(context.WithoutCancel(ctx)))
+		return nil, errors.Join(fail(StepCreate, fmt.Errorf("record the task in the ledger: %w", err)), owned.Release(context.WithoutCancel(ctx)))
 	}
 	if err := trackTask(owned); err != nil {
 		// The run is ending: give the task back at once.

@@ -42,20 +42,21 @@ type SignInError struct {
 }
 
 // Error reads in one line, e.g. `agenttest: sign in as user_123:
-// redirect: …`.
-//
-// The cause's own "agenttest: " and a repeat of the step (a
-// configuration error's "config: ") are left out, so no prefix reads
-// twice.
+// redirect: …`: the module's name once, the operation, the step (unless
+// the cause, a configuration error, names it itself), the cause.
 func (e *SignInError) Error() string {
 	var cause string
 	if e.Err != nil {
-		cause = trimPrefixes(e.Err.Error(), string(e.Step)+": ")
+		cause = e.Err.Error()
 	}
-	if e.User == "" {
-		return fmt.Sprintf("agenttest: sign in: %s: %s", e.Step, cause)
+	op := "sign in"
+	if e.User != "" {
+		op = "sign in as " + e.User
 	}
-	return fmt.Sprintf("agenttest: sign in as %s: %s: %s", e.User, e.Step, cause)
+	if step := string(e.Step) + ": "; !strings.HasPrefix(cause, step) {
+		cause = step + cause
+	}
+	return "agenttest: " + op + ": " + cause
 }
 
 // Unwrap returns the cause.

@@ -54,7 +54,7 @@ func NewTaskContext(ctx context.Context, opts ...Option) (*Task, error) {
 		return nil, err
 	}
 	if err := runStarting(); err != nil {
-		return nil, err
+		return nil, tg.failWith(&s.secrets)(StepConfig, err)
 	}
 	return createTask(ctx, s, o, client, tg)
 }
@@ -65,11 +65,20 @@ func runSuite() (*suite, error) {
 	if r, err := currentRun(); err == nil {
 		return r.suite, nil
 	}
-	env, err := config.LoadEnv()
+	env, err := loadEnv()
 	if err != nil {
 		return nil, err
 	}
 	return newSuite(env), nil
+}
+
+// loadEnv is config.LoadEnv, its error said as the module's.
+func loadEnv() (config.Env, error) {
+	env, err := config.LoadEnv()
+	if err != nil {
+		return env, fmt.Errorf("agenttest: %w", err)
+	}
+	return env, nil
 }
 
 // markUsed records that the browser reached the task's redirect, so the
@@ -117,7 +126,7 @@ func (t *Task) Release(ctx context.Context) error {
 			_ = t.ledger.Closed(t.ID)
 			return nil // it was pending: no session was made
 		case !errors.Is(err, agenttask.ErrTaskNotPending) && !errors.Is(err, agenttask.ErrTaskNotFound):
-			return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, unprefix(err))
+			return fmt.Errorf("agenttest: cleanup: revoke unused task %s: %w", t.ID, err)
 		}
 		// Not pending: used (or expired). Its session may be live. Not
 		// found (Clerk no longer knows a task it made): nothing to
@@ -137,11 +146,11 @@ func (t *Task) Release(ctx context.Context) error {
 func (t *Task) revokeSessions(ctx context.Context) error {
 	userID, err := t.user(ctx)
 	if err != nil {
-		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, unprefix(err))
+		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, err)
 	}
 	sessions, err := t.client.TaskSessions(ctx, userID, t.ID)
 	if err != nil {
-		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, unprefix(err))
+		return fmt.Errorf("agenttest: cleanup: find the sessions of task %s: %w", t.ID, err)
 	}
 	var errs []error
 	for _, s := range sessions {
