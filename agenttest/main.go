@@ -31,7 +31,9 @@ func RunTests(m *testing.M) int {
 // RunTestsWith is [RunTests] with vars set over the environment the run
 // reads (the process environment over .env.local over .env), without
 // touching the process environment: for a TestMain that starts an
-// emulator and hands the run its variables.
+// emulator and hands the run its variables. The fixture reads vars;
+// test code that reads the environment itself (config.LoadEnv) does not
+// see them (overlay them with [config.Env.With]).
 func RunTestsWith(m *testing.M, vars map[string]string) (code int) {
 	r, err := beginRun(vars)
 	if err != nil {
