@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -26,11 +27,18 @@ and a test need, in Clerk's own forms:
   CLERK_API_URL=http://127.0.0.1:PORT   (Backend API, no /v1: JS SDKs add it)
   CLERK_FRONTEND_API_URL=http://127.0.0.1:PORT   (issuer of session tokens)
   CLERK_JWKS_URL=http://127.0.0.1:PORT/.well-known/jwks.json
+  CLERK_PROXY_URL=http://127.0.0.1:PORT   (where JS SDKs reach the Frontend API)
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY=pk_test_…   (the same, for @clerk/nextjs)
+  NEXT_PUBLIC_CLERK_PROXY_URL=http://127.0.0.1:PORT   (the same, for @clerk/nextjs)
+The publishable key names a development host (<word>-<word>-<NN>.clerk.accounts.dev)
+so clerk-js runs its development flow; it reaches the emulator at the proxy URL.
+With --node-modules it serves the clerk-js and @clerk/ui bundles from there.
 It and agenttest demo print a secret key on purpose, the key of the
 throwaway instance just started (or --secret-key); no other command does. It serves until SIGINT or SIGTERM.
 
 On stderr it says which addresses it really bound, and the seeded users' ids
-(for AGENTTEST_USER_ID). --listen :0 (or 0.0.0.0,
+(for AGENTTEST_USER_ID) and their test password, for signing in through
+clerk-js (<SignIn/>). --listen :0 (or 0.0.0.0,
 or any address that is not loopback) binds beyond this machine: it warns,
 since anyone who reaches that port and holds the key or a task URL can sign
 the seeded users in. The URLs above then still name 127.0.0.1, where local
@@ -39,6 +47,7 @@ clients reach it.`)
 	frontend := fs.String("frontend-listen", "", "Frontend API listen `address` (default: the Backend API's host, a free port)")
 	key := fs.String("secret-key", "", "the instance's secret `key`, sk_test_… or sk_live_…; visible to local users in the process list (default: a random sk_test_ key)")
 	usersFile := fs.String("users", "", "JSON array of Clerk users to seed, or \"none\" (default: the seed users built into agenttest)")
+	nodeModules := fs.String("node-modules", "", "a node_modules `directory` holding @clerk/clerk-js and @clerk/ui, whose bundles the Frontend API serves (default: none)")
 	if err := parseFlags(fs, args, ""); err != nil {
 		return err
 	}
@@ -49,8 +58,11 @@ clients reach it.`)
 	if err != nil {
 		return err
 	}
+	if err := checkNodeModules(*nodeModules); err != nil {
+		return usagef(fs, "%v", err)
+	}
 
-	emu, err := clerkemu.Start(clerkemu.Options{Addr: *listen, FrontendAddr: *frontend, SecretKey: *key, Users: users})
+	emu, err := clerkemu.Start(clerkemu.Options{Addr: *listen, FrontendAddr: *frontend, SecretKey: *key, Users: users, NodeModules: *nodeModules})
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
@@ -70,6 +82,7 @@ clients reach it.`)
 			}
 		}
 		fmt.Fprintf(stderr, "agenttest emulator: seeded users, for AGENTTEST_USER_ID: %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(stderr, "agenttest emulator: test password of the users with a password, for signing in through clerk-js: %s\n", clerkemu.TestPassword)
 	}
 	for _, b := range []struct{ api, addr string }{{"Backend API", backend}, {"Frontend API", front}} {
 		if !loopback(ctx, b.addr) {
@@ -80,6 +93,21 @@ clients reach it.`)
 	<-ctx.Done()
 	if err := emu.Close(); err != nil {
 		return fmt.Errorf("stop emulator: %w", err)
+	}
+	return nil
+}
+
+// checkNodeModules checks, before the emulator starts, that dir (when
+// given) holds the npm packages whose bundles it serves.
+func checkNodeModules(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if strings.ContainsFunc(dir, unicode.IsControl) || len(dir) > 4096 {
+		return fmt.Errorf("--node-modules %s: not a directory name", redact.Quote(dir))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "@clerk", "clerk-js", "package.json")); err != nil {
+		return fmt.Errorf("--node-modules %s has no @clerk/clerk-js: run npm install @clerk/clerk-js@6 @clerk/ui@1 beside it (make setup installs them in the repository's fixtures/node)", redact.Quote(dir))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -12,7 +13,8 @@ import (
 )
 
 // emulatorVars are the lines `agenttest emulator` prints, in order.
-var emulatorVars = []string{"CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_API_URL", "CLERK_FRONTEND_API_URL", "CLERK_JWKS_URL"}
+var emulatorVars = []string{"CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_API_URL", "CLERK_FRONTEND_API_URL", "CLERK_JWKS_URL",
+	"CLERK_PROXY_URL", "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "NEXT_PUBLIC_CLERK_PROXY_URL"}
 
 // TestEmulatorProcess runs `agenttest emulator` as a real process from a
 // directory outside the repository, with the built-in seed users, checks
@@ -53,6 +55,9 @@ func TestEmulatorProcess(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String(), env["CLERK_SECRET_KEY"]) {
 		t.Error("emulator printed its secret key on stderr")
+	}
+	if want := "agenttest emulator: test password of the users with a password, for signing in through clerk-js: " + clerkemu.TestPassword; !strings.Contains(p.stderr.String(), want) {
+		t.Errorf("stderr %q does not give the test password", p.stderr.String())
 	}
 	// The seeded users' ids, for AGENTTEST_USER_ID, on stderr: stdout
 	// stays an env file of the instance.
@@ -123,6 +128,13 @@ func testCreateRevoke(t *testing.T, env map[string]string) {
 	}
 	if code, _, _ := runCLI(t, "revoke", ids[1]); code != 0 {
 		t.Fatalf("revoke %s: exit %d", ids[1], code)
+	}
+}
+
+func TestEmulatorNodeModulesWithoutClerkJS(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "emulator", "--node-modules", t.TempDir())
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "has no @clerk/clerk-js: run npm install @clerk/clerk-js@6 @clerk/ui@1") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 

@@ -68,7 +68,7 @@ func commands() []command {
 		run:     runInstall,
 	}, {
 		name:    "emulator",
-		summary: "run the Clerk emulator and print its env: five CLERK_ variables (keys and URLs)",
+		summary: "run the Clerk emulator and print its env: eight variables (keys and URLs, Next.js spellings too)",
 		usage:   "emulator [--listen ADDR] [--frontend-listen ADDR] [--secret-key KEY] [--users FILE]",
 		run:     runEmulator,
 	}, {
