@@ -2,12 +2,17 @@ package agenttest
 
 import (
 	"archive/zip"
+	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/agenttest/agenttest/agenttest/config"
-
+	"github.com/agenttest/agenttest/agenttest/provision"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,4 +58,113 @@ func TestTraceModes(t *testing.T) {
 	st = newSuite(config.EnvFromMap(map[string]string{config.VarTrace: "always"}))
 	_, err = st.traceMode(options{})
 	assert.ErrorContains(t, err, `AGENTTEST_TRACE: trace mode "always"`)
+}
+
+// TestTraceActionTitles saves a real trace through the fixture and reads
+// it back. Each action is recorded by its protocol class and method, with
+// no client-side name: Playwright 1.53+ builds the title the viewer lists
+// from those ("Navigate", `Expect "to.have.text"`), while playwright-go
+// v0.5200.1 with Playwright 1.52 named every action after the stack frame
+// it took for its own, SerializeCallStack. The driver's `trace actions`,
+// which renders titles as `agenttest show-trace`'s viewer does, lists them.
+func TestTraceActionTitles(t *testing.T) {
+	if artifactsFlagSet() {
+		t.Skip("reads the fixture's own artifacts folder, not go test -artifacts")
+	}
+	s := fixtureStart(t)
+	dir := t.TempDir()
+	var trace string
+	t.Run("traced", func(t *testing.T) {
+		trace = filepath.Join(dir, unsafePathChars.ReplaceAllString(t.Name(), "_"), artifactTrace)
+		p := SignIn(t, s.opts(AsUser(fixtureAda), WithArtifactsDir(dir), WithTrace(TraceOn))...)
+		_, err := p.Goto("/dashboard")
+		require.NoError(t, err)
+		require.NoError(t, fixtureExpect().Locator(p.Locator("header")).ToContainText("Welcome"))
+	})
+
+	var calls []string
+	for _, ev := range traceBeforeEvents(t, trace) {
+		assert.NotContains(t, ev, "apiName", "an action named by the client: %v", ev)
+		if title, ok := ev["title"].(string); ok {
+			assert.NotContains(t, title, "SerializeCallStack", "an action titled after playwright-go's stack walker: %v", ev)
+		}
+		params, _ := ev["params"].(map[string]any)
+		calls = append(calls, fmt.Sprintf("%v.%v %v%v", ev["class"], ev["method"], params["url"], params["selector"]))
+	}
+	assert.Contains(t, calls, "Frame.goto /dashboard<nil>")
+	assert.Contains(t, calls, "Frame.expect <nil>header")
+
+	actions := traceViewerActions(t, trace)
+	assert.Contains(t, actions, "Navigate /dashboard")
+	assert.Contains(t, actions, `Expect "to.have.text" locator('header')`)
+	for _, a := range actions {
+		assert.NotContains(t, a, "SerializeCallStack")
+	}
+}
+
+// traceBeforeEvents reads the "before" events of a trace zip's .trace
+// entries: one per action, as Playwright recorded it.
+func traceBeforeEvents(t *testing.T, trace string) []map[string]any {
+	t.Helper()
+	zr, err := zip.OpenReader(trace)
+	require.NoError(t, err)
+	defer zr.Close()
+	var events []map[string]any
+	for _, f := range zr.File {
+		if filepath.Ext(f.Name) != ".trace" {
+			continue
+		}
+		rc, err := f.Open()
+		require.NoError(t, err)
+		dec := json.NewDecoder(rc)
+		for dec.More() {
+			var ev map[string]any
+			require.NoError(t, dec.Decode(&ev), f.Name)
+			if ev["type"] == "before" {
+				events = append(events, ev)
+			}
+		}
+		require.NoError(t, rc.Close())
+	}
+	require.NotEmpty(t, events, "no action in %s", trace)
+	return events
+}
+
+// traceViewerActions lists a trace's actions with the driver's own
+// `trace open` and `trace actions`: each as its title and, when it has
+// one, its subtitle (the URL, the locator) joined by a space.
+func traceViewerActions(t *testing.T, trace string) []string {
+	t.Helper()
+	env, err := config.LoadEnv()
+	require.NoError(t, err)
+	prov := provision.Load(env)
+	driverDir, err := prov.DriverDir()
+	require.NoError(t, err)
+	node := prov.NodePath
+	if node == "" {
+		node = filepath.Join(driverDir, "node")
+	}
+	work := t.TempDir() // `trace open` unpacks into the working directory
+	run := func(args ...string) string {
+		cmd := exec.CommandContext(t.Context(), node, append([]string{filepath.Join(driverDir, "package", "cli.js"), "trace"}, args...)...)
+		cmd.Dir = work
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "playwright trace %s: %s", args[0], out)
+		return string(out)
+	}
+	run("open", trace)
+	// "    5. 0:00.171  Navigate          50ms", then its subtitle, if any,
+	// alone on the next line.
+	numbered := regexp.MustCompile(`^\s*\d+\.\s+\d+:\d+\.\d+\s+(.*?)\s+\d+ms$`)
+	var actions []string
+	for line := range strings.Lines(run("actions")) {
+		line = strings.TrimRight(line, "\n")
+		if m := numbered.FindStringSubmatch(line); m != nil {
+			actions = append(actions, m[1])
+		} else if sub := strings.TrimSpace(line); sub != "" && len(actions) > 0 && strings.HasPrefix(line, "      ") {
+			actions[len(actions)-1] += " " + sub
+		}
+	}
+	require.NotEmpty(t, actions, "playwright trace actions listed nothing for %s", trace)
+	return actions
 }
