@@ -607,14 +607,14 @@ func TestCleanEnvDriverDirAnswersTheVersionCheck(t *testing.T) {
 	ran := filepath.Join(t.TempDir(), "ran")
 	fake := filepath.Join(t.TempDir(), "node")
 	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\necho \"$@\" >> "+shellword.Quote(ran)+"\necho from-node\n"), 0o755))
-	dir, remove, err := cleanEnvDriverDir(driver, fake, "1.52.0")
+	dir, remove, err := cleanEnvDriverDir(driver, fake, "1.64.1")
 	require.NoError(t, err)
 	defer remove()
 	cli := filepath.Join(dir, "package", "cli.js")
 
 	out, err := exec.Command(filepath.Join(dir, "node"), cli, "--version").Output()
 	require.NoError(t, err)
-	assert.Equal(t, "Version 1.52.0\n", string(out), "the form playwright-go looks for")
+	assert.Equal(t, "Version 1.64.1\n", string(out), "the form playwright-go looks for")
 	assert.NoFileExists(t, ran, "Node.js did not start for the version check")
 
 	for _, args := range [][]string{{cli, "run-driver"}, {"other.js", "--version"}, {cli, "--version", "x"}} {

@@ -150,16 +150,21 @@ func (s Settings) playwrightBrowser(kind string) (found bool, exe, where string)
 }
 
 // chromiumExecutable is the executable inside Playwright's Chromium
-// download dir, or "" if it is not where Playwright 1.52 puts it.
+// download dir, or "" if it is not where Playwright 1.64 puts it (Chrome
+// for Testing's layout, per platform).
 func chromiumExecutable(dir string) string {
+	arch := map[string]string{"amd64": "x64", "arm64": "arm64"}[runtime.GOARCH]
 	var p string
 	switch runtime.GOOS {
 	case "darwin":
-		p = filepath.Join(dir, "chrome-mac", "Chromium.app", "Contents", "MacOS", "Chromium")
+		p = filepath.Join(dir, "chrome-mac-"+arch, "Google Chrome for Testing.app", "Contents", "MacOS", "Google Chrome for Testing")
 	case "windows":
-		p = filepath.Join(dir, "chrome-win", "chrome.exe")
+		p = filepath.Join(dir, "chrome-win64", "chrome.exe")
 	default:
-		p = filepath.Join(dir, "chrome-linux", "chrome")
+		p = filepath.Join(dir, "chrome-linux64", "chrome")
+		if arch == "arm64" {
+			p = filepath.Join(dir, "chrome-linux-arm64", "chrome")
+		}
 	}
 	if isExecutable(p) != nil {
 		return ""

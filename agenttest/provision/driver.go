@@ -25,7 +25,7 @@ import (
 const installCommand = "go run github.com/agenttest/agenttest/cmd/agenttest install"
 
 // DriverVersion returns the version of the Playwright driver (the Node.js
-// package playwright-core) that playwright-go expects, e.g. "1.52.0".
+// package playwright-core) that playwright-go expects, e.g. "1.64.1".
 func DriverVersion() string {
 	// A set directory keeps NewDriver from looking up the home directory,
 	// the only way it can fail.

@@ -174,10 +174,14 @@ func TestFindBrowserOrder(t *testing.T) {
 	// 2. Playwright's own download beats PATH; an unfinished one does not
 	// count; the full Chromium alone is launched by its path.
 	full := filepath.Join(browsersDir, "chromium-1169")
-	if err := os.MkdirAll(filepath.Join(full, "chrome-linux"), 0o755); err != nil {
+	exeDir := filepath.Join(full, "chrome-linux64") // Playwright 1.64's layout
+	if runtime.GOARCH == "arm64" {
+		exeDir = filepath.Join(full, "chrome-linux-arm64")
+	}
+	if err := os.MkdirAll(exeDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	fullExe := installFakeExecutable(t, filepath.Join(full, "chrome-linux"), "chrome")
+	fullExe := installFakeExecutable(t, exeDir, "chrome")
 	if err := os.WriteFile(filepath.Join(full, "INSTALLATION_COMPLETE"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}

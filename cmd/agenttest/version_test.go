@@ -32,34 +32,34 @@ func TestVersionTextReadsTheDependency(t *testing.T) {
 		name: "a released version",
 		info: &debug.BuildInfo{Main: debug.Module{Path: "example.com/app"}, Deps: []*debug.Module{
 			{Path: agenttestModule, Version: "v1.2.3"},
-			{Path: playwrightModule, Version: "v0.5200.1"},
+			{Path: playwrightModule, Version: "v0.6401.0"},
 		}},
-		want: "agenttest v1.2.3\ngo1.26\nplaywright-go v0.5200.1 (Playwright driver 1.52.0)\n",
+		want: "agenttest v1.2.3\ngo1.26\nplaywright-go v0.6401.0 (Playwright driver 1.64.1)\n",
 	}, {
 		name: "replaced by a checkout",
 		info: &debug.BuildInfo{Main: debug.Module{Path: "example.com/app"}, Deps: []*debug.Module{
 			{Path: agenttestModule, Version: "v0.0.0", Replace: &debug.Module{Path: "../agenttest"}},
-			{Path: playwrightModule, Version: "v0.5200.1"},
+			{Path: playwrightModule, Version: "v0.6401.0"},
 		}},
-		want: "agenttest (devel) from ../agenttest\ngo1.26\nplaywright-go v0.5200.1 (Playwright driver 1.52.0)\n",
+		want: "agenttest (devel) from ../agenttest\ngo1.26\nplaywright-go v0.6401.0 (Playwright driver 1.64.1)\n",
 	}, {
 		name: "replaced by a checkout, as go run builds it",
 		info: &debug.BuildInfo{Main: debug.Module{Path: "example.com/app"}, Deps: []*debug.Module{
 			{Path: agenttestModule, Version: "v0.0.0", Replace: &debug.Module{Path: "/src/agenttest", Version: "(devel)"}},
-			{Path: playwrightModule, Version: "v0.5200.1"},
+			{Path: playwrightModule, Version: "v0.6401.0"},
 		}},
-		want: "agenttest (devel) from /src/agenttest\ngo1.26\nplaywright-go v0.5200.1 (Playwright driver 1.52.0)\n",
+		want: "agenttest (devel) from /src/agenttest\ngo1.26\nplaywright-go v0.6401.0 (Playwright driver 1.64.1)\n",
 	}, {
 		name: "built in its own repository",
 		info: &debug.BuildInfo{Main: debug.Module{Path: agenttestModule, Version: "v0.0.0-20261129204801-d64aa1800000"}, Deps: []*debug.Module{
-			{Path: playwrightModule, Version: "v0.5200.0", Replace: &debug.Module{Path: playwrightModule, Version: "v0.5200.1"}},
+			{Path: playwrightModule, Version: "v0.6400.0", Replace: &debug.Module{Path: playwrightModule, Version: "v0.6401.0"}},
 		}},
-		want: "agenttest v0.0.0-20261129204801-d64aa1800000\ngo1.26\nplaywright-go v0.5200.1 (replaces v0.5200.0) (Playwright driver 1.52.0)\n",
+		want: "agenttest v0.0.0-20261129204801-d64aa1800000\ngo1.26\nplaywright-go v0.6401.0 (replaces v0.6400.0) (Playwright driver 1.64.1)\n",
 	}, {
 		name: "no build information",
 		want: "agenttest unknown\ngo1.26\nplaywright-go unknown (Playwright driver unknown)\n",
 	}} {
-		driver := "1.52.0"
+		driver := "1.64.1"
 		if tc.info == nil {
 			driver = ""
 		}
