@@ -332,6 +332,9 @@ func redactTrace(src, dst string, r *redact.Set) (err error) {
 		if err != nil {
 			return err
 		}
+		if entry.Name == "trace.stacks" {
+			data = trimTraceStacks(data)
+		}
 		data, err = redactTraceEntry(entry.Name, data, r)
 		if err != nil {
 			partial = append(partial, err)

@@ -67,6 +67,7 @@ func TestTraceModes(t *testing.T) {
 // v0.5200.1 with Playwright 1.52 named every action after the stack frame
 // it took for its own, SerializeCallStack. The driver's `trace actions`,
 // which renders titles as `agenttest show-trace`'s viewer does, lists them.
+// Each action's stack starts at its caller (see trimTraceStacks).
 func TestTraceActionTitles(t *testing.T) {
 	if artifactsFlagSet() {
 		t.Skip("reads the fixture's own artifacts folder, not go test -artifacts")
@@ -83,16 +84,19 @@ func TestTraceActionTitles(t *testing.T) {
 	})
 
 	var calls []string
+	callers := traceCallers(t, trace)
 	for _, ev := range traceBeforeEvents(t, trace) {
 		assert.NotContains(t, ev, "apiName", "an action named by the client: %v", ev)
 		if title, ok := ev["title"].(string); ok {
 			assert.NotContains(t, title, "SerializeCallStack", "an action titled after playwright-go's stack walker: %v", ev)
 		}
 		params, _ := ev["params"].(map[string]any)
-		calls = append(calls, fmt.Sprintf("%v.%v %v%v", ev["class"], ev["method"], params["url"], params["selector"]))
+		calls = append(calls, fmt.Sprintf("%v.%v %v%v from %s", ev["class"], ev["method"], params["url"], params["selector"], callers[ev["callId"].(string)]))
 	}
-	assert.Contains(t, calls, "Frame.goto /dashboard<nil>")
-	assert.Contains(t, calls, "Frame.expect <nil>header")
+	// Each action's stack starts at its caller, not inside playwright-go
+	// (the Source tab opens there).
+	assert.Contains(t, calls, "Frame.goto /dashboard<nil> from github.com/agenttest/agenttest/agenttest.(*Page).Goto")
+	assert.Contains(t, calls, "Frame.expect <nil>header from github.com/agenttest/agenttest/agenttest.TestTraceActionTitles.func1")
 
 	actions := traceViewerActions(t, trace)
 	assert.Contains(t, actions, "Navigate /dashboard")
@@ -128,6 +132,33 @@ func traceBeforeEvents(t *testing.T, trace string) []map[string]any {
 	}
 	require.NotEmpty(t, events, "no action in %s", trace)
 	return events
+}
+
+// traceCallers reads a trace zip's trace.stacks: for each action's call
+// id, the function of the first frame of its stack.
+func traceCallers(t *testing.T, trace string) map[string]string {
+	t.Helper()
+	zr, err := zip.OpenReader(trace)
+	require.NoError(t, err)
+	defer zr.Close()
+	rc, err := zr.Open("trace.stacks")
+	require.NoError(t, err)
+	defer rc.Close()
+	var doc struct {
+		Stacks [][]json.RawMessage `json:"stacks"`
+	}
+	require.NoError(t, json.NewDecoder(rc).Decode(&doc))
+	callers := map[string]string{}
+	for _, call := range doc.Stacks {
+		var id string
+		var frames [][]any
+		require.NoError(t, json.Unmarshal(call[0], &id))
+		require.NoError(t, json.Unmarshal(call[1], &frames))
+		if len(frames) > 0 {
+			callers[id], _ = frames[0][3].(string)
+		}
+	}
+	return callers
 }
 
 // traceViewerActions lists a trace's actions with the driver's own
@@ -167,4 +198,17 @@ func traceViewerActions(t *testing.T, trace string) []string {
 	}
 	require.NotEmpty(t, actions, "playwright trace actions listed nothing for %s", trace)
 	return actions
+}
+
+func TestTrimTraceStacks(t *testing.T) {
+	in := `{"files":["/m/playwright-go@v1/connection.go","/w/e2e/a_test.go"],"stacks":[` +
+		`["c@1",[[0,230,0,"github.com/mxschmitt/playwright-go.(*connection).WrapAPICall"],[0,9,0,"github.com/mxschmitt/playwright-go/internal/safe.Do"],[1,20,0,"e2e.TestA"],[0,5,0,"github.com/mxschmitt/playwright-go.(*pageImpl).Goto"]]],` +
+		`["c@2",[[0,75,0,"github.com/mxschmitt/playwright-go.(*routeImpl).raceWithPageClose.func1"]]]]}`
+	want := `{"files":["/m/playwright-go@v1/connection.go","/w/e2e/a_test.go"],"stacks":[` +
+		`["c@1",[[1,20,0,"e2e.TestA"],[0,5,0,"github.com/mxschmitt/playwright-go.(*pageImpl).Goto"]]],` +
+		`["c@2",[]]]}`
+	assert.JSONEq(t, want, string(trimTraceStacks([]byte(in))), "the frames above the first caller outside playwright-go go")
+	for _, bad := range []string{`not json`, `{"stacks":[["c@1"]]}`, `{"stacks":[["c@1",{"x":1}]]}`} {
+		assert.Equal(t, bad, string(trimTraceStacks([]byte(bad))), "unreadable data is kept as is")
+	}
 }
