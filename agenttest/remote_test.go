@@ -231,16 +231,21 @@ func remoteBrowsersDir(t *testing.T, driverDir, chromium string) string {
 		Browsers []struct{ Name, Revision string }
 	}
 	require.NoError(t, json.Unmarshal(data, &manifest))
-	layout := map[string]string{"chromium": "chrome", "chromium-headless-shell": "headless_shell"}
+	// Playwright 1.64's layout (Chrome for Testing's), on linux.
+	arch := map[string]string{"amd64": "64", "arm64": "-arm64"}[runtime.GOARCH]
+	layout := map[string][2]string{
+		"chromium":                {"chrome-linux" + arch, "chrome"},
+		"chromium-headless-shell": {"chrome-headless-shell-linux" + arch, "chrome-headless-shell"},
+	}
 	dir := t.TempDir()
 	for _, b := range manifest.Browsers {
 		exe, ok := layout[b.Name]
 		if !ok {
 			continue
 		}
-		at := filepath.Join(dir, strings.ReplaceAll(b.Name, "-", "_")+"-"+b.Revision, "chrome-linux")
+		at := filepath.Join(dir, strings.ReplaceAll(b.Name, "-", "_")+"-"+b.Revision, exe[0])
 		require.NoError(t, os.MkdirAll(at, 0o755))
-		require.NoError(t, os.Symlink(chromium, filepath.Join(at, exe)))
+		require.NoError(t, os.Symlink(chromium, filepath.Join(at, exe[1])))
 	}
 	return dir
 }
