@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the npm packages of fixtures/node (Clerk's JS SDKs, run against the
-# Clerk emulator by fixtures/clerkemu's conformance test) with `npm ci`, only
+# Clerk emulator by fixtures/clerkemu's conformance test, and the clerk-js and
+# @clerk/ui bundles the emulator serves to browsers; @clerk/localizations is
+# pinned by an npm override to the newest the registry has, as @clerk/ui
+# 1.36.0 asks for an unpublished ^4.20.0) with `npm ci`, only
 # when fixtures/node/node_modules is missing or was installed from another
 # package-lock.json. Idempotent and fast when done; prefers npm's cache.
 set -euo pipefail
