@@ -70,8 +70,8 @@ func TestHeadlessRunsLaunchTheHeadlessShell(t *testing.T) {
 // The browser agenttest launches runs with Playwright's list of disabled
 // Chromium features: Chromium keeps only the last --disable-features, so
 // a list of agenttest's own after Playwright's would switch Playwright's
-// back on (HttpsUpgrades, DeferRendererTasksAfterInput, which its
-// auto-waiting after a click counts on, and more).
+// back on (HttpsUpgrades, ThirdPartyStoragePartitioning, PaintHolding
+// and more: Playwright 1.64's list).
 func TestLaunchedChromiumKeepsPlaywrightsDisabledFeatures(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads the browser's process from /proc")
@@ -101,7 +101,7 @@ func TestLaunchedChromiumKeepsPlaywrightsDisabledFeatures(t *testing.T) {
 			}
 		}
 		features := strings.Split(last, ",")
-		require.Subset(t, features, []string{"HttpsUpgrades", "DeferRendererTasksAfterInput", "PaintHolding"},
+		require.Subset(t, features, []string{"HttpsUpgrades", "ThirdPartyStoragePartitioning", "PaintHolding"},
 			"the browser's last --disable-features, the one Chromium keeps, lacks Playwright's")
 		return
 	}
