@@ -146,3 +146,52 @@ func TestServeUsage(t *testing.T) {
 		}
 	}
 }
+
+// SIGHUP (the terminal closed) ends serve as SIGTERM does: the tests
+// command is interrupted, the app's whole process group stopped and its
+// port freed.
+func TestServeStopsOnSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs processes")
+	}
+	app := webapp(t)
+	for _, tests := range [][]string{nil, {"sh", "-c", "echo tests $$; exec sleep 60"}} {
+		addr := freeLoopback(t)
+		args := []string{"serve", "--url", "http://" + addr + "/", "--app", app + " -listen " + addr + " -child"}
+		want := 2 // the app and its child
+		if tests != nil {
+			args = append(append(args, "--"), tests...)
+			want++
+		}
+		p := startProcess(t, args...)
+		first := p.readLines(t, 1)[0]
+		var pids []int
+		t.Cleanup(func() { // should any outlive serve, they must not outlive the test
+			for _, pid := range pids {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		})
+		if tests != nil {
+			pid, err := strconv.Atoi(strings.TrimPrefix(first, "tests "))
+			if err != nil {
+				t.Fatalf("first line %q, want the tests command's pid", first)
+			}
+			pids = append(pids, pid)
+		} else if first != "ready http://"+addr+"/" {
+			t.Fatalf("first line %q, want ready and the URL", first)
+		}
+		pids = append(pids, appPids(p.stderr.String())...)
+		_, code := p.stop(t, syscall.SIGHUP)
+		// As after SIGTERM: 0 when serving alone, the interrupted tests
+		// command's failure otherwise.
+		if wantCode := min(len(tests), 1); code != wantCode {
+			t.Errorf("tests %q: exit %d after SIGHUP, want %d; stderr %q", tests, code, wantCode, p.stderr.String())
+		}
+		requireProcessesGone(t, want, pids)
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("the app's port is still taken after SIGHUP: %v", err)
+		}
+		l.Close()
+	}
+}
