@@ -44,6 +44,10 @@ The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 		return usagef(fs, "--url is required")
 	case *app == "":
 		return usagef(fs, "--app is required")
+	case *timeout <= 0:
+		return usagef(fs, "--timeout %v: give a positive duration, such as 60s", *timeout)
+	case *stopTimeout <= 0:
+		return usagef(fs, "--stop-timeout %v: give a positive duration, such as 10s", *stopTimeout)
 	}
 	tests := fs.Args()
 
@@ -78,7 +82,7 @@ The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 // flagNames names serve's flags where appserver's error names the Go
 // options they set (its timeout hint says Options.Timeout).
 func flagNames(err error) error {
-	text := strings.NewReplacer("Options.Timeout", "--timeout", "Options.ReuseExisting", "--reuse-existing").Replace(err.Error())
+	text := strings.NewReplacer("Options.Timeout", "--timeout", "Options.StopTimeout", "--stop-timeout", "Options.URL", "--url", "Options.ReuseExisting", "--reuse-existing").Replace(err.Error())
 	if text == err.Error() {
 		return err
 	}

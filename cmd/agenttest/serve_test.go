@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -144,6 +145,34 @@ func TestServeUsage(t *testing.T) {
 		if code != 2 || stdout != "" || !isUsageError(stderr, "serve") {
 			t.Errorf("agenttest %q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
 		}
+	}
+}
+
+// Durations that would wait forever or not at all, and a URL that cannot
+// be polled, are refused before the app starts (a marker file shows it
+// did not), in one line naming the flag.
+func TestServeRefusesBadValues(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "started")
+	app := "touch " + marker
+	for _, tt := range []struct {
+		args []string
+		code int
+		line string
+	}{
+		{[]string{"--url", "http://127.0.0.1:1/", "--timeout", "0"}, 2, "agenttest serve: --timeout 0s: give a positive duration, such as 60s"},
+		{[]string{"--url", "http://127.0.0.1:1/", "--timeout", "-1s"}, 2, "agenttest serve: --timeout -1s: give a positive duration, such as 60s"},
+		{[]string{"--url", "http://127.0.0.1:1/", "--stop-timeout", "-1s"}, 2, "agenttest serve: --stop-timeout -1s: give a positive duration, such as 10s"},
+		{[]string{"--url", "notaurl"}, 1, `agenttest serve: start app: --url "notaurl" is not an absolute http or https URL: give the URL that answers once the app is ready, such as http://127.0.0.1:3000/`},
+		{[]string{"--url", "ftp://127.0.0.1:1/"}, 1, `agenttest serve: start app: --url "ftp://127.0.0.1:1/" is not an absolute http or https URL: give the URL that answers once the app is ready, such as http://127.0.0.1:3000/`},
+	} {
+		args := append(append([]string{"serve", "--app", app}, tt.args...), "--", "true")
+		code, stdout, stderr := runCLI(t, args...)
+		if first, _, _ := strings.Cut(stderr, "\n"); code != tt.code || stdout != "" || first != tt.line {
+			t.Errorf("agenttest %q: exit %d, stdout %q, stderr %q; want %d and %q", args, code, stdout, stderr, tt.code, tt.line)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the app ran although serve refused its flags")
 	}
 }
 
