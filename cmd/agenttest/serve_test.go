@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agenttest/agenttest/fixtures/childenv"
 )
 
 // webapp builds the stand-in app of appserver's tests.
@@ -222,5 +224,51 @@ func TestServeStopsOnSIGHUP(t *testing.T) {
 			t.Fatalf("the app's port is still taken after SIGHUP: %v", err)
 		}
 		l.Close()
+	}
+}
+
+// The app gets the Clerk instance the tests read from .env.local (here in
+// the module root, serve run from a package folder below it), and serve
+// says which variables and from where, never their values.
+func TestServeGivesTheAppTheTestsInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs processes")
+	}
+	app, addr := webapp(t), freeLoopback(t)
+	root := t.TempDir()
+	const pk, sk = "pk_test_c2VydmUuZXhhbXBsZS50ZXN0JA", "sk_test_serveEnvLocalSecret0123456789"
+	for name, body := range map[string]string{
+		"go.mod":     "module example.com/served\n",
+		".env.local": "CLERK_PUBLISHABLE_KEY=" + pk + "\nCLERK_SECRET_KEY=" + sk + "\n",
+	} {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pkgDir := filepath.Join(root, "e2e")
+	if err := os.Mkdir(pkgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "serve", "--url", "http://"+addr+"/",
+		"--app", `echo "app: pk=$CLERK_PUBLISHABLE_KEY sk_len=${#CLERK_SECRET_KEY} api=${CLERK_API_URL-unset}"; exec `+app+" -listen "+addr,
+		"--", "true")
+	cmd.Dir, cmd.Env = pkgDir, childenv.Without("CLERK_")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = lineWait
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("serve: %v; stderr %q", err, stderr.String())
+	}
+	envFile := filepath.Join(root, ".env.local")
+	for _, want := range []string{
+		"agenttest serve: the app gets CLERK_SECRET_KEY (from " + envFile + "), CLERK_PUBLISHABLE_KEY (from " + envFile + "), as the tests read them\n",
+		"app: pk=" + pk + " sk_len=" + strconv.Itoa(len(sk)) + " api=unset\n",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr %q lacks %q", stderr.String(), want)
+		}
+	}
+	if strings.Contains(stderr.String(), sk) {
+		t.Error("serve printed the secret key")
 	}
 }
