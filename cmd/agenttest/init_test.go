@@ -388,6 +388,7 @@ func TestInitWithTheEmulatorIsGreen(t *testing.T) {
 	web := `package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/agenttest/agenttest/fixtures/demoapp"
@@ -395,6 +396,7 @@ import (
 
 // main serves the demo app at os.Args[1] until it is stopped.
 func main() {
+	fmt.Fprintln(os.Stderr, "web: the demo app starts on", os.Args[1])
 	app, err := demoapp.Start(demoapp.Options{
 		Addr:           os.Args[1],
 		APIURL:         os.Getenv("CLERK_API_URL") + "/v1",
@@ -422,7 +424,12 @@ func main() {
 		t.Error("init --app wrote .env.local.example, which a hermetic suite does not use")
 	}
 	initTestTidy(t, dir)
-	initTestSpecsPass(t, dir, "example.com/hermetic")
+	out := initTestSpecsPass(t, dir, "example.com/hermetic")
+	// The app's log is in the tests' output, where a failure says to
+	// look.
+	if !strings.Contains(out, "web: the demo app starts on "+addr) {
+		t.Errorf("go test output lacks the app's log line:\n%s", out)
+	}
 	// The app was stopped with the tests: nothing answers at its address.
 	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		conn.Close()
@@ -504,7 +511,7 @@ func initTestTidy(t *testing.T, dir string) {
 
 // initTestSpecsPass runs go test ./e2e/ in the module at dir (named
 // path) and checks that init's two specs passed.
-func initTestSpecsPass(t *testing.T, dir, path string) {
+func initTestSpecsPass(t *testing.T, dir, path string) string {
 	t.Helper()
 	cmd := exec.Command("go", "test", "-count=1", "-v", "./e2e/")
 	cmd.Dir = dir
@@ -522,4 +529,5 @@ func initTestSpecsPass(t *testing.T, dir, path string) {
 			t.Errorf("go test output lacks %q:\n%s", want, out)
 		}
 	}
+	return string(out)
 }
