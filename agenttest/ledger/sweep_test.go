@@ -541,3 +541,54 @@ func TestSweepLeavesSessionsOlderThanTheLostCreate(t *testing.T) {
 		}
 	}
 }
+
+// A ledger a sweep cannot read whole is never deleted without a word:
+// one from a newer agenttest is left untouched, one overwritten with
+// garbage is kept after what can be read is swept, each with an error
+// naming the file and why.
+func TestSweepKeepsALedgerItCannotRead(t *testing.T) {
+	t.Parallel()
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
+	for _, tc := range []struct {
+		name, content, want string
+		revoked             int
+	}{
+		{"newer", `{"op":"open","v":2,"pid":1}` + "\n" + `{"op":"task2","id":"agttsk_x"}` + "\n", "written by a newer agenttest (ledger format v2; this one reads v1): kept for that version's sweep", 0},
+		{"garbage", "\x00\x01not json\nnor this\n", "not a ledger (its first line is no ledger's): kept", 0},
+		{"torn twice", "", "2 lines do not parse (a kill tears one at most): kept", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var task *agenttask.Task
+			path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
+				var err error
+				if task, err = c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect}); err != nil {
+					return err
+				}
+				return l.Task(task, clerktest.AdaID)
+			})
+			content := tc.content
+			if content == "" { // the real ledger, with two unreadable lines
+				content = string(mustRead(t, path)) + "{\"op\":\"ses\n{\"op\":\"ta\n"
+			}
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Sweep(ctx, c, dir, SweepOptions{})
+			if err == nil || !strings.Contains(err.Error(), filepath.Base(path)) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("sweep: %v; want an error naming %s and %q", err, filepath.Base(path), tc.want)
+			}
+			if len(rep.Kept) != 1 || rep.Removed != 0 || rep.TasksRevoked != tc.revoked {
+				t.Errorf("report %+v; want the ledger kept, %d task(s) revoked", rep, tc.revoked)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("the ledger is gone: %v", err)
+			}
+			// The task it recorded (lost with the garbage) is the
+			// test's to revoke.
+			_, _ = c.Revoke(ctx, task.ID)
+		})
+	}
+}
