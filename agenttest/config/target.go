@@ -85,13 +85,13 @@ func resolveUser(env Env, c Choice) (Target, error) {
 	if t.UserID == "" || strings.HasPrefix(t.UserID, userIDPrefix) && clerkid.Valid(t.UserID) {
 		return t, nil
 	}
-	if strings.HasPrefix(t.UserID, userIDPrefix) {
-		// A newline or space in it would reach messages and logs.
-		return t, fmt.Errorf("%s is %s, not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): give the id as the Clerk Dashboard shows it", t.Setting, redact.Quote(t.UserID), clerkid.MaxLength)
-	}
 	instead := c.IdentifierName
 	if t.Setting == VarUserID {
 		instead = VarUserIdentifier + ", or pass " + c.IdentifierName
+	}
+	if strings.HasPrefix(t.UserID, userIDPrefix) {
+		// A newline or space in it would reach messages and logs.
+		return t, fmt.Errorf("%s is %s, not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as %s", t.Setting, redact.Quote(t.UserID), clerkid.MaxLength, instead)
 	}
 	if unquoted := strings.Trim(t.UserID, "\"'`\u2018\u2019\u201c\u201d"); unquoted != t.UserID && strings.HasPrefix(unquoted, userIDPrefix) {
 		return t, fmt.Errorf("%s is %s, a user id in quote characters: remove them", t.Setting, redact.Quote(t.UserID))

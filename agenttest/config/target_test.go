@@ -76,8 +76,8 @@ func TestResolveTargetUser(t *testing.T) {
 		{map[string]string{VarUserID: "ada"}, "", "", `AGENTTEST_USER_ID is "ada", not a Clerk user id (user_…): for an email address, phone number or username use AGENTTEST_USER_IDENTIFIER, or pass agenttest.AsIdentifier`},
 		{map[string]string{}, "\u201cuser_2ada\u201d", "", `agenttest.AsUser is "“user_2ada”", a user id in quote characters: remove them`},
 		{map[string]string{VarUserID: "'user_2ada'"}, "", "", `AGENTTEST_USER_ID is "'user_2ada'", a user id in quote characters: remove them`},
-		{map[string]string{}, "user_x\nFAKE", "", `agenttest.AsUser is "user_x\nFAKE", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): give the id as the Clerk Dashboard shows it`},
-		{map[string]string{VarUserID: "user_x\nFAKE: forged line"}, "", "", `AGENTTEST_USER_ID is "user_x\nFAKE: forged line", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): give the id as the Clerk Dashboard shows it`},
+		{map[string]string{}, "user_x\nFAKE", "", `agenttest.AsUser is "user_x\nFAKE", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as agenttest.AsIdentifier`},
+		{map[string]string{VarUserID: "user_x\nFAKE: forged line"}, "", "", `AGENTTEST_USER_ID is "user_x\nFAKE: forged line", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as AGENTTEST_USER_IDENTIFIER, or pass agenttest.AsIdentifier`},
 	} {
 		_, err := ResolveTarget(with(c.env), choice(c.userID, c.identifier, ""))
 		assert.EqualError(t, err, c.err, "%+v", c)
