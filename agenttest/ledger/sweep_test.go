@@ -592,3 +592,33 @@ func TestSweepKeepsALedgerItCannotRead(t *testing.T) {
 		})
 	}
 }
+
+// A sweep whose CLERK_API_URL names the instance by another loopback
+// name (localhost for 127.0.0.1) finds, and sweeps, the ledger a run
+// wrote with the first.
+func TestSweepFindsALedgerWrittenUnderAnotherLoopbackName(t *testing.T) {
+	t.Parallel()
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
+	dir := t.TempDir()
+	sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
+		task, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
+		if err != nil {
+			return err
+		}
+		return l.Task(task, clerktest.AdaID)
+	})
+	other, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: strings.Replace(emu.APIURL(), "127.0.0.1", "localhost", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.CloseIdleConnections)
+	if other.Instance() != c.Instance() {
+		t.Fatalf("instance %s under localhost, %s under 127.0.0.1: want one", other.Instance(), c.Instance())
+	}
+	rep, err := Sweep(ctx, other, dir, SweepOptions{})
+	if err != nil || rep.Files != 1 || rep.TasksRevoked != 1 || rep.Removed != 1 {
+		t.Errorf("sweep under localhost: %+v, %v; want the ledger swept", rep, err)
+	}
+}
