@@ -266,6 +266,21 @@ func sweepTestDeadLedger(t *testing.T, dir string, emu *clerkemu.Emulator, recor
 	return l.Path()
 }
 
+// sweepTestDeadTask is sweepTestDeadLedger with one pending task for Ada
+// recorded, made with c; it returns the ledger's path and the task.
+func sweepTestDeadTask(t *testing.T, dir string, emu *clerkemu.Emulator, c *agenttask.Client) (string, *agenttask.Task) {
+	t.Helper()
+	var task *agenttask.Task
+	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
+		var err error
+		if task, err = c.Create(clerktest.Ctx(t), agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect}); err != nil {
+			return err
+		}
+		return l.Task(task, clerktest.AdaID)
+	})
+	return path, task
+}
+
 // A create with no task recorded gets its user's agent sessions revoked
 // only when the agent is known to be this project's; a session of
 // another agent keeps the ledger, with an error naming the way out, until
@@ -561,14 +576,7 @@ func TestSweepKeepsALedgerItCannotRead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			var task *agenttask.Task
-			path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
-				var err error
-				if task, err = c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect}); err != nil {
-					return err
-				}
-				return l.Task(task, clerktest.AdaID)
-			})
+			path, task := sweepTestDeadTask(t, dir, emu, c)
 			content := tc.content
 			if content == "" { // the real ledger, with two unreadable lines
 				content = string(mustRead(t, path)) + "{\"op\":\"ses\n{\"op\":\"ta\n"
@@ -602,13 +610,7 @@ func TestSweepFindsALedgerWrittenUnderAnotherLoopbackName(t *testing.T) {
 	c := clerktest.Client(t, emu)
 	ctx := clerktest.Ctx(t)
 	dir := t.TempDir()
-	sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
-		task, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
-		if err != nil {
-			return err
-		}
-		return l.Task(task, clerktest.AdaID)
-	})
+	sweepTestDeadTask(t, dir, emu, c)
 	other, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: strings.Replace(emu.APIURL(), "127.0.0.1", "localhost", 1)})
 	if err != nil {
 		t.Fatal(err)
