@@ -186,6 +186,18 @@ func TestPageProblemIsKnownBeforeATask(t *testing.T) {
 	r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarAppURL: "http://127.0.0.1:6000"}))}
 	require.ErrorContains(t, r.pageProblem(options{}), "AGENTTEST_APP_URL (from the given map) names port 6000, which browsers refuse to load (one of the Fetch standard's bad ports; Chromium says ERR_UNSAFE_PORT): run the app on another port")
 
+	// A password in the app URL would reach Clerk in redirect_url; the
+	// secret key given as the publishable key would be treated as public.
+	r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarAppURL: "http://admin:hunter2secretpw@127.0.0.1:3000/"}))}
+	err = r.pageProblem(options{})
+	require.ErrorContains(t, err, "agenttest: config: AGENTTEST_APP_URL (from the given map) carries user information (user:password@), which Clerk would receive in redirect_url: remove it")
+	require.NotContains(t, err.Error(), "hunter2secretpw")
+	const secretKey = "sk_test_publishableMixUp0123456789abcdef"
+	r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarPublishableKey: secretKey}))}
+	err = r.pageProblem(options{})
+	require.ErrorContains(t, err, "agenttest: config: CLERK_PUBLISHABLE_KEY (from the given map) holds a secret key (sk_…), not a publishable key: give the instance's publishable key (pk_test_…), and keep the secret key in CLERK_SECRET_KEY only")
+	require.NotContains(t, err.Error(), secretKey)
+
 	r = &testRun{suite: newSuite(config.EnvFromMap(map[string]string{config.VarAppURL: "http://localhost:3000/"}))}
 	require.NoError(t, r.pageProblem(options{}))
 }

@@ -82,6 +82,9 @@ type sessionClaims struct {
 	Subject   string           `json:"sub"`
 	SessionID string           `json:"sid"`
 	Expiry    *jwt.NumericDate `json:"exp"`
+	// Issuer (iss) is the instance's Frontend API URL: an app that
+	// expects another refuses the token.
+	Issuer string `json:"iss"`
 	// AuthorizedParty (azp) is the origin the token was issued to: an
 	// app that checks authorized parties refuses any other.
 	AuthorizedParty string `json:"azp"`

@@ -71,7 +71,12 @@ func (r *testRun) watchTimeout(timeout time.Duration) (stop func()) {
 	return func() { t.Stop() }
 }
 
-// watchSignals makes SIGINT and SIGTERM revoke what is in flight, then
+// endingSignals end a test binary: SIGINT (Ctrl-C), SIGTERM, and SIGHUP
+// (its terminal closed). Each revokes what is in flight and stops the
+// apps StartApp started before the binary ends as the signal says.
+var endingSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+// watchSignals makes the endingSignals revoke what is in flight, then
 // end the binary as the signal would have (the default action, so the
 // exit status is the usual one). It returns the function that stops
 // watching and waits for the watcher to end.
@@ -80,7 +85,7 @@ func (r *testRun) watchSignals() (stop func()) {
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	watching := runSignalWatch.begin()
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(ch, endingSignals...)
 	handle := func(sig os.Signal) {
 		r.endEarly("received " + sig.String())
 		raise(sig)

@@ -45,9 +45,9 @@ const (
 	endingCreateLead    = 5 * time.Second
 )
 
-// A run ended by SIGINT, SIGTERM or its own -timeout (whose panic runs no
-// cleanup) revokes every task and session in flight before it goes, and
-// leaves no browser process behind. One killed with SIGKILL can do
+// A run ended by SIGINT, SIGTERM, SIGHUP or its own -timeout (whose panic
+// runs no cleanup) revokes every task and session in flight before it
+// goes, and leaves no browser process behind. One killed with SIGKILL can do
 // nothing; its ledger lets the next run sweep what it left.
 func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 	if runtime.GOOS != "linux" {
@@ -60,6 +60,7 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 		{"SIGINT", "signed-in"}, {"SIGTERM", "signed-in"}, {"timeout", "signed-in"}, {"SIGKILL", "signed-in"},
 		{"SIGINT", "navigate"}, {"SIGTERM", "navigate"}, {"timeout", "navigate"}, {"SIGKILL", "navigate"},
 		{"SIGINT", "create"}, {"SIGTERM", "create"}, {"timeout", "create"}, {"SIGKILL", "create"},
+		{"SIGHUP", "signed-in"}, {"SIGHUP", "navigate"},
 	} {
 		mode := tc.mode
 		t.Run(tc.mode+"/"+tc.phase, func(t *testing.T) {
@@ -142,6 +143,8 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 				require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 			case "SIGTERM":
 				require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+			case "SIGHUP":
+				require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
 			case "SIGKILL":
 				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 			}

@@ -58,7 +58,7 @@ func TestFaultMatrix(t *testing.T) {
 		{"503 on the session's end", []fault{{clerkemu.RouteEndSession, clerkemu.Fault{Status: 503}}}, 0, true, "", 0},
 		{"429 storm on revoke", []fault{endRefused, {clerkemu.RouteRevokeSession, clerkemu.Fault{Times: 3, Status: 429, RetryAfter: time.Second}}}, 0, true, "", 0},
 		{"35 s stall on revoke", []fault{endRefused, {clerkemu.RouteRevokeSession, clerkemu.Fault{Delay: 35 * time.Second}}}, 0, true, "", 0},
-		{"JWKS failing in the app", []fault{{clerkemu.RouteJWKS, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepRedirect, 0},
+		{"JWKS failing in the app", []fault{{clerkemu.RouteJWKS, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepNavigate, 0},
 		{"user lookups failing in the app", []fault{{clerkemu.RouteGetUser, clerkemu.Fault{Times: 1000, Status: 500}}}, 0, false, StepNavigate, 0},
 		{"Backend API down 5 s", nil, 5 * time.Second, true, "", 0},
 		{"Backend API down 40 s", nil, 40 * time.Second, false, StepToken, 0},
@@ -92,6 +92,7 @@ func TestFaultMatrix(t *testing.T) {
 				require.ErrorAs(t, err, &sie)
 				assert.Equal(t, c.step, sie.Step, "%v", err)
 				assert.NotContains(t, err.Error(), "\n", "one line")
+				t.Log(err) // make faults -v shows each failure's line
 			}
 			assert.NoError(t, releaseErr, "cleanup")
 			client.CloseIdleConnections()

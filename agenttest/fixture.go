@@ -3,6 +3,7 @@ package agenttest
 import (
 	"context"
 	"flag"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -166,9 +167,11 @@ func signInContext(tb testing.TB) (context.Context, context.CancelFunc) {
 // artifacts of a failed test (and the trace of every test under
 // TraceOn), then releases the page: in the background through the
 // run's release queue when its client is the run's own (the instance
-// the environment names, which outlives every test), at once otherwise
-// (a client the test brought with WithClient may be stopped by one of
-// the test's own cleanups, which run right after this one).
+// the environment names, which outlives every test) and the test
+// passed, at once otherwise (a client the test brought with WithClient
+// may be stopped by one of the test's own cleanups, which run right
+// after this one; a panicking test, failed by then, takes the binary
+// down right after its cleanups, before the queue would get to it).
 func cleanupPage(tb testing.TB, p *Page) {
 	tb.Helper() // its lines name the test's SignIn or NewPage call
 	// The folder is named only when something goes in it: under go test
@@ -197,15 +200,22 @@ func cleanupPage(tb testing.TB, p *Page) {
 			tb.Logf("agenttest: trace kept in %s", absPath(filepath.Join(dir, artifactTrace)))
 		}
 	}
-	if r, err := currentRun(); err == nil && p.suite == r.suite && r.suite.isDefaultClient(p.client) {
+	if r, err := currentRun(); err == nil && !tb.Failed() && p.suite == r.suite && r.suite.isDefaultClient(p.client) {
 		r.releases.add(tb.Name(), p)
 		return
 	}
 	ctx, cancel := cleanupContext(tb)
 	defer cancel()
 	if err := p.Release(ctx); err != nil {
-		tb.Error(err)
+		tb.Error(withSweepHint(err))
 	}
+}
+
+// withSweepHint is a cleanup's failure err with what will finish the
+// job: the run's ledger keeps every task and session not revoked, which
+// agenttest sweep, or the next run's sweep of dead runs, revokes.
+func withSweepHint(err error) error {
+	return fmt.Errorf("%w; the run's ledger keeps what was not revoked: agenttest sweep (or the next test run) revokes it once Clerk answers", err)
 }
 
 // absPath is dir made absolute for the log, so a reader finds it from
@@ -243,7 +253,7 @@ func releaseOnCleanup(tb testing.TB, release func(context.Context) error) {
 		ctx, cancel := cleanupContext(tb)
 		defer cancel()
 		if err := release(ctx); err != nil {
-			tb.Error(err)
+			tb.Error(withSweepHint(err))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package agenttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/agenttest/agenttest/fixtures/demoapp"
 	"github.com/mxschmitt/playwright-go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 )
@@ -186,4 +188,17 @@ func fixtureClosedURL(t *testing.T) string {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
 	return "http://" + addr
+}
+
+// A cleanup that could not revoke says what will: the ledger keeps it
+// for agenttest sweep or the next run.
+func TestCleanupFailureNamesTheSweep(t *testing.T) {
+	ft := fixtureNewFakeT(t, "TestX")
+	ft.run(func(tb testing.TB) {
+		releaseOnCleanup(tb, func(context.Context) error {
+			return errors.New("revoke session sess_1: the Backend API did not answer")
+		})
+	})
+	require.Len(t, ft.errors, 1)
+	assert.Equal(t, "revoke session sess_1: the Backend API did not answer; the run's ledger keeps what was not revoked: agenttest sweep (or the next test run) revokes it once Clerk answers", ft.errors[0])
 }

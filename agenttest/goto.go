@@ -18,7 +18,9 @@ import (
 // one line naming them, instead of Playwright's protocol error. When
 // the app at that base URL cannot be reached (nothing listens there,
 // its host does not resolve), the error says so in one line and names
-// the setting to fix; it wraps Playwright's.
+// the setting to fix; it wraps Playwright's. Any other error is
+// Playwright's with every secret redacted (a task URL's ticket, a
+// handshake), matching playwright.ErrTimeout and the like.
 func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwright.Response, error) {
 	if p.baseURL == "" && isRelativeURL(url) {
 		if p.suite != nil {
@@ -33,7 +35,12 @@ func (p *Page) Goto(url string, options ...playwright.PageGotoOptions) (playwrig
 	}
 	resp, err := p.Page.Goto(url, options...)
 	if err != nil {
-		return resp, p.appUnreachable(url, err)
+		if unreachable := p.appUnreachable(url, err); unreachable != err {
+			return resp, unreachable
+		}
+		// Playwright quotes the URL it went to, a task URL's ticket
+		// and all: redacted, only the error's kind kept.
+		return resp, &redactedError{msg: p.artifactRedactor().String(err.Error()), kind: playwrightKind(err)}
 	}
 	return resp, nil
 }

@@ -2,12 +2,15 @@ package agenttest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/fixtures/clerkemu"
 
 	"github.com/mxschmitt/playwright-go"
 	"github.com/stretchr/testify/assert"
@@ -89,4 +92,30 @@ func TestGotoNamesAnAppThatDoesNotAnswer(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "the app at")
 	assert.Contains(t, err.Error(), "net::ERR_CONNECTION_REFUSED")
+}
+
+// Goto to a task URL that fails (here a timeout while the Frontend API
+// stalls) returns Playwright's error without the ticket, still a
+// timeout; the task's cleanup leaves nothing behind.
+func TestGotoErrorHidesTheTaskURL(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	s.emu.InjectFault(clerkemu.RouteAcceptTask, clerkemu.Fault{Delay: 2 * time.Second})
+	t.Run("goto", func(t *testing.T) {
+		task := NewTask(t, s.taskOpts(AsUser(fixtureAda))...)
+		ticket := task.URL()[strings.Index(task.URL(), "ticket=")+len("ticket="):]
+		require.NotEmpty(t, ticket)
+		p := gotoPage(t, map[string]string{})
+		_, err := p.Goto(task.URL(), playwright.PageGotoOptions{Timeout: playwright.Float(500)})
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), ticket, "the ticket is in the error")
+		assert.Contains(t, err.Error(), "ticket=REDACTED")
+		assert.ErrorIs(t, err, playwright.ErrTimeout)
+		var pwErr *playwright.Error
+		assert.False(t, errors.As(err, &pwErr), "Playwright's error, which quotes the ticket, is reachable")
+	})
+	// The visit may have spent the ticket after the timeout: the task's
+	// cleanup revoked the task or the session it made.
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending), "tasks left pending")
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "sessions left active")
 }

@@ -1,11 +1,13 @@
 package agenttest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"sync"
 
+	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
@@ -14,6 +16,7 @@ import (
 type hop struct {
 	url    string
 	status int
+	resp   playwright.Response // nil when only the status is known
 }
 
 // navHops records the main frame's navigation responses while a sign-in
@@ -35,7 +38,7 @@ func (p *Page) watchHops() (h *navHops, stop func()) {
 			return
 		}
 		h.mu.Lock()
-		h.hops = append(h.hops, hop{url: r.URL(), status: r.Status()})
+		h.hops = append(h.hops, hop{url: r.URL(), status: r.Status(), resp: r})
 		h.mu.Unlock()
 	}
 	p.Page.OnResponse(fn)
@@ -77,7 +80,88 @@ func hopError(x hop, redirect *url.URL, chain string, taskURL string) (err error
 	if sameOrigin(x.url, redirect) {
 		return fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used; hops: %s): check the app's logs for that URL", x.status, appURLShown(x.url), chain), true
 	}
+	said := clerkSays(x.resp)
+	switch {
+	case x.status >= 500:
+		return fmt.Errorf("the task URL %s failed at Clerk's Frontend API with %d%s, a server error, not a refusal (hops: %s): retry later; Release revokes the unused task", taskURL, x.status, said, chain), false
+	case x.status == 429:
+		return fmt.Errorf("the task URL %s was rate-limited by Clerk's Frontend API with 429%s (hops: %s): lower the sign-ins' rate (%s)", taskURL, said, chain, config.VarRateShare), false
+	case said != "":
+		return fmt.Errorf("the task URL %s was refused by Clerk's Frontend API with %d%s (hops: %s)", taskURL, x.status, said, chain), false
+	}
 	return fmt.Errorf("the task URL %s was refused by Clerk's Frontend API with %d (the task is used, revoked, expired, or its redirect URL's domain is not the instance's; hops: %s)", taskURL, x.status, chain), false
+}
+
+// clerkSays is ": <code>: <message>" for each error of a Frontend API
+// error body (Clerk's own words for a refusal: a banned user, a
+// redirect URL outside the instance), or "" when resp has none.
+func clerkSays(resp playwright.Response) string {
+	if resp == nil {
+		return ""
+	}
+	body, err := resp.Body()
+	if err != nil {
+		return ""
+	}
+	var wire struct {
+		Errors []struct {
+			Code        string `json:"code"`
+			Message     string `json:"message"`
+			LongMessage string `json:"long_message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &wire) != nil || len(wire.Errors) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, e := range wire.Errors {
+		msg := e.LongMessage
+		if msg == "" {
+			msg = e.Message
+		}
+		fmt.Fprintf(&b, ": %s: %s", oneLine(redact.Text(e.Code)), oneLine(redact.Text(strings.TrimSuffix(msg, "."))))
+	}
+	if s := b.String(); len(s) <= 300 {
+		return s
+	}
+	return b.String()[:300] + "…"
+}
+
+// redirectUnreachable is the navigation's error err said as the hop it
+// is when Clerk had accepted the task (a 3xx in the chain) and the
+// browser then could not reach the redirect's host: nothing listening
+// (the app down), a host that does not resolve, a port Chromium refuses.
+// It returns nil when err is not such a failure.
+func redirectUnreachable(err error, chain []hop, redirect *url.URL, who string) error {
+	cause := netError.FindString(err.Error())
+	accepted := false
+	for _, x := range chain {
+		if x.status >= 300 && x.status < 400 && !sameOrigin(x.url, redirect) {
+			accepted = true
+		}
+	}
+	if cause == "" || !accepted {
+		return nil
+	}
+	origin := redirect.Scheme + "://" + redirect.Host
+	hint := "start it before the tests, or fix " + who
+	switch cause {
+	case "net::ERR_NAME_NOT_RESOLVED":
+		hint = "its host " + redirect.Hostname() + " does not resolve: fix " + who
+	case "net::ERR_UNSAFE_PORT":
+		hint = "Chromium refuses port " + redirect.Port() + " as unsafe: run the app on another port"
+	}
+	return &redactedError{
+		msg:  fmt.Sprintf("Clerk accepted the task and redirected to %s, but %s could not be reached (%s; the task was used): %s", redact.URL(withoutQuery(redirect)), redact.URL(origin), cause, hint),
+		kind: playwrightKind(err),
+	}
+}
+
+// hopsSeen is a copy of the chain recorded so far.
+func (h *navHops) hopsSeen() []hop {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]hop(nil), h.hops...)
 }
 
 // appURLShown is an app URL for a message: without Clerk's handshake

@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/agenttest/agenttest/agenttest/config"
 )
 
 // Main runs the tests of a package that uses the fixture and then closes
@@ -51,7 +54,7 @@ func RunTestsWith(m *testing.M, vars map[string]string) (code int) {
 	}
 	defer func() {
 		if err := errors.Join(r.releases.drain(), r.end()); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+			fmt.Fprintln(os.Stderr, withSweepHint(err))
 			if code == 0 {
 				code = 1
 			}
@@ -161,6 +164,10 @@ func (r *testRun) pageProblem(o options) error {
 func (r *testRun) envProblem() error {
 	r.envOnce.Do(func() {
 		if r.envErr = r.suite.appURLProblem(); r.envErr != nil {
+			return
+		}
+		if strings.HasPrefix(r.suite.publishableKey(), "sk_") {
+			r.envErr = fmt.Errorf("agenttest: config: %s holds a secret key (sk_…), not a publishable key: give the instance's publishable key (pk_test_…), and keep the secret key in %s only", r.suite.env.Describe(config.VarPublishableKey), config.VarSecretKey)
 			return
 		}
 		if _, r.envErr = browserSettingsFromEnv(r.suite.env); r.envErr != nil {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
+	"github.com/agenttest/agenttest/internal/redact"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -95,7 +97,10 @@ func option(name string, where entry, set func(*options)) Option {
 // that is not a user id (an email address, say) fails the sign-in before
 // any call, pointing at [AsIdentifier].
 func AsUser(userID string) Option {
-	return option("agenttest.AsUser", atTaskMaking, func(o *options) { o.userID, o.identifier = userID, "" })
+	if strings.TrimSpace(userID) == "" {
+		return Option{err: fmt.Errorf("agenttest.AsUser(%s): give a user id (user_…), or leave the option out to use %s", redact.Quote(userID), config.VarUserID)}
+	}
+	return option(optAsUser, atTaskMaking, func(o *options) { o.userID, o.identifier = userID, "" })
 }
 
 // AsIdentifier signs in as the user a verified email address, phone
@@ -104,8 +109,18 @@ func AsUser(userID string) Option {
 // that is the user's but unverified fails the sign-in then, naming the
 // user id to pass to [AsUser] instead.
 func AsIdentifier(identifier string) Option {
-	return option("agenttest.AsIdentifier", atTaskMaking, func(o *options) { o.identifier, o.userID = identifier, "" })
+	if strings.TrimSpace(identifier) == "" {
+		return Option{err: fmt.Errorf("agenttest.AsIdentifier(%s): give an email address, phone number or username, or leave the option out to use %s", redact.Quote(identifier), config.VarUserIdentifier)}
+	}
+	return option(optAsIdentifier, atTaskMaking, func(o *options) { o.identifier, o.userID = identifier, "" })
 }
+
+// The names of the options that say whom to sign in: one call takes
+// one of them.
+const (
+	optAsUser       = "agenttest.AsUser"
+	optAsIdentifier = "agenttest.AsIdentifier"
+)
 
 // RedirectTo is where the browser lands once signed in: a path, joined
 // to AGENTTEST_APP_URL, or a full URL. The default is AGENTTEST_APP_URL.
@@ -203,6 +218,7 @@ func resolve(base options, at entry, opts []Option) (options, error) {
 	o := base
 	o.checks = o.checks[:len(o.checks):len(o.checks)] // appends copy
 	var errs []string
+	who := map[string]bool{} // the options naming the user in this call
 	for _, opt := range opts {
 		switch {
 		case opt.err != nil:
@@ -213,7 +229,11 @@ func resolve(base options, at entry, opts []Option) (options, error) {
 			errs = append(errs, fmt.Sprintf("%s does not apply to %s: it is for %s", opt.name, at, opt.where))
 		default:
 			opt.set(&o)
+			who[opt.name] = opt.name == optAsUser || opt.name == optAsIdentifier
 		}
+	}
+	if who[optAsUser] && who[optAsIdentifier] {
+		errs = append(errs, "agenttest.AsUser and agenttest.AsIdentifier name the user twice: pass exactly one")
 	}
 	if o.timeout <= 0 {
 		errs = append(errs, fmt.Sprintf("agenttest.WithTimeout(%v): give a positive duration, e.g. 30*time.Second", o.timeout))

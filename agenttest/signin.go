@@ -51,7 +51,7 @@ func (e *SignInError) Error() string {
 	}
 	op := "sign in"
 	if e.User != "" {
-		op = "sign in as " + e.User
+		op = "sign in as " + redact.Value(e.User) // a newline cannot forge a line
 	}
 	if step := string(e.Step) + ": "; !strings.HasPrefix(cause, step) {
 		cause = step + cause
@@ -165,7 +165,7 @@ func (p *Page) openTask(ctx context.Context, o options, plan *signInPlan) (Step,
 	// Playwright may report it as a response or only as a network error.
 	failed, ok := hops.failed()
 	if !ok && err == nil && resp != nil && resp.Status() >= 400 {
-		failed, ok = hop{resp.URL(), resp.Status()}, true
+		failed, ok = hop{url: resp.URL(), status: resp.Status(), resp: resp}, true
 	}
 	if ok {
 		herr, spent := hopError(failed, redirect, hops.describe(redirect), task.RedactedURL())
@@ -175,6 +175,12 @@ func (p *Page) openTask(ctx context.Context, o options, plan *signInPlan) (Step,
 		return StepNavigate, herr
 	}
 	if err != nil {
+		// Past Clerk's redirect, the redirect's host failed, not the
+		// task URL.
+		if herr := redirectUnreachable(err, hops.hopsSeen(), redirect, config.VarAppURL+" or agenttest.RedirectTo"); herr != nil {
+			task.markUsed()
+			return StepNavigate, herr
+		}
 		return StepNavigate, fmt.Errorf("open the task URL %s: %w", task.RedactedURL(), err)
 	}
 	if err := p.waitSettled(o, redirect); err != nil {
@@ -306,6 +312,9 @@ func (p *Page) diagnoseElsewhere(at string, redirect *url.URL) error {
 			who = c.Subject
 			if c.AuthorizedParty != "" {
 				azp = fmt.Sprintf("; its azp is %s, so an app that checks authorized parties must accept that origin (localhost and 127.0.0.1 differ: give %s the host name the app is configured with)", c.AuthorizedParty, config.VarAppURL)
+			}
+			if c.Issuer != "" {
+				azp += fmt.Sprintf("; its iss is %s, so an app that expects another issuer (another Frontend API URL or proxy URL) refuses it", redact.URL(c.Issuer))
 			}
 		}
 		return fmt.Errorf("the app sent the page to %s although it holds a session token for %s, so the app rejected the token (it must verify tokens with this Clerk instance's keys and issuer, its publishable key, JWKS and Frontend API URL, and read the __session cookie%s)", shown, who, azp)

@@ -242,12 +242,18 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 		{"app ignores the handshake", []Option{AsUser(fixtureAda), RedirectTo(ignoring.URL + "/dashboard")}, StepRedirect, "and no __session cookie reached " + ignoring.URL + ": the app's Clerk middleware must resolve the handshake into the session cookies (for a Go app on clerk-sdk-go, github.com/agenttest/agenttest/fixtures/clerkhandshake does it; with its Config.Logger set, the app logs why a handshake was refused)"},
 		{"app rejects the token", []Option{AsUser(fixtureAda), RedirectTo(rejecting.URL + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys and issuer, its publishable key, JWKS and Frontend API URL, and read the __session cookie)"},
 		{"app reached by another host name than its own", []Option{AsUser(fixtureAda), RedirectTo(strings.Replace(s.app.URL(), "127.0.0.1", "localhost", 1) + "/dashboard")}, StepRedirect, "so the app rejected the token (it must verify tokens with this Clerk instance's keys and issuer, its publishable key, JWKS and Frontend API URL, and read the __session cookie; its azp is http://localhost:"},
+		{"app rejecting the token names its issuer too", []Option{AsUser(fixtureAda), RedirectTo(strings.Replace(s.app.URL(), "127.0.0.1", "localhost", 1) + "/dashboard")}, StepRedirect, "; its iss is " + s.emu.FrontendURL() + ", so an app that expects another issuer (another Frontend API URL or proxy URL) refuses it)"},
 		{"app on another host name", []Option{AsUser(fixtureAda), RedirectTo(canonical.URL + "/dashboard")}, StepRedirect, "cookies belong to a host name"},
 		{"unknown user", []Option{AsUser("user_nobody")}, StepCreate, "404 agent_task_subject_not_found"},
 		{"unknown identifier", []Option{AsIdentifier("nobody@example.com")}, StepConfig, "nobody@example.com"},
 		{"no user", nil, StepConfig, "AGENTTEST_USER_ID"},
 		{"zero timeout", []Option{AsUser(fixtureAda), WithTimeout(0)}, StepConfig, "WithTimeout(0s): give a positive duration"},
-		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "refused by Clerk's Frontend API with 422"},
+		{"empty AsUser", []Option{AsUser("")}, StepConfig, `agenttest.AsUser(""): give a user id (user_…), or leave the option out to use AGENTTEST_USER_ID`},
+		{"empty AsIdentifier", []Option{AsIdentifier(" ")}, StepConfig, `agenttest.AsIdentifier(" "): give an email address, phone number or username, or leave the option out to use AGENTTEST_USER_IDENTIFIER`},
+		{"AsUser and AsIdentifier", []Option{AsUser(fixtureAda), AsIdentifier("ada@example.com")}, StepConfig, "agenttest.AsUser and agenttest.AsIdentifier name the user twice: pass exactly one"},
+		{"user id with a newline", []Option{AsUser("user_x\nFAKE")}, StepConfig, `agenttest.AsUser is "user_x\nFAKE", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as agenttest.AsIdentifier`},
+		{"redirect URL with a password", []Option{AsUser(fixtureAda), RedirectTo("http://admin:hunter2secretpw@127.0.0.1:1/dashboard")}, StepConfig, "with user information (user:password@), which Clerk would receive in redirect_url: remove it"},
+		{"redirect host not the instance's", []Option{AsUser(fixtureAda), RedirectTo(otherURL + "/dashboard")}, StepNavigate, "refused by Clerk's Frontend API with 422: redirect_url_domain_mismatch: "},
 		{"app without Clerk middleware", []Option{AsUser(fixtureAda), RedirectTo(noMiddleware.URL + "/dashboard"), WithTimeout(2 * time.Second)}, StepRedirect, "did not resolve Clerk's handshake (its Clerk middleware must read __clerk_handshake, set the session cookies and redirect to the same URL without Clerk's parameters; for a Go app on clerk-sdk-go, github.com/agenttest/agenttest/fixtures/clerkhandshake does it"},
 		{"custom check", []Option{AsUser(fixtureAda), WithCheck(func(p *Page) error {
 			return fixtureExpect().Locator(p.Locator("header")).ToContainText("Goodbye", fixtureShortWait())
@@ -269,6 +275,10 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 			assert.NotContains(t, err.Error(), "exceeded", "judged where the page rested, not timed out")
 			if p.Task() != nil {
 				assert.NotContains(t, err.Error(), fixtureTicket(p.Task()))
+			}
+			assert.NotContains(t, err.Error(), "hunter2secretpw")
+			if c.step != StepCheck { // a check's own error is the caller's
+				assert.NotContains(t, err.Error(), "\n", "one line")
 			}
 		})
 	}
@@ -637,4 +647,49 @@ func TestSignInPassesBotProtectionWithATestingToken(t *testing.T) {
 	// A second page of the same client reuses the token.
 	SignIn(t, s.opts(AsUser(fixtureGrace))...)
 	assert.Equal(t, 1, s.emu.Requests(clerkemu.RouteTestingTokens), "the token is fetched once per client")
+}
+
+// Each hop's failure names the hop and its cause: the app down after
+// Clerk's redirect, a port Chromium refuses, a server error of the
+// Frontend API (not a refusal), Clerk's own code for a refusal. Nothing
+// is left behind.
+func TestSignInNamesTheHopThatFailed(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	down := fixtureClosedURL(t)
+	cases := []struct {
+		name  string
+		fault bool // the task URL answers 503 once
+		opts  []Option
+		want  string
+	}{
+		{"the app down", false, []Option{RedirectTo(down + "/dashboard")},
+			"Clerk accepted the task and redirected to " + down + "/dashboard, but " + down + " could not be reached (net::ERR_CONNECTION_REFUSED; the task was used): start it before the tests, or fix AGENTTEST_APP_URL or agenttest.RedirectTo"},
+		{"a port Chromium refuses", false, []Option{RedirectTo("http://127.0.0.1:6000/dashboard")},
+			"but http://127.0.0.1:6000 could not be reached (net::ERR_UNSAFE_PORT; the task was used): Chromium refuses port 6000 as unsafe: run the app on another port"},
+		{"a server error of the Frontend API", true, nil, "failed at Clerk's Frontend API with 503"},
+		{"a redirect host outside the instance", false, []Option{RedirectTo("http://elsewhere.example/dashboard")},
+			"was refused by Clerk's Frontend API with 422: redirect_url_domain_mismatch: The provided redirect URL must belong to your instance's domain (hops: Clerk 422)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.fault {
+				s.emu.InjectFault(clerkemu.RouteAcceptTask, clerkemu.Fault{Status: http.StatusServiceUnavailable})
+			}
+			p, err := NewPageContext(fixtureCtx(t), s.opts()...)
+			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
+			require.NoError(t, err)
+			err = p.SignIn(fixtureCtx(t), append([]Option{AsUser(fixtureAda)}, c.opts...)...)
+			var sie *SignInError
+			require.ErrorAs(t, err, &sie)
+			assert.Equal(t, StepNavigate, sie.Step, "%v", err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.NotContains(t, err.Error(), "\n")
+			if p.Task() != nil {
+				assert.NotContains(t, err.Error(), fixtureTicket(p.Task()))
+			}
+		})
+	}
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending), "tasks left pending")
+	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "sessions left active")
 }

@@ -133,6 +133,9 @@ func (s *suite) appURLProblem() error {
 		}
 		return fmt.Errorf("agenttest: config: %s is %s, not an http(s) URL: give the app's address with its scheme, such as http://localhost:3000", s.env.Describe(config.VarAppURL), redact.Quote(redact.Text(shown)))
 	}
+	if u.User != nil {
+		return fmt.Errorf("agenttest: config: %s carries user information (user:password@), which Clerk would receive in redirect_url: remove it", s.env.Describe(config.VarAppURL))
+	}
 	if p, err := strconv.Atoi(u.Port()); err == nil && badPort(p) {
 		return fmt.Errorf("agenttest: config: %s names port %d, which browsers refuse to load (one of the Fetch standard's bad ports; Chromium says ERR_UNSAFE_PORT): run the app on another port", s.env.Describe(config.VarAppURL), p)
 	}

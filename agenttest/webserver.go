@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"sync"
-	"syscall"
 
 	"github.com/agenttest/agenttest/agenttest/appserver"
 )
@@ -41,8 +40,8 @@ type App = appserver.Server
 //	}
 //
 // The app's process group is its own, so a Ctrl-C in a terminal does not
-// reach it: from the first StartApp until the binary exits, a SIGINT or
-// SIGTERM stops the apps StartApp started (and those still starting)
+// reach it: from the first StartApp until the binary exits, a SIGINT,
+// SIGTERM or SIGHUP stops the apps StartApp started (and those still starting)
 // before the binary ends as the signal says. Under [RunTests] this
 // comes after what is in flight is revoked; so does the stop when the
 // binary's -timeout is about to pass. A SIGKILL leaves the app running.
@@ -72,8 +71,8 @@ type appList struct {
 
 // start runs appserver.Start under a context that stopAll cancels (Start
 // then stops the app it began), and records the app. From before the
-// start until the app is stopped, a SIGINT or SIGTERM that no run
-// handles stops the apps (see guard).
+// start until the app is stopped, a SIGINT, SIGTERM or SIGHUP that no
+// run handles stops the apps (see guard).
 func (l *appList) start(ctx context.Context, opts AppOptions) (*App, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -129,7 +128,7 @@ func (l *appList) stopAll() error {
 	return errors.Join(errs...)
 }
 
-// guard watches SIGINT and SIGTERM for one app, from its start (started
+// guard watches the endingSignals for one app, from its start (started
 // then brings the app, or nil when it did not start) until it is
 // stopped. A signal that no run watches (before RunTests, after it, or
 // without it) stops every app, then ends the binary as the signal says;
@@ -137,7 +136,7 @@ func (l *appList) stopAll() error {
 // in flight.
 func (l *appList) guard(started <-chan *App) {
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(ch, endingSignals...)
 	go func() {
 		defer signal.Stop(ch)
 		var stopped <-chan struct{}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -549,8 +550,28 @@ func (r *clientRawResponse) decodeJSON(v any) error {
 func (c *Client) Instance() string { return c.instance }
 
 // instanceID names a Clerk instance by its normalized API URL and secret
-// key without revealing the key: 16 hex digits of a SHA-256.
+// key without revealing the key: 16 hex digits of a SHA-256. The
+// loopback names of a local instance (localhost, ::1, 127.0.0.1) are
+// one, so a sweep with either finds the ledgers a run wrote with the
+// other.
 func instanceID(apiURL, secretKey string) string {
+	if u, err := url.Parse(apiURL); err == nil && loopbackHost(u.Hostname()) {
+		if port := u.Port(); port != "" {
+			u.Host = "127.0.0.1:" + port
+		} else {
+			u.Host = "127.0.0.1"
+		}
+		apiURL = u.String()
+	}
 	sum := sha256.Sum256([]byte(apiURL + "\x00" + secretKey))
 	return hex.EncodeToString(sum[:8])
+}
+
+// loopbackHost reports whether host names this machine's loopback.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"sync"
@@ -98,6 +99,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.URL == "" {
 		return nil, errors.New("start app: Options.URL is empty: give the URL that answers once the app is ready")
+	}
+	if u, err := url.Parse(opts.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("start app: Options.URL %q is not an absolute http or https URL: give the URL that answers once the app is ready, such as http://127.0.0.1:3000/", redact.URL(opts.URL))
+	}
+	if opts.Timeout < 0 {
+		return nil, fmt.Errorf("start app: Options.Timeout is %v: give a positive duration, or 0 for 60 s", opts.Timeout)
+	}
+	if opts.StopTimeout < 0 {
+		return nil, fmt.Errorf("start app: Options.StopTimeout is %v: give a positive duration, or 0 for 10 s", opts.StopTimeout)
 	}
 	timeout := cmpOr(opts.Timeout, 60*time.Second)
 	a := &Server{

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -279,6 +280,36 @@ func TestStartAppRefusesEmptyOptions(t *testing.T) {
 		if _, err := Start(t.Context(), opts); err == nil || !strings.Contains(err.Error(), "Options.") {
 			t.Errorf("Start(%+v) = %v, want the missing field named", opts, err)
 		}
+	}
+}
+
+// A URL that cannot be polled and negative durations are refused before
+// the command starts (a marker file shows it did not), naming the field.
+func TestStartAppRefusesBadOptions(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "started")
+	cmd := []string{"sh", "-c", "touch " + marker}
+	for _, tt := range []struct {
+		opts  Options
+		field string
+	}{
+		{Options{URL: "notaurl"}, `Options.URL "notaurl" is not an absolute http or https URL`},
+		{Options{URL: "ftp://127.0.0.1:1/"}, `Options.URL "ftp://127.0.0.1:1/" is not an absolute http or https URL`},
+		{Options{URL: "http:///x"}, "Options.URL"},
+		{Options{URL: "ftp://user:hunter2@127.0.0.1:1/"}, "Options.URL"},
+		{Options{URL: "http://127.0.0.1:1/", Timeout: -time.Second}, "Options.Timeout is -1s"},
+		{Options{URL: "http://127.0.0.1:1/", StopTimeout: -time.Second}, "Options.StopTimeout is -1s"},
+	} {
+		tt.opts.Command = cmd
+		_, err := Start(t.Context(), tt.opts)
+		if err == nil || !strings.HasPrefix(err.Error(), "start app: ") || !strings.Contains(err.Error(), tt.field) {
+			t.Errorf("Start(URL %q, Timeout %v, StopTimeout %v) = %v, want an error naming %s", tt.opts.URL, tt.opts.Timeout, tt.opts.StopTimeout, err, tt.field)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("the error shows the URL's password: %v", err)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the command ran although the options were refused")
 	}
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -89,6 +90,9 @@ func loadEnvFrom(dir string, environ []string) (Env, error) {
 			if err != nil {
 				return Env{}, fmt.Errorf("load environment: read %s: %w (fix its permissions or remove it)", path, err)
 			}
+			// A byte order mark, which some Windows editors write, is no
+			// part of the first name.
+			data = bytes.TrimPrefix(data, []byte("\ufeff"))
 			m, err := godotenv.UnmarshalBytes(data)
 			if err != nil {
 				// godotenv's parse errors quote the offending line, which

@@ -105,6 +105,21 @@ func TestLoadEnvBadFile(t *testing.T) {
 	}
 }
 
+// A .env.local saved with a UTF-8 byte order mark (Notepad) reads as
+// without one: its first variable is found under its name.
+func TestLoadEnvSkipsAByteOrderMark(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	clientTestWriteFiles(t, dir, map[string]string{"go.mod": "module m\n", ".env.local": "\ufeffCLERK_API_URL=http://127.0.0.1:1\nAGENTTEST_USER_ID=user_1\n"})
+	env, err := loadEnvFrom(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := env.Lookup(VarAPIURL); !ok || v != "http://127.0.0.1:1" {
+		t.Errorf("CLERK_API_URL = %q, %v; want the file's value", v, ok)
+	}
+}
+
 func TestLoadEnvDoesNotTouchTheProcess(t *testing.T) {
 	// Not parallel: it reads the real working directory and environment.
 	before := os.Environ()

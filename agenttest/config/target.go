@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/agenttest/agenttest/internal/clerkid"
 	"github.com/agenttest/agenttest/internal/redact"
 )
 
@@ -81,12 +82,16 @@ func resolveUser(env Env, c Choice) (Target, error) {
 			return t, fmt.Errorf("no user: pass %s or %s, or set %s or %s", c.UserIDName, c.IdentifierName, VarUserID, VarUserIdentifier)
 		}
 	}
-	if t.UserID == "" || strings.HasPrefix(t.UserID, userIDPrefix) {
+	if t.UserID == "" || strings.HasPrefix(t.UserID, userIDPrefix) && clerkid.Valid(t.UserID) {
 		return t, nil
 	}
 	instead := c.IdentifierName
 	if t.Setting == VarUserID {
 		instead = VarUserIdentifier + ", or pass " + c.IdentifierName
+	}
+	if strings.HasPrefix(t.UserID, userIDPrefix) {
+		// A newline or space in it would reach messages and logs.
+		return t, fmt.Errorf("%s is %s, not a Clerk user id (user_…: at most %d letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as %s", t.Setting, redact.Quote(t.UserID), clerkid.MaxLength, instead)
 	}
 	if unquoted := strings.Trim(t.UserID, "\"'`\u2018\u2019\u201c\u201d"); unquoted != t.UserID && strings.HasPrefix(unquoted, userIDPrefix) {
 		return t, fmt.Errorf("%s is %s, a user id in quote characters: remove them", t.Setting, redact.Quote(t.UserID))
@@ -103,6 +108,9 @@ func resolveRedirect(env Env, c Choice) (*url.URL, error) {
 		if err != nil || !absoluteHTTP(u) {
 			return nil, fmt.Errorf("%s is %s, not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with %s set", c.RedirectName, redact.Quote(shownURL(path)), VarAppURL)
 		}
+		if u.User != nil {
+			return nil, fmt.Errorf("%s is %s, with user information (user:password@), which Clerk would receive in redirect_url: remove it", c.RedirectName, redact.Quote(shownURL(path)))
+		}
 		return withPath(u), nil
 	}
 	switch {
@@ -118,6 +126,9 @@ func resolveRedirect(env Env, c Choice) (*url.URL, error) {
 	if err != nil || !absoluteHTTP(u) {
 		// Not shown: a URL in the configuration may hold a password.
 		return nil, fmt.Errorf("%s is not an absolute http(s) URL: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL to %s", env.Describe(VarAppURL), c.RedirectName)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%s holds user information (user:password@), which Clerk would receive in redirect_url: remove it", env.Describe(VarAppURL))
 	}
 	return withPath(u), nil
 }

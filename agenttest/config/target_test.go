@@ -24,7 +24,8 @@ func TestResolveTargetRedirect(t *testing.T) {
 		{"", "/dashboard", "", `agenttest.RedirectTo is "/dashboard", a path, but AGENTTEST_APP_URL is not set: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL`},
 		{"", "", "", "no redirect: set AGENTTEST_APP_URL to your app's URL (e.g. http://localhost:3000), or pass a full URL to agenttest.RedirectTo"},
 		{"", "ftp://x/y", "", `agenttest.RedirectTo is "ftp://x/y", not an absolute http(s) URL: pass one such as http://localhost:3000/dashboard, or a path such as /dashboard with AGENTTEST_APP_URL set`},
-		{"", "https://u:pw@x.dev/?ticket=t", "", ""},
+		{"", "https://u:pw@x.dev/?ticket=t", "", `agenttest.RedirectTo is "https://…@x.dev/?…", with user information (user:password@), which Clerk would receive in redirect_url: remove it`},
+		{"http://u:pw@localhost:3000", "/x", "", "AGENTTEST_APP_URL (from the given map) holds user information (user:password@), which Clerk would receive in redirect_url: remove it"},
 		{"localhost:3000", "/x", "", "AGENTTEST_APP_URL (from the given map) is not an absolute http(s) URL: set it to your app's URL (e.g. http://localhost:3000), or pass a full URL to agenttest.RedirectTo"},
 	}
 	for _, c := range cases {
@@ -75,6 +76,8 @@ func TestResolveTargetUser(t *testing.T) {
 		{map[string]string{VarUserID: "ada"}, "", "", `AGENTTEST_USER_ID is "ada", not a Clerk user id (user_…): for an email address, phone number or username use AGENTTEST_USER_IDENTIFIER, or pass agenttest.AsIdentifier`},
 		{map[string]string{}, "\u201cuser_2ada\u201d", "", `agenttest.AsUser is "“user_2ada”", a user id in quote characters: remove them`},
 		{map[string]string{VarUserID: "'user_2ada'"}, "", "", `AGENTTEST_USER_ID is "'user_2ada'", a user id in quote characters: remove them`},
+		{map[string]string{}, "user_x\nFAKE", "", `agenttest.AsUser is "user_x\nFAKE", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as agenttest.AsIdentifier`},
+		{map[string]string{VarUserID: "user_x\nFAKE: forged line"}, "", "", `AGENTTEST_USER_ID is "user_x\nFAKE: forged line", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as AGENTTEST_USER_IDENTIFIER, or pass agenttest.AsIdentifier`},
 	} {
 		_, err := ResolveTarget(with(c.env), choice(c.userID, c.identifier, ""))
 		assert.EqualError(t, err, c.err, "%+v", c)

@@ -406,6 +406,22 @@ type ledgerState struct {
 	allTasks  map[string]bool        // every task recorded
 	agents    map[string]bool        // every agent recorded
 	malformed int                    // lines that are not entries (a torn write)
+	version   int                    // the open line's format; 0 when it has none
+}
+
+// unreadable says why a ledger cannot be trusted to say what its run
+// left open, or "": written by a newer agenttest, or not a ledger (no
+// open line, or more unreadable lines than the one a kill can tear).
+func (st *ledgerState) unreadable() string {
+	switch {
+	case st.version > ledgerVersion:
+		return fmt.Sprintf("written by a newer agenttest (ledger format v%d; this one reads v%d): kept for that version's sweep", st.version, ledgerVersion)
+	case st.version == 0:
+		return "not a ledger (its first line is no ledger's): kept, since what it recorded may still be open; check it, then delete it"
+	case st.malformed > 1:
+		return fmt.Sprintf("%d lines do not parse (a kill tears one at most): kept, since what they recorded may still be open; check it, then delete it", st.malformed)
+	}
+	return ""
 }
 
 // lostCreates are a user's creates with no outcome in a ledger: how many,
@@ -450,6 +466,10 @@ func parseLedger(data []byte) *ledgerState {
 // apply changes the state by one valid line.
 func (st *ledgerState) apply(e ledgerEntry) {
 	switch e.Op {
+	case ledgerOpOpen:
+		if st.version == 0 {
+			st.version = max(e.Version, 1)
+		}
 	case ledgerOpCreating:
 		c := st.creating[e.User]
 		if c.n == 0 && e.At > 0 {

@@ -253,6 +253,12 @@ func (s *sweeper) fail(name string, err error) {
 // is done.
 func (s *sweeper) sweep(ctx context.Context, f *sweepFile) {
 	s.rep.Files++
+	if f.state.version > ledgerVersion {
+		// Its entries may mean what this version cannot tell: untouched.
+		s.fail(filepath.Base(f.path), errors.New(f.state.unreadable()))
+		s.rep.Kept = append(s.rep.Kept, f.path)
+		return
+	}
 	errsBefore := s.rep.Errors
 	run := &fileSweep{sweeper: s, f: f, name: filepath.Base(f.path), st: f.state}
 	run.revokeTasks(ctx)
@@ -510,6 +516,12 @@ func (s *sweeper) finish(f *sweepFile, closedIDs, closedUsers []string, errsBefo
 		if s.rep.Errors == errsBefore {
 			s.fail(name, fmt.Errorf("%d entries still open", st.open()))
 		}
+		return
+	}
+	if why := st.unreadable(); why != "" {
+		// What it could read is done with; what it could not may not be.
+		s.fail(name, errors.New(why))
+		s.rep.Kept = append(s.rep.Kept, f.path)
 		return
 	}
 	if err := os.Remove(f.path); err != nil {

@@ -266,6 +266,21 @@ func sweepTestDeadLedger(t *testing.T, dir string, emu *clerkemu.Emulator, recor
 	return l.Path()
 }
 
+// sweepTestDeadTask is sweepTestDeadLedger with one pending task for Ada
+// recorded, made with c; it returns the ledger's path and the task.
+func sweepTestDeadTask(t *testing.T, dir string, emu *clerkemu.Emulator, c *agenttask.Client) (string, *agenttask.Task) {
+	t.Helper()
+	var task *agenttask.Task
+	path := sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error {
+		var err error
+		if task, err = c.Create(clerktest.Ctx(t), agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect}); err != nil {
+			return err
+		}
+		return l.Task(task, clerktest.AdaID)
+	})
+	return path, task
+}
+
 // A create with no task recorded gets its user's agent sessions revoked
 // only when the agent is known to be this project's; a session of
 // another agent keeps the ledger, with an error naming the way out, until
@@ -539,5 +554,73 @@ func TestSweepLeavesSessionsOlderThanTheLostCreate(t *testing.T) {
 		if sess.TaskID == lost.ID {
 			t.Errorf("the session of the task the lost create made (%s) is still active", sess.ID)
 		}
+	}
+}
+
+// A ledger a sweep cannot read whole is never deleted without a word:
+// one from a newer agenttest is left untouched, one overwritten with
+// garbage is kept after what can be read is swept, each with an error
+// naming the file and why.
+func TestSweepKeepsALedgerItCannotRead(t *testing.T) {
+	t.Parallel()
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
+	for _, tc := range []struct {
+		name, content, want string
+		revoked             int
+	}{
+		{"newer", `{"op":"open","v":2,"pid":1}` + "\n" + `{"op":"task2","id":"agttsk_x"}` + "\n", "written by a newer agenttest (ledger format v2; this one reads v1): kept for that version's sweep", 0},
+		{"garbage", "\x00\x01not json\nnor this\n", "not a ledger (its first line is no ledger's): kept", 0},
+		{"torn twice", "", "2 lines do not parse (a kill tears one at most): kept", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path, task := sweepTestDeadTask(t, dir, emu, c)
+			content := tc.content
+			if content == "" { // the real ledger, with two unreadable lines
+				content = string(mustRead(t, path)) + "{\"op\":\"ses\n{\"op\":\"ta\n"
+			}
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Sweep(ctx, c, dir, SweepOptions{})
+			if err == nil || !strings.Contains(err.Error(), filepath.Base(path)) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("sweep: %v; want an error naming %s and %q", err, filepath.Base(path), tc.want)
+			}
+			if len(rep.Kept) != 1 || rep.Removed != 0 || rep.TasksRevoked != tc.revoked {
+				t.Errorf("report %+v; want the ledger kept, %d task(s) revoked", rep, tc.revoked)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("the ledger is gone: %v", err)
+			}
+			// The task it recorded (lost with the garbage) is the
+			// test's to revoke.
+			_, _ = c.Revoke(ctx, task.ID)
+		})
+	}
+}
+
+// A sweep whose CLERK_API_URL names the instance by another loopback
+// name (localhost for 127.0.0.1) finds, and sweeps, the ledger a run
+// wrote with the first.
+func TestSweepFindsALedgerWrittenUnderAnotherLoopbackName(t *testing.T) {
+	t.Parallel()
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
+	dir := t.TempDir()
+	sweepTestDeadTask(t, dir, emu, c)
+	other, err := agenttask.NewClient(agenttask.Config{SecretKey: emu.SecretKey(), APIURL: strings.Replace(emu.APIURL(), "127.0.0.1", "localhost", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.CloseIdleConnections)
+	if other.Instance() != c.Instance() {
+		t.Fatalf("instance %s under localhost, %s under 127.0.0.1: want one", other.Instance(), c.Instance())
+	}
+	rep, err := Sweep(ctx, other, dir, SweepOptions{})
+	if err != nil || rep.Files != 1 || rep.TasksRevoked != 1 || rep.Removed != 1 {
+		t.Errorf("sweep under localhost: %+v, %v; want the ledger swept", rep, err)
 	}
 }

@@ -35,6 +35,10 @@ type event struct {
 // artifacts folder, as t.Logf prints it (file:line prefix and all).
 var artifactsLogLine = regexp.MustCompile(`agenttest: artifacts of the failed test are in (.+?)\s*$`)
 
+// unnamedPackage stands for the package of events that name none, as
+// go tool test2json writes them without -p.
+const unnamedPackage = "unnamed package"
+
 // framingLine matches the lines of a test's output that only repeat
 // what the events say.
 var framingLine = regexp.MustCompile(`^\s*(=== (RUN|PAUSE|CONT|NAME|ATTR|ARTIFACTS)\s|--- (PASS|FAIL|SKIP): )`)
@@ -124,7 +128,9 @@ func (p *parser) line(line string) {
 		return // the package's fail event names it in FailedBuild
 	}
 	if e.Package == "" {
-		return
+		// go tool test2json without -p names no package: its events are
+		// one package's all the same.
+		e.Package = unnamedPackage
 	}
 	ps := p.pkg(e.Package)
 	if e.Test == "" {

@@ -368,6 +368,20 @@ func assertOneFailureOutsideTests(t *testing.T, run *report.Run, page string) {
 	assert.True(t, run.FailedPackages()[0].FailedOutsideTests())
 }
 
+// go tool test2json without -p names no package in its events: its
+// tests are counted all the same, and its failure fails the run.
+func TestStreamWithoutPackageNames(t *testing.T) {
+	stream, err := os.ReadFile(filepath.Join("testdata", "unnamed.json"))
+	require.NoError(t, err)
+	run, page := render(t, stream, report.Options{})
+	passed, failed, skipped := run.Counts()
+	assert.Equal(t, [3]int{2, 3, 2}, [3]int{passed, failed, skipped}, "passed, failed, skipped")
+	require.Len(t, run.FailedPackages(), 1)
+	assert.Equal(t, "unnamed package", run.FailedPackages()[0].ImportPath)
+	assert.Contains(t, failureCard(page, "TestFailsInArtifactDir"), "tiny_test.go")
+	assert.NotContains(t, page, "sk_test_tinyFAKE", "a secret in the page")
+}
+
 // A package that failed to build counts as a failure.
 func TestBuildFailureCounts(t *testing.T) {
 	stream, err := os.ReadFile(filepath.Join("testdata", "broken.json"))

@@ -222,7 +222,7 @@ func TestCreateRefusalsNameTheFlagAndTheVariable(t *testing.T) {
 	}, {
 		name: "malformed id",
 		args: []string{"--user-id", "user_a b", "--redirect-url", "http://127.0.0.1:1/"},
-		want: `create agent task for "user_a b": --user-id is not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as --identifier`,
+		want: `--user-id is "user_a b", not a Clerk user id (user_…: at most 128 letters, digits, '_' and '-'): pass the id Clerk returned, or the user's email, phone number or username as --identifier`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			withoutCreateDefaults(t)

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -130,7 +131,15 @@ variables; no .env.local is needed, so no .env.local.example is written.`)
 	if err := parseOnly(fs, args); err != nil {
 		return err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	app := hermeticApp{command: strings.TrimSpace(*appCommand), url: strings.TrimRight(strings.TrimSpace(*appURL), "/")}
+	switch {
+	case set["app"] && app.command == "":
+		return usagef(fs, "--app is empty: give the shell command that starts your app, or leave --app out for a suite against a running app")
+	case set["app-url"] && !set["app"]:
+		return usagef(fs, "--app-url is for the app --app starts: give --app too, or leave --app-url out (without --app the suite reads %s)", config.VarAppURL)
+	}
 	if app.command != "" {
 		if u, err := url.Parse(app.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
 			return usagef(fs, "--app-url %s is not an http(s) URL such as http://127.0.0.1:3000", redact.Quote(*appURL))
@@ -152,9 +161,26 @@ variables; no .env.local is needed, so no .env.local.example is written.`)
 		}
 		return fmt.Errorf("no go.mod in %s: give the root of your Go module, or run go mod init there first", dir)
 	}
+	mod := readGoMod(ctx, dir)
+	if mod.read && mod.path == "" {
+		return fmt.Errorf("%s has no module line, so go test cannot build the specs: run go mod edit -module=example.com/yourapp there first", filepath.Join(dir, "go.mod"))
+	}
 	files, err := starterFiles(app)
 	if err != nil {
 		return err
+	}
+	// Nothing init writes may land outside the module through a link:
+	// such a file is left alone, and said.
+	var outside []string
+	for _, f := range files {
+		if link, target := linkedOutside(dir, filepath.FromSlash(f.name)); link != "" {
+			if said := fmt.Sprintf("%s links to %s", link, target); !slices.Contains(outside, said) {
+				outside = append(outside, said)
+			}
+		}
+	}
+	if len(outside) > 0 {
+		return fmt.Errorf("%s, outside the module at %s: init writes only inside the module: replace the link, or write that file yourself (agenttest help init lists what goes in); nothing was written", strings.Join(outside, ", "), dir)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "e2e"), 0o755); err != nil {
 		return fmt.Errorf("make %s: %w", filepath.Join(dir, "e2e"), err)
@@ -174,8 +200,47 @@ variables; no .env.local is needed, so no .env.local.example is written.`)
 	if kept > 0 {
 		fmt.Fprintf(stdout, "%d existing files kept: --force overwrites them\n", kept)
 	}
-	fmt.Fprint(stdout, nextSteps(ctx, dir, app))
+	fmt.Fprint(stdout, nextSteps(dir, app, mod))
 	return nil
+}
+
+// linkedOutside finds a link on the way to rel (a path under the module
+// root dir) that leads outside the module: the link, relative to dir,
+// and where it leads; "" and "" when there is none. A dangling link
+// counts too: writing through it would create its target.
+func linkedOutside(dir, rel string) (link, target string) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", ""
+	}
+	parts := strings.Split(rel, string(filepath.Separator))
+	for i := range parts {
+		link = filepath.Join(parts[:i+1]...)
+		p := filepath.Join(dir, link)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return "", "" // absent: nothing below it exists
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			continue
+		}
+		target, err = filepath.EvalSymlinks(p)
+		if err != nil { // dangling: where it points
+			if target, err = os.Readlink(p); err != nil {
+				return "", ""
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(p), target)
+			}
+			if r, err := filepath.Abs(target); err == nil {
+				target = r
+			}
+		}
+		if r, err := filepath.Rel(root, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return link, target
+		}
+	}
+	return "", ""
 }
 
 // moduleRootAbove is the closest parent of dir holding a go.mod, as a
@@ -208,8 +273,7 @@ const agenttestModule = "github.com/agenttest/agenttest"
 // at dir from the starter files to a green go test ./e2e/, in the state
 // it is in (a go get it has had is not advised, nor a cp that would
 // overwrite an .env.local).
-func nextSteps(ctx context.Context, dir string, app hermeticApp) string {
-	mod := readGoMod(ctx, dir)
+func nextSteps(dir string, app hermeticApp, mod goMod) string {
 	// The CLI at the version go.mod selects, as the library is: its
 	// install then fetches the driver the library's playwright-go needs.
 	cli := "go run " + agenttestModule + "/cmd/agenttest"
@@ -244,13 +308,17 @@ func nextSteps(ctx context.Context, dir string, app hermeticApp) string {
 	return b.String()
 }
 
-// goMod is what the next steps need of a go.mod: the modules it
-// requires and its tools.
-type goMod struct{ requires, tools []string }
+// goMod is what init needs of a go.mod: whether it was read, its module
+// path, the modules it requires and its tools.
+type goMod struct {
+	read            bool
+	path            string
+	requires, tools []string
+}
 
 // readGoMod reads the go.mod at dir as go mod edit parses it. When it
-// cannot, it is empty: the go get the next steps then advise is
-// harmless.
+// cannot, it is empty and not read: the go get the next steps then
+// advise is harmless.
 func readGoMod(ctx context.Context, dir string) goMod {
 	cmd := exec.CommandContext(ctx, "go", "mod", "edit", "-json")
 	cmd.Dir = dir
@@ -258,11 +326,14 @@ func readGoMod(ctx context.Context, dir string) goMod {
 	if err != nil {
 		return goMod{}
 	}
-	var mod struct{ Require, Tool []struct{ Path string } }
+	var mod struct {
+		Module        struct{ Path string }
+		Require, Tool []struct{ Path string }
+	}
 	if json.Unmarshal(out, &mod) != nil {
 		return goMod{}
 	}
-	var m goMod
+	m := goMod{read: true, path: mod.Module.Path}
 	for _, r := range mod.Require {
 		m.requires = append(m.requires, r.Path)
 	}

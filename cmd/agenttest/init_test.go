@@ -185,6 +185,93 @@ func TestInitAppendsMissingGitignoreLines(t *testing.T) {
 	}
 }
 
+// Flags that contradict each other or say nothing are refused before
+// anything is written.
+func TestInitRefusesEmptyOrStrayAppFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		line string
+	}{
+		{[]string{"--app", ""}, "agenttest init: --app is empty: give the shell command that starts your app, or leave --app out for a suite against a running app"},
+		{[]string{"--app", "  "}, "agenttest init: --app is empty: give the shell command that starts your app, or leave --app out for a suite against a running app"},
+		{[]string{"--app-url", "http://127.0.0.1:8080"}, "agenttest init: --app-url is for the app --app starts: give --app too, or leave --app-url out (without --app the suite reads AGENTTEST_APP_URL)"},
+	} {
+		dir := newModule(t)
+		code, stdout, stderr := runCLI(t, append(append([]string{"init"}, tt.args...), dir)...)
+		if first, _, _ := strings.Cut(stderr, "\n"); code != 2 || stdout != "" || first != tt.line {
+			t.Errorf("init %q: exit %d, stdout %q, stderr %q; want 2 and %q", tt.args, code, stdout, stderr, tt.line)
+		}
+		assertNothingWritten(t, dir)
+	}
+}
+
+// assertNothingWritten fails if init wrote any starter file into dir.
+func assertNothingWritten(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range append(starterNames, "e2e") {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s was written", name)
+		}
+	}
+}
+
+// A go.mod without a module line cannot build the specs: refused.
+func TestInitNeedsAModulePath(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("go 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "init", dir)
+	want := "agenttest init: " + filepath.Join(dir, "go.mod") + " has no module line, so go test cannot build the specs: run go mod edit -module=example.com/yourapp there first\n"
+	if code != 1 || stdout != "" || stderr != want {
+		t.Errorf("init: exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
+	}
+	assertNothingWritten(t, dir)
+}
+
+// A starter file or folder that links outside the module is not written
+// through: init refuses, and the file the link names is unchanged.
+func TestInitWritesNothingThroughALinkOutOfTheModule(t *testing.T) {
+	for _, name := range []string{".gitignore", "e2e"} {
+		dir, elsewhere := newModule(t), t.TempDir()
+		target := filepath.Join(elsewhere, "shared-"+name)
+		if name == "e2e" {
+			if err := os.Mkdir(target, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(target, []byte("node_modules/\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runCLI(t, "init", "--force", dir)
+		resolved, _ := filepath.EvalSymlinks(target)
+		want := "agenttest init: " + name + " links to " + resolved + ", outside the module at " + dir + ": init writes only inside the module: replace the link, or write that file yourself (agenttest help init lists what goes in); nothing was written\n"
+		if code != 1 || stdout != "" || stderr != want {
+			t.Errorf("init with %s linked out: exit %d, stdout %q, stderr %q; want 1 and %q", name, code, stdout, stderr, want)
+		}
+		if name == ".gitignore" {
+			if b, _ := os.ReadFile(target); string(b) != "node_modules/\n" {
+				t.Errorf("the linked .gitignore outside the module was changed: %q", b)
+			}
+		} else if entries, _ := os.ReadDir(target); len(entries) != 0 {
+			t.Errorf("init wrote %d files into the linked folder outside the module", len(entries))
+		}
+	}
+	// A dangling link: writing through it would create its target.
+	dir, missing := newModule(t), filepath.Join(t.TempDir(), "missing")
+	if err := os.Symlink(missing, filepath.Join(dir, ".gitignore")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "init", dir); code != 1 || !strings.HasPrefix(stderr, "agenttest init: .gitignore links to "+missing+", outside the module") {
+		t.Errorf("init with a dangling .gitignore link: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Lstat(missing); err == nil {
+		t.Error("init created the dangling link's target outside the module")
+	}
+}
+
 func TestInitNeedsAModule(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "init", t.TempDir())
 	if line := oneLineOf(t, stderr); code != 1 || stdout != "" || !strings.Contains(line, "no go.mod in") || !strings.Contains(line, "go mod init") {
@@ -301,6 +388,7 @@ func TestInitWithTheEmulatorIsGreen(t *testing.T) {
 	web := `package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/agenttest/agenttest/fixtures/demoapp"
@@ -308,6 +396,7 @@ import (
 
 // main serves the demo app at os.Args[1] until it is stopped.
 func main() {
+	fmt.Fprintln(os.Stderr, "web: the demo app starts on", os.Args[1])
 	app, err := demoapp.Start(demoapp.Options{
 		Addr:           os.Args[1],
 		APIURL:         os.Getenv("CLERK_API_URL") + "/v1",
@@ -335,7 +424,12 @@ func main() {
 		t.Error("init --app wrote .env.local.example, which a hermetic suite does not use")
 	}
 	initTestTidy(t, dir)
-	initTestSpecsPass(t, dir, "example.com/hermetic")
+	out := initTestSpecsPass(t, dir, "example.com/hermetic")
+	// The app's log is in the tests' output, where a failure says to
+	// look.
+	if !strings.Contains(out, "web: the demo app starts on "+addr) {
+		t.Errorf("go test output lacks the app's log line:\n%s", out)
+	}
 	// The app was stopped with the tests: nothing answers at its address.
 	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		conn.Close()
@@ -417,7 +511,7 @@ func initTestTidy(t *testing.T, dir string) {
 
 // initTestSpecsPass runs go test ./e2e/ in the module at dir (named
 // path) and checks that init's two specs passed.
-func initTestSpecsPass(t *testing.T, dir, path string) {
+func initTestSpecsPass(t *testing.T, dir, path string) string {
 	t.Helper()
 	cmd := exec.Command("go", "test", "-count=1", "-v", "./e2e/")
 	cmd.Dir = dir
@@ -435,4 +529,5 @@ func initTestSpecsPass(t *testing.T, dir, path string) {
 			t.Errorf("go test output lacks %q:\n%s", want, out)
 		}
 	}
+	return string(out)
 }

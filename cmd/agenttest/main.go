@@ -41,9 +41,11 @@ import (
 )
 
 func main() {
-	// SIGINT and SIGTERM cancel the context: emulator and demo stop
-	// serving, and an API call or download in progress is abandoned.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGINT, SIGTERM and SIGHUP (the terminal closed) cancel the
+	// context: emulator and demo stop serving, serve stops the app and
+	// the tests command, and an API call or download in progress is
+	// abandoned.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -38,7 +38,7 @@ Example (-artifacts needs the -outputdir folder to exist):
 	if *out == "" {
 		*out = filepath.Join(dir, "report.html")
 	}
-	in := io.Reader(os.Stdin)
+	in := os.Stdin
 	if *jsonPath == "-" && isDevice(os.Stdin) {
 		// Nothing is piped in: waiting for a person to type a stream
 		// would look like a hang.
@@ -51,6 +51,9 @@ Example (-artifacts needs the -outputdir folder to exist):
 		}
 		defer f.Close()
 		in = f
+	}
+	if sameFile(in, *out) {
+		return fmt.Errorf("the report file %s is the go test -json stream read (%s): writing it would destroy the stream; give -o another file; no report was written", *out, streamName(*jsonPath))
 	}
 	run, err := report.Parse(in, reportSecrets(stderr)...)
 	if err != nil {
@@ -80,10 +83,7 @@ Example (-artifacts needs the -outputdir folder to exist):
 // go test -json event (from is the --json flag's value): an empty page
 // would replace a good one.
 func noEvents(from, stray string) error {
-	what := "stdin"
-	if from != "-" {
-		what = from
-	}
+	what := streamName(from)
 	if n := strings.Count(stray, "\n"); n > 0 {
 		what += fmt.Sprintf(" (%d lines, none an event: go test without -json?)", n)
 	}
@@ -128,6 +128,25 @@ func reportSecrets(stderr io.Writer) []string {
 		}
 	}
 	return secrets
+}
+
+// streamName names the stream the --json flag's value reads.
+func streamName(jsonFlag string) string {
+	if jsonFlag == "-" {
+		return "stdin"
+	}
+	return jsonFlag
+}
+
+// sameFile reports whether the file at path is f (through another
+// spelling, a link), not whether both names are equal.
+func sameFile(f *os.File, path string) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	other, err := os.Stat(path)
+	return err == nil && os.SameFile(fi, other)
 }
 
 // isDevice reports whether f is a character device (a terminal,

@@ -46,6 +46,63 @@ func TestReportFromFile(t *testing.T) {
 	}
 }
 
+// The report never overwrites the stream it reads, under any spelling
+// of its name; the stream is left as it was.
+func TestReportRefusesToOverwriteItsInput(t *testing.T) {
+	dir := t.TempDir()
+	stream := filepath.Join(dir, "e2e.json")
+	orig, err := os.ReadFile(recordedStream(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stream, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(stream, filepath.Join(dir, "link.json")); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{stream, filepath.Join(dir, ".", "e2e.json"), filepath.Join(dir, "link.json")} {
+		code, stdout, stderr := runCLI(t, "report", "-o", out, "--json", stream, dir)
+		want := "agenttest report: the report file " + out + " is the go test -json stream read (" + stream + "): writing it would destroy the stream; give -o another file; no report was written\n"
+		if code != 1 || stdout != "" || stderr != want {
+			t.Errorf("report -o %s --json %s: exit %d, stdout %q, stderr %q; want 1 and %q", out, stream, code, stdout, stderr, want)
+		}
+	}
+	// From stdin, through the real binary.
+	in, err := os.Open(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	cmd := exec.Command(binary, "report", "-o", stream, dir)
+	cmd.Stdin = in
+	out, err := cmd.CombinedOutput()
+	if want := "agenttest report: the report file " + stream + " is the go test -json stream read (stdin): writing it would destroy the stream; give -o another file; no report was written\n"; err == nil || string(out) != want {
+		t.Errorf("report -o %s < %s: %v, output %q; want exit 1 and %q", stream, stream, err, out, want)
+	}
+	if got, _ := os.ReadFile(stream); !bytes.Equal(got, orig) {
+		t.Error("the stream was changed")
+	}
+}
+
+// A stream of go tool test2json without -p (no Package in any event)
+// counts its tests, and a failed one fails the report as in go test.
+func TestReportCountsAStreamWithoutPackageNames(t *testing.T) {
+	in, err := filepath.Abs(filepath.Join("..", "..", "agenttest", "report", "testdata", "unnamed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, "report", "--json", in, dir)
+	page := filepath.Join(dir, "report.html")
+	if first, _, _ := strings.Cut(stdout, "\n"); code != 1 || first != "wrote "+page+": 3 failed, 2 passed, 2 skipped" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and 3 failed, 2 passed, 2 skipped", code, stdout, stderr)
+	}
+	if want := "agenttest report: 1 package failed (unnamed package): " + page + " says why\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+}
+
 // From stdin, through the real binary; the machine's Clerk credentials
 // are redacted from the report even when they have no known shape.
 func TestReportFromStdinRedactsTheConfiguredSecrets(t *testing.T) {

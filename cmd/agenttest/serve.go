@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/appserver"
+	"github.com/agenttest/agenttest/agenttest/config"
 )
 
 // exitCode is an error that makes run exit with that status and print
@@ -25,8 +26,14 @@ output on stderr), waits until --url answers 2xx, 3xx or 400-403, then runs
 the tests command after -- with the same stdin, stdout and stderr, stops the
 app's whole process group (SIGTERM, then SIGKILL after --stop-timeout) and
 exits with the tests command's status. Without a tests command it prints
-"ready URL" and serves until SIGINT or SIGTERM. If the app exits or does not
-answer in time it exits 1 with the app's last output lines. For example:
+"ready URL" and serves until SIGINT, SIGTERM or SIGHUP. If the app exits or
+does not answer in time it exits 1 with the app's last output lines.
+
+The app's environment is serve's, plus the Clerk instance the tests use:
+CLERK_SECRET_KEY, CLERK_PUBLISHABLE_KEY and CLERK_API_URL as go test reads
+them (the environment over .env.local over .env, from here up to the module
+root); serve names on stderr those it gives and where each came from. For
+example:
 
   agenttest serve --url http://127.0.0.1:3000/ --app 'go run ./cmd/web' -- go test ./e2e/
 
@@ -44,12 +51,25 @@ The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 		return usagef(fs, "--url is required")
 	case *app == "":
 		return usagef(fs, "--app is required")
+	case *timeout <= 0:
+		return usagef(fs, "--timeout %v: give a positive duration, such as 60s", *timeout)
+	case *stopTimeout <= 0:
+		return usagef(fs, "--stop-timeout %v: give a positive duration, such as 10s", *stopTimeout)
 	}
 	tests := fs.Args()
+	env, err := config.LoadEnv()
+	if err != nil {
+		return err
+	}
+	appEnv, given := instanceEnv(env)
+	if len(given) > 0 {
+		fmt.Fprintf(stderr, "agenttest serve: the app gets %s, as the tests read them\n", strings.Join(given, ", "))
+	}
 
 	a, err := appserver.Start(ctx, appserver.Options{
 		Command:       []string{"sh", "-c", *app},
 		URL:           *url,
+		Env:           appEnv,
 		Timeout:       *timeout,
 		StopTimeout:   *stopTimeout,
 		Output:        stderr,
@@ -75,10 +95,27 @@ The same helper for a TestMain is agenttest.StartApp (package appserver).`)
 	return runErr
 }
 
+// instanceVars are the variables that name the tests' Clerk instance to
+// the app.
+var instanceVars = []string{config.VarSecretKey, config.VarPublishableKey, config.VarAPIURL}
+
+// instanceEnv is the app's share of the tests' configuration: the
+// instance variables env sets, as KEY=VALUE entries, and each described
+// with where its value came from (never the value).
+func instanceEnv(env config.Env) (entries, given []string) {
+	for _, name := range instanceVars {
+		if v, ok := env.Lookup(name); ok && v != "" {
+			entries = append(entries, name+"="+v)
+			given = append(given, env.Describe(name))
+		}
+	}
+	return entries, given
+}
+
 // flagNames names serve's flags where appserver's error names the Go
 // options they set (its timeout hint says Options.Timeout).
 func flagNames(err error) error {
-	text := strings.NewReplacer("Options.Timeout", "--timeout", "Options.ReuseExisting", "--reuse-existing").Replace(err.Error())
+	text := strings.NewReplacer("Options.Timeout", "--timeout", "Options.StopTimeout", "--stop-timeout", "Options.URL", "--url", "Options.ReuseExisting", "--reuse-existing").Replace(err.Error())
 	if text == err.Error() {
 		return err
 	}

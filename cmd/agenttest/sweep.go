@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/agenttest/ledger"
@@ -40,6 +42,15 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 		if *dir, err = ledger.Dir(env); err != nil {
 			return err
 		}
+	} else if fi, err := os.Stat(*dir); err != nil || !fi.IsDir() {
+		// Given by hand: a typo would sweep nothing and say all is well.
+		what := "does not exist"
+		if err == nil {
+			what = "is not a directory"
+		} else if !errors.Is(err, os.ErrNotExist) {
+			what = "cannot be read: " + err.Error()
+		}
+		return fmt.Errorf("--ledger-dir %s %s: give the directory the runs recorded their ledgers in (%s, default <user cache>/agenttest/ledgers); nothing was swept", *dir, what, config.VarLedgerDir)
 	}
 	rep, err := ledger.Sweep(ctx, client, *dir, ledger.SweepOptions{DryRun: *dryRun, AllAgentSessions: *all})
 	verb := "revoked"
@@ -53,6 +64,9 @@ one line per revoked item and a summary, and exits 1 if anything is left.`)
 		fmt.Fprintln(stdout, it)
 	}
 	fmt.Fprintln(stdout, sweepSummary(rep, verb))
+	if err != nil && rep.Errors == 0 {
+		return err // the sweep could not start: the summary above says it read nothing
+	}
 	if err != nil {
 		// run prints one line: the failures, each naming its ledger.
 		return fmt.Errorf("%d error(s), %d ledger(s) kept for the next sweep: %w", rep.Errors, len(rep.Kept), err)

@@ -163,4 +163,15 @@ func TestSweepUsageAndConfig(t *testing.T) {
 	if code != 0 || stdout != "swept 0 ledger(s) of dead runs (0 of live runs left alone): revoked 0 task(s) and 0 session(s); 0 ledger(s) removed, 0 kept\n" || stderr != "" {
 		t.Errorf("empty sweep: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
+	// A --ledger-dir given by hand that is no directory: a typo would
+	// sweep nothing and exit 0. Refused in one line.
+	env := []string{"CLERK_SECRET_KEY=" + emu.SecretKey(), "CLERK_API_URL=" + emu.APIURL()}
+	missing := filepath.Join(t.TempDir(), "nonexistent")
+	for dir, what := range map[string]string{missing: "does not exist", os.DevNull: "is not a directory"} {
+		code, stdout, stderr := sweepCLI(t, env, "sweep", "--ledger-dir", dir)
+		want := "agenttest sweep: --ledger-dir " + dir + " " + what + ": give the directory the runs recorded their ledgers in (AGENTTEST_LEDGER_DIR, default <user cache>/agenttest/ledgers); nothing was swept\n"
+		if code != 1 || stdout != "" || stderr != want {
+			t.Errorf("sweep --ledger-dir %s: exit %d, stdout %q, stderr %q; want 1 and %q", dir, code, stdout, stderr, want)
+		}
+	}
 }
