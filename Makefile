@@ -14,10 +14,11 @@ TEST_TIMEOUT ?= 20m
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 
-setup: ## provide a browser (Debian chromium and its headless shell when none), the Playwright driver and the npm packages of fixtures/node; idempotent, fast when done
+setup: ## provide a browser (Debian chromium and its headless shell when none), the Playwright driver and the npm packages of fixtures/node, the built Next.js app fixtures/nextapp; idempotent, fast when done
 	@bash .ci/setup-browser.sh
 	@$(AGENTTEST) install
 	@bash .ci/setup-node.sh
+	@bash .ci/setup-nextapp.sh
 
 lint: ## gofmt -l must be empty, go mod tidy must change nothing, go vet, staticcheck
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
