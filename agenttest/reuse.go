@@ -212,7 +212,7 @@ func (p *Page) share(plan *signInPlan) error {
 func (p *Page) signInShared(ctx context.Context, o options, plan *signInPlan) error {
 	err := p.seed(ctx, o, plan)
 	var se *SignInError
-	if err == nil || !errors.As(err, &se) || se.Step == StepCheck || se.Step == StepToken || ctx.Err() != nil {
+	if err == nil || !errors.As(err, &se) || se.Step == StepCheck || se.Step == StepClerkJS || se.Step == StepToken || ctx.Err() != nil {
 		return err
 	}
 	p.suite.reuse.forget(plan.key, plan.shared)
@@ -273,5 +273,8 @@ func (p *Page) seed(ctx context.Context, o options, plan *signInPlan) error {
 		return fail(StepWrongSession, fmt.Errorf("the session token is of session %s, want the shared %s", claims.SessionID, st.session.id))
 	}
 	p.session = st.session
+	if err := p.waitClerkJS(o, claims.Subject, claims.SessionID); err != nil {
+		return fail(StepClerkJS, err)
+	}
 	return p.runChecks(o, fail)
 }

@@ -30,7 +30,9 @@ const (
 	// StepWrongSession: the session is the user's but not this task's (no
 	// agent act claim, or another task's): the app holds another sign-in.
 	StepWrongSession Step = "wrong session"
-	StepCheck        Step = "check" // the caller's WithCheck
+	// StepClerkJS: clerk-js in the page did not load holding the session.
+	StepClerkJS Step = "clerk-js"
+	StepCheck   Step = "check" // the caller's WithCheck
 )
 
 // SignInError is a failed sign-in: which step failed, for whom, and why.
@@ -133,6 +135,9 @@ func (p *Page) finishSignIn(ctx context.Context, o options, plan *signInPlan) er
 		if err := p.share(plan); err != nil {
 			return fail(StepCookie, err) // not shared: the page's Release ends it
 		}
+	}
+	if err := p.waitClerkJS(o, claims.Subject, claims.SessionID); err != nil {
+		return fail(StepClerkJS, err)
 	}
 	return p.runChecks(o, fail)
 }

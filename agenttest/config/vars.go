@@ -11,6 +11,8 @@ const (
 	VarAPIURL          = "CLERK_API_URL"
 	VarPublishableKey  = "CLERK_PUBLISHABLE_KEY"
 	VarTestingToken    = "CLERK_TESTING_TOKEN"
+	VarProxyURL        = "CLERK_PROXY_URL"
+	VarFrontendAPIURL  = "CLERK_FRONTEND_API_URL"
 	VarAllowProduction = "AGENTTEST_ALLOW_PRODUCTION"
 	VarRateShare       = "AGENTTEST_RATE_SHARE"
 	VarAppURL          = "AGENTTEST_APP_URL"
@@ -59,6 +61,8 @@ func Variables() []Variable {
 		{VarSecretKey, "required", "the Clerk instance's secret key (sk_test_…; sk_live_… only with AGENTTEST_ALLOW_PRODUCTION=1)", true},
 		{VarAPIURL, DefaultAPIURL, "Clerk's Backend API URL, with or without /v1", false},
 		{VarPublishableKey, "none", "the instance's publishable key (pk_test_…): names its Frontend API, whose requests get the Testing Token", false},
+		{VarProxyURL, "none", "the Frontend API's proxy URL; an http loopback one (the Clerk emulator's) also receives the browser's requests to the publishable key's https host", false},
+		{VarFrontendAPIURL, "none", "the Clerk emulator's Frontend API, used as CLERK_PROXY_URL when that is unset", false},
 		{VarTestingToken, "fetched", "a Testing Token to use instead of asking the Backend API for one", true},
 		{VarAllowProduction, "0", "1 allows an sk_live_ key: Agent Tasks then sign real users in", false},
 		{VarRateShare, "0.5 (sk_live_: 0.2)", "the fraction of Clerk's Backend API rate limit this test process may use (0.5 or 50%); the rest is left to the app under test", false},
