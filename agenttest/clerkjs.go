@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -17,24 +18,45 @@ type clerkJSState struct {
 	Status  string `json:"status"`  // clerk-js's status: ready, degraded, error; "script failed"
 	User    string `json:"user"`    // Clerk.user.id, "" signed out
 	Session string `json:"session"` // Clerk.session.id, "" signed out
+	Script  string `json:"script"`  // the clerk-js script URL that failed to load
 }
 
 // clerkJSStateJS polls, in the page, until clerk-js is either absent
-// (no window.Clerk and no clerk-js script tag: the page pays one
-// evaluation), loaded, failed, or its script failed to load. @clerk/react
-// and @clerk/nextjs tag the script they add with data-clerk-js-script.
+// (no window.Clerk and no clerk-js script tag once the document is
+// parsed: the page pays one evaluation), loaded, failed, or its script
+// failed to load (clerkJSScriptWatchJS saw it). @clerk/react and
+// @clerk/nextjs tag the script they add with data-clerk-js-script or
+// data-clerk-publishable-key.
 const clerkJSStateJS = `() => {
+	if (document.readyState === 'loading') return false;
 	const c = window.Clerk;
 	if (!c) {
-		const tag = document.querySelector('script[data-clerk-js-script]');
-		if (!tag) return { present: false };
-		const failed = performance.getEntriesByType('resource').some((e) => e.name === tag.src && e.responseStatus >= 400);
-		return failed ? { present: true, status: 'script failed' } : false;
+		if (window.__agenttestClerkScriptFailed) return { present: true, status: 'script failed', script: window.__agenttestClerkScriptFailed };
+		return document.querySelector('script[data-clerk-js-script], script[data-clerk-publishable-key]') ? false : { present: false };
 	}
 	if (c.status === 'error' || c.status === 'degraded') return { present: true, status: c.status };
 	if (!c.loaded) return false;
 	return { present: true, status: c.status || 'ready', user: c.user ? c.user.id : '', session: c.session ? c.session.id : '' };
 }`
+
+// clerkJSScriptWatchJS runs first in every document of the page: it
+// notes the URL of a clerk-js script tag that failed to load (a 404,
+// TLS, a refused connection), which no other record keeps.
+const clerkJSScriptWatchJS = `const clerkJSScripts = 'script[data-clerk-js-script], script[data-clerk-publishable-key]';
+addEventListener('error', (e) => {
+	const t = e.target;
+	if (t && t.tagName === 'SCRIPT' && (t.matches(clerkJSScripts) || /\/@clerk\/clerk-js@/.test(t.src))) window.__agenttestClerkScriptFailed = t.src;
+}, true);`
+
+// watchClerkJS prepares the page for clerk-js: it notes a clerk-js
+// script that fails to load (see waitClerkJS) and, for an emulated
+// instance, routes its Frontend API host (see mapFrontendAPI).
+func (p *Page) watchClerkJS() error {
+	if err := p.BrowserContext.AddInitScript(playwright.Script{Content: playwright.String(clerkJSScriptWatchJS)}); err != nil {
+		return fmt.Errorf("agenttest: watch clerk-js in the page: %w", err)
+	}
+	return p.mapFrontendAPI()
+}
 
 // waitClerkJS waits, when the page has clerk-js, until it has loaded and
 // holds userID's session sessionID, so that a test never races its first
@@ -48,7 +70,7 @@ func (p *Page) waitClerkJS(o options, userID, sessionID string) error {
 	})
 	if err != nil {
 		if errors.Is(err, playwright.ErrTimeout) {
-			return fmt.Errorf("clerk-js in the page did not load within %s%s", o.timeout, p.clerkJSFailure())
+			return fmt.Errorf("clerk-js in the page did not load within %s%s", o.timeout, p.clerkJSFailure(""))
 		}
 		return fmt.Errorf("wait for clerk-js in the page: %w", err)
 	}
@@ -62,11 +84,11 @@ func (p *Page) waitClerkJS(o options, userID, sessionID string) error {
 	case !st.Present:
 		return nil
 	case st.Status == "script failed":
-		return fmt.Errorf("clerk-js in the page did not load: its script failed%s", p.clerkJSFailure())
+		return fmt.Errorf("clerk-js in the page did not load: its script %s failed to load%s%s", redactedPageURL(st.Script), httpsProxyHint(st.Script), p.clerkJSFailure(st.Script))
 	case st.Status == "error" || st.Status == "degraded":
-		return fmt.Errorf("clerk-js in the page loaded with status %q%s", st.Status, p.clerkJSFailure())
+		return fmt.Errorf("clerk-js in the page loaded with status %q%s", st.Status, p.clerkJSFailure(""))
 	case st.User == "":
-		return fmt.Errorf("clerk-js in the page loaded signed out, while the app's cookie is %s's session %s%s", userID, sessionID, p.clerkJSFailure())
+		return fmt.Errorf("clerk-js in the page loaded signed out, while the app's cookie is %s's session %s%s", userID, sessionID, p.clerkJSFailure(""))
 	case st.User != userID || st.Session != sessionID:
 		return fmt.Errorf("clerk-js in the page holds %s's session %s, want %s's %s", st.User, st.Session, userID, sessionID)
 	}
@@ -78,7 +100,21 @@ func decodeClerkJSState(v any) clerkJSState {
 	m, _ := v.(map[string]any)
 	str := func(k string) string { s, _ := m[k].(string); return s }
 	present, _ := m["present"].(bool)
-	return clerkJSState{Present: present, Status: str("status"), User: str("user"), Session: str("session")}
+	return clerkJSState{Present: present, Status: str("status"), User: str("user"), Session: str("session"), Script: str("script")}
+}
+
+// httpsProxyHint explains a clerk-js script asked for over https from a
+// loopback address: what @clerk/react and @clerk/nextjs make of an http
+// proxy URL; "" for other URLs.
+func httpsProxyHint(script string) string {
+	u, err := url.Parse(script)
+	if err != nil || u.Scheme != "https" {
+		return ""
+	}
+	if ip := net.ParseIP(u.Hostname()); (ip == nil || !ip.IsLoopback()) && u.Hostname() != "localhost" {
+		return ""
+	}
+	return " (Clerk's SDKs load clerk-js over https from an http proxy URL's host: give the app the script's http URL, e.g. NEXT_PUBLIC_CLERK_JS_URL)"
 }
 
 // failedFrontendAPIJS lists the page's Frontend API requests (paths
@@ -90,13 +126,13 @@ const failedFrontendAPIJS = `(hosts) => performance.getEntriesByType('resource')
 	try { u = new URL(e.name); } catch { return []; }
 	if (!hosts.includes(u.host) || !/^\/(v1|npm)\//.test(u.pathname)) return [];
 	if (e.responseStatus > 0 && e.responseStatus < 400) return [];
-	return [u.host + u.pathname + ' ' + (e.responseStatus || 'no response (network or CORS)')];
+	return [u.host + u.pathname + (e.responseStatus ? ' answered ' + e.responseStatus : ' got no response (network or CORS)')];
 })`
 
 // clerkJSFailure is ": " and the first Frontend API request of the page
-// that failed, and clerk-js's last console error, "" when there is
-// neither.
-func (p *Page) clerkJSFailure() string {
+// that failed (other than the URL known, already named), and clerk-js's
+// last console error, "" when there is neither.
+func (p *Page) clerkJSFailure(known string) string {
 	var parts []string
 	hosts := frontendAPIHosts(p.suite.publishableKey(), "")
 	if p.task != nil {
@@ -106,8 +142,11 @@ func (p *Page) clerkJSFailure() string {
 		hosts = append(hosts, u.Host)
 	}
 	if v, err := p.Page.Evaluate(failedFrontendAPIJS, hosts); err == nil {
-		if list, _ := v.([]any); len(list) > 0 {
-			parts = append(parts, fmt.Sprintf("the Frontend API request %v failed", list[0]))
+		for _, f := range v.([]any) {
+			if line, _ := f.(string); known == "" || !strings.HasPrefix(line, strings.TrimPrefix(strings.TrimPrefix(redactedPageURL(known), "https://"), "http://")+" ") {
+				parts = append(parts, "the Frontend API request "+line)
+				break
+			}
 		}
 	}
 	if line := lastClerkConsoleError(p.console.String()); line != "" {
@@ -206,17 +245,17 @@ func (p *Page) ClerkSignIn(ctx context.Context, params ClerkSignInParams) error 
 	}
 	p.secrets.Add(params.Password)
 	if _, err := p.Page.WaitForFunction(`() => window.Clerk && window.Clerk.loaded`, nil); err != nil {
-		return fmt.Errorf("agenttest: clerk sign in: clerk-js did not load in the page at %s%s", redactedPageURL(p.Page.URL()), p.clerkJSFailure())
+		return fmt.Errorf("agenttest: clerk sign in: clerk-js did not load in the page at %s%s", redactedPageURL(p.Page.URL()), p.clerkJSFailure(""))
 	}
 	v, err := p.Page.Evaluate(clerkSignInJS, map[string]any{
 		"strategy": params.Strategy, "identifier": params.Identifier, "password": params.Password, "code": clerkTestEmailCode,
 	})
 	if err != nil {
-		return fmt.Errorf("agenttest: clerk sign in as %s: %s%s", params.Identifier, p.secrets.String(err.Error()), p.clerkJSFailure())
+		return fmt.Errorf("agenttest: clerk sign in as %s: %s%s", params.Identifier, p.secrets.String(err.Error()), p.clerkJSFailure(""))
 	}
 	st := decodeClerkJSState(v)
 	if st.Session == "" {
-		return fmt.Errorf("agenttest: clerk sign in as %s: clerk-js holds no session after setActive%s", params.Identifier, p.clerkJSFailure())
+		return fmt.Errorf("agenttest: clerk sign in as %s: clerk-js holds no session after setActive%s", params.Identifier, p.clerkJSFailure(""))
 	}
 	// The page owns the new session from here, like a task's: Release
 	// ends it (a page signed in before keeps that session to end), and

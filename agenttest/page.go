@@ -150,7 +150,7 @@ func (b *Browser) newPage(ctx context.Context, o options) (*Page, error) {
 	}
 	p.Page = page
 	p.console.watch(page)
-	if err := p.mapFrontendAPI(); err != nil {
+	if err := p.watchClerkJS(); err != nil {
 		return p, err
 	}
 	return p, nil
