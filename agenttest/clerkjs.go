@@ -142,7 +142,8 @@ func (p *Page) clerkJSFailure(known string) string {
 		hosts = append(hosts, u.Host)
 	}
 	if v, err := p.Page.Evaluate(failedFrontendAPIJS, hosts); err == nil {
-		for _, f := range v.([]any) {
+		list, _ := v.([]any)
+		for _, f := range list {
 			if line, _ := f.(string); known == "" || !strings.HasPrefix(line, strings.TrimPrefix(strings.TrimPrefix(redactedPageURL(known), "https://"), "http://")+" ") {
 				parts = append(parts, "the Frontend API request "+line)
 				break
