@@ -92,7 +92,12 @@ func startStack(ctx context.Context) (*nextStack, error) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return nil, errors.New("node is not installed: the Next.js app needs Node 20.9+")
 	}
-	emu, err := clerkemu.Start(clerkemu.Options{Users: clerkemu.SeedUsers()})
+	// clerk-js's and @clerk/ui's bundles, which make setup installs there.
+	modules, err := filepath.Abs("../../fixtures/node/node_modules")
+	if err != nil {
+		return nil, err
+	}
+	emu, err := clerkemu.Start(clerkemu.Options{Users: clerkemu.SeedUsers(), NodeModules: modules})
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +118,16 @@ func startStack(ctx context.Context) (*nextStack, error) {
 	for name, value := range vars {
 		if strings.HasPrefix(name, "NEXT_PUBLIC_") {
 			proxied = append(proxied, name+"="+value)
+		}
+	}
+	// @clerk/nextjs asks for clerk-js at https://<proxy host> unless told
+	// where it is: an http proxy URL needs the scripts' own URLs.
+	for name, script := range map[string]string{
+		"NEXT_PUBLIC_CLERK_JS_URL": "/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
+		"NEXT_PUBLIC_CLERK_UI_URL": "/npm/@clerk/ui@1/dist/ui.browser.js",
+	} {
+		if _, ok := vars[name]; !ok {
+			proxied = append(proxied, name+"="+vars["NEXT_PUBLIC_CLERK_PROXY_URL"]+script)
 		}
 	}
 	if s.proxied, err = startNext(ctx, dir, proxied); err != nil {
