@@ -113,12 +113,15 @@ func sessionState(t *testing.T, s *nextStack, id string) clerkemu.SessionState {
 	return ""
 }
 
-// clerkUserID is window.Clerk.user.id in the page, "" signed out.
+// clerkUserID is window.Clerk.user.id in the page once clerk-js has
+// loaded there, "" signed out.
 func clerkUserID(t *testing.T, page *agenttest.Page) string {
 	t.Helper()
-	v, err := page.Evaluate(`() => window.Clerk && window.Clerk.user ? window.Clerk.user.id : ''`)
+	v, err := page.WaitForFunction(`() => window.Clerk && window.Clerk.loaded && { id: window.Clerk.user ? window.Clerk.user.id : '' }`, nil)
+	require.NoError(t, err, "clerk-js did not load in the page")
+	got, err := v.JSONValue()
 	require.NoError(t, err)
-	id, _ := v.(string)
+	id, _ := got.(map[string]any)["id"].(string)
 	return id
 }
 
