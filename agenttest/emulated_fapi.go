@@ -72,6 +72,46 @@ func (p *Page) mapFrontendAPI() error {
 	if err != nil {
 		return fmt.Errorf("agenttest: route the Frontend API %s to the emulator at %s: %w", host, to.Host, err)
 	}
+	return p.followAppRedirects(host, to)
+}
+
+// followAppRedirects routes the page's navigations to the app
+// (AGENTTEST_APP_URL's origin): a route sees only the first URL of a
+// redirect chain, so the app's redirect to https://host (Clerk's
+// handshake) would leave mapFrontendAPI's route unasked. Such a
+// navigation is made by the route, and a redirect to host answered by
+// the emulator's answer to it (a redirect back to the app, normally).
+// Other requests go on unchanged.
+func (p *Page) followAppRedirects(host string, to *url.URL) error {
+	app, err := url.Parse(p.appURL)
+	if err != nil || app.Host == "" {
+		return nil
+	}
+	pattern := regexp.MustCompile(`^` + regexp.QuoteMeta(app.Scheme+"://"+app.Host) + `/`)
+	err = p.BrowserContext.Route(pattern, func(route playwright.Route) {
+		if !route.Request().IsNavigationRequest() {
+			_ = route.Fallback()
+			return
+		}
+		resp, err := route.Fetch(playwright.RouteFetchOptions{MaxRedirects: playwright.Int(0)})
+		if err != nil {
+			_ = route.Abort("failed")
+			return
+		}
+		loc := resp.Headers()["location"]
+		if resp.Status() >= 300 && resp.Status() < 400 && strings.HasPrefix(loc, "https://"+host+"/") {
+			if target, ok := emulatedURL(loc, to); ok {
+				target = withTestingToken(target, p.currentTestingToken())
+				if next, err := route.Fetch(playwright.RouteFetchOptions{URL: &target, MaxRedirects: playwright.Int(0)}); err == nil {
+					resp = next
+				}
+			}
+		}
+		_ = route.Fulfill(playwright.RouteFulfillOptions{Response: resp})
+	})
+	if err != nil {
+		return fmt.Errorf("agenttest: route the app %s's redirects to the emulated Frontend API: %w", app.Host, err)
+	}
 	return nil
 }
 

@@ -30,8 +30,13 @@ import (
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
 
-// The seed user (clerkemu.SeedUsers) the specs sign in as.
-const ada = "user_2ada0000000000000000000001"
+// The seed users (clerkemu.SeedUsers) the specs sign in as. Grace's
+// address here is a test address, which takes Clerk's development code.
+const (
+	ada        = "user_2ada0000000000000000000001"
+	grace      = "user_2grace000000000000000000002"
+	graceEmail = "grace+clerk_test@example.com"
+)
 
 // stack is the emulator and the two apps TestMain started, nil against
 // a real instance. Set once before any spec runs, only read after.
@@ -97,7 +102,13 @@ func startStack(ctx context.Context) (*nextStack, error) {
 	if err != nil {
 		return nil, err
 	}
-	emu, err := clerkemu.Start(clerkemu.Options{Users: clerkemu.SeedUsers(), NodeModules: modules})
+	users := clerkemu.SeedUsers()
+	for i := range users {
+		if users[i].ID == grace {
+			users[i].EmailAddresses[0].EmailAddress = graceEmail
+		}
+	}
+	emu, err := clerkemu.Start(clerkemu.Options{Users: users, NodeModules: modules})
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +147,9 @@ func startStack(ctx context.Context) (*nextStack, error) {
 	if s.keysOnly, err = startNext(ctx, dir, keys); err != nil {
 		return nil, errors.Join(err, s.close())
 	}
+	// The app the fixture follows redirects of (see agenttest's
+	// emulated Frontend API): the one configured with the keys alone.
+	vars[agenttask.VarAppURL] = strings.TrimSuffix(s.keysOnly.URL(), "/")
 	for name, value := range vars {
 		if err := os.Setenv(name, value); err != nil {
 			return nil, errors.Join(err, s.close())
@@ -205,4 +219,9 @@ func (s *nextStack) ways() []struct {
 		{"proxy URL", strings.TrimSuffix(s.proxied.URL(), "/")},
 		{"keys only", strings.TrimSuffix(s.keysOnly.URL(), "/")},
 	}
+}
+
+// agenttaskClient is a Backend API client of the emulator.
+func agenttaskClient(s *nextStack) (*agenttask.Client, error) {
+	return agenttask.NewClient(agenttask.Config{SecretKey: s.emu.SecretKey(), APIURL: s.emu.APIURL()})
 }
