@@ -9,7 +9,7 @@ FUZZTIME ?= 5m
 TEST_TIMEOUT ?= 20m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test e2e report bench bench-ratio bench-peer fuzz soak faults
+.PHONY: help setup lint test e2e report bench bench-ratio bench-ratio-next bench-peer fuzz soak faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 14
@@ -42,6 +42,9 @@ bench: ## benchmarks of the agenttest package
 
 bench-ratio: setup ## BenchmarkSignIn vs BenchmarkBareNavigation in one run: medians, their ratio, and where the time goes
 	@GO=$(GO) bash .ci/bench-ratio.sh
+
+bench-ratio-next: setup ## a sign-in into the Next.js app (clerk-js in the page) vs a bare navigation to it: medians and their ratio
+	@GO=$(GO) bash .ci/bench-ratio-next.sh
 
 bench-peer: setup ## the Go specs vs the Node peer (@playwright/test + @clerk/testing, npm ci'd here only) on one stack, 1/2/4 workers, then 200 sign-ins 8-way; prints times and ratios
 	@GO=$(GO) bash .ci/bench-peer.sh
