@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,14 +16,14 @@ func TestEmulatedFrontendAPIIsAnHTTPLoopbackProxy(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{agenttask.VarProxyURL: "http://127.0.0.1:4000"}, "127.0.0.1:4000"},
-		{map[string]string{agenttask.VarFrontendAPIURL: "http://localhost:4000"}, "localhost:4000"},
-		{map[string]string{agenttask.VarProxyURL: "https://example.com/__clerk", agenttask.VarFrontendAPIURL: "http://[::1]:4000"}, "[::1]:4000"},
-		{map[string]string{agenttask.VarProxyURL: "https://example.com/__clerk"}, ""},
-		{map[string]string{agenttask.VarProxyURL: "http://10.0.0.1:4000"}, ""},
+		{map[string]string{config.VarProxyURL: "http://127.0.0.1:4000"}, "127.0.0.1:4000"},
+		{map[string]string{config.VarFrontendAPIURL: "http://localhost:4000"}, "localhost:4000"},
+		{map[string]string{config.VarProxyURL: "https://example.com/__clerk", config.VarFrontendAPIURL: "http://[::1]:4000"}, "[::1]:4000"},
+		{map[string]string{config.VarProxyURL: "https://example.com/__clerk"}, ""},
+		{map[string]string{config.VarProxyURL: "http://10.0.0.1:4000"}, ""},
 		{map[string]string{}, ""},
 	} {
-		s := &suite{env: agenttask.EnvFromMap(tc.env)}
+		s := &suite{env: config.EnvFromMap(tc.env)}
 		got := ""
 		if u := s.emulatedFrontendAPI(); u != nil {
 			got = u.Host

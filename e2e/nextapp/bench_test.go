@@ -18,7 +18,7 @@ func BenchmarkSignIn(b *testing.B) {
 	s := needStackB(b)
 	url := s.ways()[0].url
 	for b.Loop() {
-		page, err := agenttest.Open(b.Context(), agenttest.AsUser(ada), agenttest.WithTrace(agenttest.TraceOff))
+		page, err := agenttest.NewPageContext(b.Context(), agenttest.AsUser(ada), agenttest.WithTrace(agenttest.TraceOff))
 		if err == nil {
 			err = page.SignIn(b.Context(), agenttest.RedirectTo(url+"/dashboard"))
 		}
@@ -36,7 +36,7 @@ func BenchmarkBareNavigation(b *testing.B) {
 	s := needStackB(b)
 	url := s.ways()[0].url
 	for b.Loop() {
-		page, err := agenttest.Open(b.Context(), agenttest.WithTrace(agenttest.TraceOff))
+		page, err := agenttest.NewPageContext(b.Context(), agenttest.WithTrace(agenttest.TraceOff))
 		if err == nil {
 			_, err = page.Goto(url + "/")
 		}

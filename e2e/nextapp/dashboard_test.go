@@ -87,7 +87,7 @@ func TestSignOutButtonSignsOut(t *testing.T) {
 
 			require.NoError(t, page.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Sign out"}).Click())
 			require.NoError(t, expect.Page(page.Page).ToHaveURL(way.url+"/"))
-			require.Equal(t, clerkemu.SessionEnded, sessionState(t, s, page.SessionID))
+			require.Equal(t, clerkemu.SessionEnded, sessionState(t, s, page.SessionID()))
 
 			_, err := page.Goto(way.url + "/dashboard")
 			require.NoError(t, err)

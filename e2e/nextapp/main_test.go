@@ -27,6 +27,7 @@ import (
 
 	"github.com/agenttest/agenttest/agenttest"
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 )
 
@@ -50,6 +51,9 @@ type nextStack struct {
 	// CLERK_SECRET_KEY and NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY alone (and
 	// CLERK_API_URL: its server calls the Backend API itself).
 	proxied, keysOnly *agenttest.App
+	// vars are the run's variables (RunTestsWith): the emulator's, and
+	// AGENTTEST_APP_URL.
+	vars map[string]string
 }
 
 func TestMain(m *testing.M) {
@@ -57,12 +61,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	env, err := agenttask.LoadEnv()
+	env, err := config.LoadEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if key, _ := env.Lookup(agenttask.VarSecretKey); key != "" {
+	if key, _ := env.Lookup(config.VarSecretKey); key != "" {
 		return agenttest.RunTests(m) // every spec skips: see needStack
 	}
 	s, err := startStack(context.Background())
@@ -71,7 +75,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	stack = s
-	code := agenttest.RunTests(m)
+	code := agenttest.RunTestsWith(m, s.vars)
 	if active := s.emu.Sessions(clerkemu.SessionActive); len(active) > 0 {
 		fmt.Fprintf(os.Stderr, "nextapp: %d session(s) left active after the suite, e.g. %s\n", len(active), active[0].ID)
 		code = 1
@@ -83,9 +87,9 @@ func run(m *testing.M) int {
 	return code
 }
 
-// startStack starts the emulator, then the app on it both ways, then
-// points the fixture at the emulator through the environment. The apps
-// start first, so that they get only the variables given here.
+// startStack starts the emulator, then the app on it both ways, each
+// with only the variables given here, and keeps the variables the run
+// gets.
 func startStack(ctx context.Context) (*nextStack, error) {
 	dir, err := filepath.Abs("../../fixtures/nextapp")
 	if err != nil {
@@ -149,12 +153,8 @@ func startStack(ctx context.Context) (*nextStack, error) {
 	}
 	// The app the fixture follows redirects of (see agenttest's
 	// emulated Frontend API): the one configured with the keys alone.
-	vars[agenttask.VarAppURL] = strings.TrimSuffix(s.keysOnly.URL(), "/")
-	for name, value := range vars {
-		if err := os.Setenv(name, value); err != nil {
-			return nil, errors.Join(err, s.close())
-		}
-	}
+	vars[config.VarAppURL] = strings.TrimSuffix(s.keysOnly.URL(), "/")
+	s.vars = vars
 	return s, nil
 }
 

@@ -86,7 +86,7 @@ func TestClerkSignIn(t *testing.T) {
 				_, err := page.Goto(way.url + "/")
 				require.NoError(t, err)
 				require.NoError(t, page.ClerkSignIn(t.Context(), tc.params), way.name)
-				require.Equal(t, tc.user, page.UserID)
+				require.Equal(t, tc.user, page.UserID())
 
 				_, err = page.Goto(way.url + "/dashboard")
 				require.NoError(t, err)
@@ -98,7 +98,7 @@ func TestClerkSignIn(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 30*time.Second)
 				require.NoError(t, page.Release(ctx))
 				cancel()
-				require.NotEqual(t, clerkemu.SessionActive, sessionState(t, s, page.SessionID), "the page's release should end the session, %s", way.name)
+				require.NotEqual(t, clerkemu.SessionActive, sessionState(t, s, page.SessionID()), "the page's release should end the session, %s", way.name)
 			}
 		})
 	}
