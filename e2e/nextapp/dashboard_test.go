@@ -24,11 +24,8 @@ func TestDashboardWelcomesTheUser(t *testing.T) {
 	for _, way := range s.ways() {
 		t.Run(way.name, func(t *testing.T) {
 			t.Parallel()
-			page, errs := newWatchedPage(t)
-			require.NoError(t, page.SignIn(t.Context(), agenttest.RedirectTo(way.url+"/dashboard"), agenttest.AsUser(ada)))
-
+			page, errs := signInAda(t, way.url)
 			expect := playwright.NewPlaywrightAssertions()
-			require.NoError(t, expect.Locator(page.Locator("header")).ToHaveText("Welcome Ada"))
 			require.NoError(t, expect.Locator(page.Locator("#email")).ToHaveText("ada@example.com"))
 			require.Equal(t, ada, clerkUserID(t, page))
 			errs.none(t)
@@ -45,10 +42,8 @@ func TestDashboardWelcomesTheUser(t *testing.T) {
 func TestTokenRefreshesInThePage(t *testing.T) {
 	s := needStack(t)
 	t.Parallel()
-	page, errs := newWatchedPage(t, agenttest.WithTimeout(90*time.Second))
-	require.NoError(t, page.SignIn(t.Context(), agenttest.RedirectTo(s.ways()[0].url+"/dashboard"), agenttest.AsUser(ada)))
+	page, errs := signInAda(t, s.ways()[0].url, agenttest.WithTimeout(90*time.Second))
 	expect := playwright.NewPlaywrightAssertions()
-	require.NoError(t, expect.Locator(page.Locator("header")).ToHaveText("Welcome Ada"))
 	first := sessionToken(t, page)
 
 	// clerk-js writes each fresh token to the __session cookie.
@@ -80,10 +75,8 @@ func TestSignOutButtonSignsOut(t *testing.T) {
 	for _, way := range s.ways() {
 		t.Run(way.name, func(t *testing.T) {
 			t.Parallel()
-			page, errs := newWatchedPage(t)
-			require.NoError(t, page.SignIn(t.Context(), agenttest.RedirectTo(way.url+"/dashboard"), agenttest.AsUser(ada)))
+			page, errs := signInAda(t, way.url)
 			expect := playwright.NewPlaywrightAssertions()
-			require.NoError(t, expect.Locator(page.Locator("header")).ToHaveText("Welcome Ada"))
 
 			require.NoError(t, page.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Sign out"}).Click())
 			require.NoError(t, expect.Page(page.Page).ToHaveURL(way.url+"/"))
@@ -99,6 +92,17 @@ func TestSignOutButtonSignsOut(t *testing.T) {
 			require.NoError(t, page.Release(ctx))
 		})
 	}
+}
+
+// signInAda signs Ada in to the app at url through a task URL, on a
+// page whose Clerk console errors are recorded, and waits until
+// /dashboard welcomes her.
+func signInAda(t *testing.T, url string, opts ...agenttest.Option) (*agenttest.Page, *consoleErrors) {
+	t.Helper()
+	page, errs := newWatchedPage(t, opts...)
+	require.NoError(t, page.SignIn(t.Context(), agenttest.RedirectTo(url+"/dashboard"), agenttest.AsUser(ada)))
+	require.NoError(t, playwright.NewPlaywrightAssertions().Locator(page.Locator("header")).ToHaveText("Welcome Ada"))
+	return page, errs
 }
 
 // sessionState is the emulator's state of session id.
