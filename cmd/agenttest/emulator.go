@@ -30,6 +30,10 @@ and a test need, in Clerk's own forms:
   CLERK_PROXY_URL=http://127.0.0.1:PORT   (where JS SDKs reach the Frontend API)
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY=pk_test_…   (the same, for @clerk/nextjs)
   NEXT_PUBLIC_CLERK_PROXY_URL=http://127.0.0.1:PORT   (the same, for @clerk/nextjs)
+  NEXT_PUBLIC_CLERK_JS_URL=http://127.0.0.1:PORT/npm/@clerk/clerk-js@6/dist/clerk.browser.js
+  NEXT_PUBLIC_CLERK_UI_URL=http://127.0.0.1:PORT/npm/@clerk/ui@1/dist/ui.browser.js
+  CLERK_TELEMETRY_DISABLED=1   (no telemetry off loopback)
+  NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED=1   (the same, for @clerk/nextjs)
 The publishable key names a development host (<word>-<word>-<NN>.clerk.accounts.dev)
 so clerk-js runs its development flow; it reaches the emulator at the proxy URL.
 With --node-modules it serves the clerk-js and @clerk/ui bundles from there.

@@ -14,7 +14,8 @@ import (
 
 // emulatorVars are the lines `agenttest emulator` prints, in order.
 var emulatorVars = []string{"CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_API_URL", "CLERK_FRONTEND_API_URL", "CLERK_JWKS_URL",
-	"CLERK_PROXY_URL", "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "NEXT_PUBLIC_CLERK_PROXY_URL"}
+	"CLERK_PROXY_URL", "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "NEXT_PUBLIC_CLERK_PROXY_URL",
+	"NEXT_PUBLIC_CLERK_JS_URL", "NEXT_PUBLIC_CLERK_UI_URL", "CLERK_TELEMETRY_DISABLED", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED"}
 
 // TestEmulatorProcess runs `agenttest emulator` as a real process from a
 // directory outside the repository, with the built-in seed users, checks

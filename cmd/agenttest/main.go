@@ -70,7 +70,7 @@ func commands() []command {
 		run:     runInstall,
 	}, {
 		name:    "emulator",
-		summary: "run the Clerk emulator and print its env: eight variables (keys and URLs, Next.js spellings too)",
+		summary: "run the Clerk emulator and print its env: twelve variables (keys, URLs, script URLs, telemetry off; Next.js spellings too)",
 		usage:   "emulator [--listen ADDR] [--frontend-listen ADDR] [--secret-key KEY] [--users FILE]",
 		run:     runEmulator,
 	}, {

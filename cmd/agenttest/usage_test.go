@@ -111,7 +111,7 @@ func TestEmulatorHelpNamesItsEnv(t *testing.T) {
 	emu := clerkemu.RunT(t, clerkemu.Options{})
 	env := emu.Env()
 	_, help, _ := runCLI(t, "help", "emulator")
-	if len(env) != 8 || !strings.Contains(help, "eight variables") {
+	if len(env) != 12 || !strings.Contains(help, "twelve variables") {
 		t.Errorf("the emulator prints %d variables; its summary says: %q", len(env), strings.SplitN(help, "\n", 4)[2])
 	}
 	for _, v := range env {

@@ -122,27 +122,18 @@ func startStack(ctx context.Context) (*nextStack, error) {
 		vars[v.Name] = v.Value
 	}
 	keys := []string{
+		"CLERK_TELEMETRY_DISABLED=1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED=1",
 		"CLERK_SECRET_KEY=" + vars["CLERK_SECRET_KEY"],
 		"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY=" + vars["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY"],
 		"CLERK_API_URL=" + vars["CLERK_API_URL"],
 	}
-	// Every NEXT_PUBLIC_ variable the emulator prints: the proxy URL, and
-	// where clerk-js's scripts are, which @clerk/nextjs would otherwise
-	// ask for at https://<proxy host>.
+	// Every NEXT_PUBLIC_ variable the emulator prints: the proxy URL,
+	// where clerk-js's scripts are (@clerk/nextjs would otherwise ask for
+	// them at https://<proxy host>), telemetry off.
 	proxied := slices.Clone(keys)
 	for name, value := range vars {
 		if strings.HasPrefix(name, "NEXT_PUBLIC_") {
 			proxied = append(proxied, name+"="+value)
-		}
-	}
-	// @clerk/nextjs asks for clerk-js at https://<proxy host> unless told
-	// where it is: an http proxy URL needs the scripts' own URLs.
-	for name, script := range map[string]string{
-		"NEXT_PUBLIC_CLERK_JS_URL": "/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
-		"NEXT_PUBLIC_CLERK_UI_URL": "/npm/@clerk/ui@1/dist/ui.browser.js",
-	} {
-		if _, ok := vars[name]; !ok {
-			proxied = append(proxied, name+"="+vars["NEXT_PUBLIC_CLERK_PROXY_URL"]+script)
 		}
 	}
 	if s.proxied, err = startNext(ctx, dir, proxied); err != nil {
