@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -56,6 +57,35 @@ func (r *testRun) endEarly(why string) {
 	// progress would leave its unredacted trace, and one that starts
 	// later records none.
 	rawTraces.removeAll()
+}
+
+// endOnPanic ends the run early, once, from the cleanup of a test that
+// panicked: the binary dies right after that test's cleanups, with no
+// cleanup of the other tests, the release queue or the run. Under
+// -test.fuzz, where testing recovers the panic and goes on, it does
+// nothing.
+func (r *testRun) endOnPanic() {
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return
+	}
+	r.panicked.Do(func() { r.endEarly("a test panicked") })
+}
+
+// panicking reports whether the calling goroutine runs the deferred
+// calls of a panic. A test's cleanups run so when the test panicked,
+// before testing marks the test failed and ends the binary.
+func panicking() bool {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 // watchTimeout arms the watchdog that revokes what is in flight shortly

@@ -28,6 +28,13 @@ import (
 // a sign-in whose create request the emulator stalls).
 const endingChildEnv = "AGENTTEST_ENDING_CHILD"
 
+// endingPanicEnv makes the "signed-in" child panic once signed in,
+// with endingPanicValue, instead of waiting to be ended.
+const (
+	endingPanicEnv   = "AGENTTEST_ENDING_PANIC"
+	endingPanicValue = "the signed-in test panics"
+)
+
 // endingStall is how long the emulator stalls the task URL in the
 // "navigate" phase: longer than the timeout case's -timeout.
 const endingStall = 25 * time.Second
@@ -46,8 +53,9 @@ const (
 )
 
 // A run ended by SIGINT, SIGTERM, SIGHUP or its own -timeout (whose panic
-// runs no cleanup) revokes every task and session in flight before it
-// goes, and leaves no browser process behind. One killed with SIGKILL can do
+// runs no cleanup), or by a test's panic (which runs the test's cleanups
+// only), revokes every task and session in flight before it goes, and
+// leaves no browser process behind. One killed with SIGKILL can do
 // nothing; its ledger lets the next run sweep what it left.
 func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 	if runtime.GOOS != "linux" {
@@ -60,7 +68,7 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 		{"SIGINT", "signed-in"}, {"SIGTERM", "signed-in"}, {"timeout", "signed-in"}, {"SIGKILL", "signed-in"},
 		{"SIGINT", "navigate"}, {"SIGTERM", "navigate"}, {"timeout", "navigate"}, {"SIGKILL", "navigate"},
 		{"SIGINT", "create"}, {"SIGTERM", "create"}, {"timeout", "create"}, {"SIGKILL", "create"},
-		{"SIGHUP", "signed-in"}, {"SIGHUP", "navigate"},
+		{"SIGHUP", "signed-in"}, {"SIGHUP", "navigate"}, {"panic", "signed-in"},
 	} {
 		mode := tc.mode
 		t.Run(tc.mode+"/"+tc.phase, func(t *testing.T) {
@@ -89,6 +97,9 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 			cmd.Env = append(cmd.Env, "AGENTTEST_ARTIFACTS_DIR="+t.TempDir(), "AGENTTEST_LEDGER_DIR="+ledgers)
 			base := cmd.Env
 			cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], endingChildEnv+"="+tc.phase)
+			if mode == "panic" {
+				cmd.Env = append(cmd.Env, endingPanicEnv+"=1")
+			}
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
 			cmd.Stderr = cmd.Stdout
@@ -154,6 +165,10 @@ func TestEndingRevokesWhatIsInFlight(t *testing.T) {
 			require.ErrorAs(t, err, &exit, transcript)
 			ws := exit.Sys().(syscall.WaitStatus)
 			switch mode {
+			case "panic":
+				assert.Contains(t, transcript, "panic: "+endingPanicValue, "the test's panic ended it")
+				assert.Contains(t, transcript, "agenttest: a test panicked: revoking every task and session in flight")
+				assert.Contains(t, transcript, "agenttest: artifacts of the failed test are in ", "a panicking test counts as failed")
 			case "timeout":
 				assert.Contains(t, transcript, "panic: test timed out", "the binary's own timeout ended it")
 				assert.Contains(t, transcript, "-timeout "+timeout.String()+" is about to pass")
@@ -266,5 +281,8 @@ func TestEndingChild(t *testing.T) {
 	b := SignIn(t, RedirectTo("/dashboard"))
 	fmt.Printf("signed in: %s, %s\n", a.SessionID(), b.SessionID())
 	fmt.Printf("ending-ready: %s\n", strings.Trim(fmt.Sprint(lifecycleDescendants(os.Getpid())), "[]"))
+	if os.Getenv(endingPanicEnv) != "" {
+		panic(endingPanicValue) // the test's cleanups run, then the binary dies
+	}
 	<-t.Context().Done() // until a signal or the timeout ends the binary
 }

@@ -170,22 +170,26 @@ func signInContext(tb testing.TB) (context.Context, context.CancelFunc) {
 // the environment names, which outlives every test) and the test
 // passed, at once otherwise (a client the test brought with WithClient
 // may be stopped by one of the test's own cleanups, which run right
-// after this one; a panicking test, failed by then, takes the binary
-// down right after its cleanups, before the queue would get to it).
+// after this one). A panicking test counts as failed, although testing
+// marks it so only after its cleanups; the run then ends early (see
+// endAfterPanic).
 func cleanupPage(tb testing.TB, p *Page) {
 	tb.Helper() // its lines name the test's SignIn or NewPage call
+	panicked := panicking()
+	defer endAfterPanic(panicked)
+	failed := panicked || tb.Failed()
 	// The folder is named only when something goes in it: under go test
 	// -artifacts, naming it (t.ArtifactDir) makes it.
 	switch {
-	case p.Page == nil || (!tb.Failed() && p.trace != TraceOn):
+	case p.Page == nil || (!failed && p.trace != TraceOn):
 		// Nothing to keep.
-	case tb.Failed() && p.notNavigated:
+	case failed && p.notNavigated:
 		// A blank screenshot and an empty trace would only mislead.
 		tb.Log("agenttest: no artifacts: the sign-in failed before its page loaded anything")
 	default:
 		dir := pageArtifactsDir(tb, p)
 		switch {
-		case tb.Failed():
+		case failed:
 			if err := p.SaveArtifacts(dir); err != nil {
 				tb.Error(err)
 			}
@@ -200,7 +204,7 @@ func cleanupPage(tb testing.TB, p *Page) {
 			tb.Logf("agenttest: trace kept in %s", absPath(filepath.Join(dir, artifactTrace)))
 		}
 	}
-	if r, err := currentRun(); err == nil && !tb.Failed() && p.suite == r.suite && r.suite.isDefaultClient(p.client) {
+	if r, err := currentRun(); err == nil && !failed && p.suite == r.suite && r.suite.isDefaultClient(p.client) {
 		r.releases.add(tb.Name(), p)
 		return
 	}
@@ -216,6 +220,20 @@ func cleanupPage(tb testing.TB, p *Page) {
 // agenttest sweep, or the next run's sweep of dead runs, revokes.
 func withSweepHint(err error) error {
 	return fmt.Errorf("%w; the run's ledger keeps what was not revoked: agenttest sweep (or the next test run) revokes it once Clerk answers", err)
+}
+
+// endAfterPanic ends the run early when the cleanup that calls it runs
+// because its test panicked, once its own release is done: the binary
+// dies after that test's cleanups, so what the other tests and the
+// release queue hold is revoked, and the apps StartApp started are
+// stopped, as on a signal.
+func endAfterPanic(panicked bool) {
+	if !panicked {
+		return
+	}
+	if r, err := currentRun(); err == nil {
+		r.endOnPanic()
+	}
 }
 
 // absPath is dir made absolute for the log, so a reader finds it from
@@ -250,6 +268,7 @@ func releaseOnCleanup(tb testing.TB, release func(context.Context) error) {
 	tb.Helper()
 	tb.Cleanup(func() {
 		tb.Helper()
+		defer endAfterPanic(panicking())
 		ctx, cancel := cleanupContext(tb)
 		defer cancel()
 		if err := release(ctx); err != nil {

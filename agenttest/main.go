@@ -70,6 +70,7 @@ type testRun struct {
 	suite    *suite
 	inflight inflight
 	releases releaseQueue // finished tests' pages, released in the background
+	panicked sync.Once    // endOnPanic's
 
 	envOnce sync.Once
 	envErr  error // see envProblem
