@@ -96,25 +96,12 @@ func hopError(x hop, redirect *url.URL, chain string, taskURL string) (err error
 // error body (Clerk's own words for a refusal: a banned user, a
 // redirect URL outside the instance), or "" when resp has none.
 func clerkSays(resp playwright.Response) string {
-	if resp == nil {
-		return ""
-	}
-	body, err := resp.Body()
-	if err != nil {
-		return ""
-	}
-	var wire struct {
-		Errors []struct {
-			Code        string `json:"code"`
-			Message     string `json:"message"`
-			LongMessage string `json:"long_message"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(body, &wire) != nil || len(wire.Errors) == 0 {
+	errs := clerkErrors(resp)
+	if len(errs) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	for _, e := range wire.Errors {
+	for _, e := range errs {
 		msg := e.LongMessage
 		if msg == "" {
 			msg = e.Message
@@ -125,6 +112,43 @@ func clerkSays(resp playwright.Response) string {
 		return s
 	}
 	return b.String()[:300] + "…"
+}
+
+// clerkError is one error of a Frontend API error body.
+type clerkError struct {
+	Code        string `json:"code"`
+	Message     string `json:"message"`
+	LongMessage string `json:"long_message"`
+}
+
+// clerkErrors are the errors of a Frontend API error body; none when
+// resp has none.
+func clerkErrors(resp playwright.Response) []clerkError {
+	if resp == nil {
+		return nil
+	}
+	body, err := resp.Body()
+	if err != nil {
+		return nil
+	}
+	var wire struct {
+		Errors []clerkError `json:"errors"`
+	}
+	if json.Unmarshal(body, &wire) != nil {
+		return nil
+	}
+	return wire.Errors
+}
+
+// saysCannotBeUsed reports whether Clerk refused a task URL because its
+// user cannot sign in (agent_task_cannot_be_used: banned or locked).
+func saysCannotBeUsed(resp playwright.Response) bool {
+	for _, e := range clerkErrors(resp) {
+		if e.Code == "agent_task_cannot_be_used" {
+			return true
+		}
+	}
+	return false
 }
 
 // redirectUnreachable is the navigation's error err said as the hop it

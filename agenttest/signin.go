@@ -177,6 +177,9 @@ func (p *Page) openTask(ctx context.Context, o options, plan *signInPlan) (Step,
 		if spent {
 			task.markUsed()
 		}
+		if saysCannotBeUsed(failed.resp) {
+			herr = whyCannotSignIn(ctx, plan, herr)
+		}
 		return StepNavigate, herr
 	}
 	if err != nil {
@@ -194,6 +197,27 @@ func (p *Page) openTask(ctx context.Context, o options, plan *signInPlan) (Step,
 	// The browser reached the redirect URL, so the ticket was spent.
 	task.markUsed()
 	return "", nil
+}
+
+// userStateTimeout bounds whyCannotSignIn's user lookup.
+const userStateTimeout = 5 * time.Second
+
+// whyCannotSignIn adds to err, Clerk's refusal of a task URL whose user
+// cannot sign in, which state of the user is why (banned, locked), as
+// the Backend API's user object says; err alone when the lookup fails.
+func whyCannotSignIn(ctx context.Context, plan *signInPlan, err error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), userStateTimeout)
+	defer cancel()
+	u, lerr := plan.client.User(ctx, plan.wantUser)
+	switch {
+	case lerr != nil:
+		return err
+	case u.Banned:
+		return fmt.Errorf("%w: %s is banned: unban the user (Clerk Dashboard, or the Backend API's POST /v1/users/{user_id}/unban) or sign in another one", err, u.ID)
+	case u.Locked:
+		return fmt.Errorf("%w: %s is locked (too many failed sign-in attempts): unlock the user (Clerk Dashboard, or the Backend API's POST /v1/users/{user_id}/unlock), wait for the lockout to end, or sign in another one", err, u.ID)
+	}
+	return err
 }
 
 // routeFrontendAPI sends the Testing Token with every request of the

@@ -693,3 +693,34 @@ func TestSignInNamesTheHopThatFailed(t *testing.T) {
 	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending), "tasks left pending")
 	assert.Empty(t, s.emu.Sessions(clerkemu.SessionActive), "sessions left active")
 }
+
+// A task URL Clerk refuses because its user cannot sign in says which
+// state of the user is why, as the Backend API's user object says.
+func TestSignInNamesABannedOrLockedUser(t *testing.T) {
+	t.Parallel()
+	users := clerkemu.SeedUsers()
+	banned, locked := users[0], users[0]
+	banned.ID, banned.Banned, banned.EmailAddresses, banned.PhoneNumbers, banned.Username = "user_2banned00000000000000001", true, nil, nil, ""
+	locked.ID, locked.Locked, locked.EmailAddresses, locked.PhoneNumbers, locked.Username = "user_2locked00000000000000001", true, nil, nil, ""
+	banned.PrimaryEmailAddressID, banned.PrimaryPhoneNumberID = "", ""
+	locked.PrimaryEmailAddressID, locked.PrimaryPhoneNumberID = "", ""
+	s := fixtureStartWith(t, clerkemu.Options{Users: append(users, banned, locked)})
+	for _, c := range []struct{ user, want string }{
+		{banned.ID, ": " + banned.ID + " is banned: unban the user (Clerk Dashboard, or the Backend API's POST /v1/users/{user_id}/unban) or sign in another one"},
+		{locked.ID, ": " + locked.ID + " is locked (too many failed sign-in attempts): unlock the user"},
+	} {
+		t.Run(c.user, func(t *testing.T) {
+			p, err := NewPageContext(fixtureCtx(t), s.opts()...)
+			t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
+			require.NoError(t, err)
+			err = p.SignIn(fixtureCtx(t), AsUser(c.user))
+			var sie *SignInError
+			require.ErrorAs(t, err, &sie)
+			assert.Equal(t, StepNavigate, sie.Step, "%v", err)
+			assert.Contains(t, err.Error(), "refused by Clerk's Frontend API with 400: agent_task_cannot_be_used: ")
+			assert.Contains(t, err.Error(), c.want)
+			assert.NotContains(t, err.Error(), "\n", "one line")
+		})
+	}
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
+}
