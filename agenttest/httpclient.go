@@ -77,6 +77,7 @@ func HTTPClientContext(ctx context.Context, opts ...Option) (*SignedInClient, er
 	sc.client = client
 	tctx, cancel := o.stepContext(ctx)
 	token, err := s.testingToken(tctx, client)
+	err = timedOut(tctx, err)
 	cancel()
 	if err != nil {
 		return sc, fail(StepToken, err)
@@ -138,6 +139,7 @@ func (sc *SignedInClient) visit(ctx context.Context, o options, task *Task, toke
 	watch := &devBrowserWatch{base: sc.transport}
 	vctx, cancel := o.stepContext(ctx)
 	first, err := frontend.VisitTask(vctx, &http.Client{Transport: watch, Jar: jar}, task.Task, token)
+	err = timedOut(vctx, err)
 	cancel()
 	var refused *agenttask.APIError
 	switch {
@@ -147,6 +149,7 @@ func (sc *SignedInClient) visit(ctx context.Context, o options, task *Task, toke
 		task.markUsed()
 		sctx, cancel := o.stepContext(ctx)
 		first, err = sc.findSession(sctx, task)
+		err = timedOut(sctx, err)
 		cancel()
 		if err != nil {
 			return nil, nil, StepCookie, err

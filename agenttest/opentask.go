@@ -47,6 +47,7 @@ func (p *Page) OpenTask(ctx context.Context, task *Task) error {
 	if task.client != nil && p.suite != nil {
 		tctx, cancel := p.opts.stepContext(ctx)
 		token, err := p.suite.testingToken(tctx, task.client)
+		err = timedOut(tctx, err)
 		cancel()
 		if err != nil {
 			return fail("testing token", err)

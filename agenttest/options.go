@@ -297,7 +297,26 @@ func (o options) sessionLifetime(ctx context.Context) time.Duration {
 // cleanupTimeout bounds a test's whole cleanup (artifacts, revokes).
 const cleanupTimeout = 30 * time.Second
 
-// stepContext bounds one step by the option's timeout.
+// stepContext bounds one step by the option's timeout; its cause, when
+// the timeout passes, is a stepTimeout.
 func (o options) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, o.timeout)
+	return context.WithTimeoutCause(ctx, o.timeout, stepTimeout(o.timeout))
+}
+
+// stepTimeout is why a step's context ended: its WithTimeout passed.
+type stepTimeout time.Duration
+
+func (d stepTimeout) Error() string {
+	return fmt.Sprintf("the step took longer than agenttest.WithTimeout(%s): give it more time", time.Duration(d))
+}
+
+// timedOut is err, a step's failure, saying so when the step's context
+// ctx ended by its timeout (see stepContext), so that a slow step is
+// not blamed on the hop it was waiting for. Call it before ctx's cancel.
+func timedOut(ctx context.Context, err error) error {
+	var d stepTimeout
+	if err == nil || !errors.As(context.Cause(ctx), &d) || errors.As(err, &d) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", err, d)
 }

@@ -64,6 +64,7 @@ func prepareResolved(ctx context.Context, s *suite, o options, tg target, client
 	if pl.wantUser == "" {
 		lctx, cancel := o.stepContext(ctx)
 		pl.wantUser, err = tg.lookupUser(lctx, s, client)
+		err = timedOut(lctx, err)
 		cancel()
 		if err != nil {
 			return nil, fail(StepConfig, err)
@@ -71,6 +72,7 @@ func prepareResolved(ctx context.Context, s *suite, o options, tg target, client
 	}
 	tctx, cancel := o.stepContext(ctx)
 	pl.token, err = s.testingToken(tctx, client)
+	err = timedOut(tctx, err)
 	cancel()
 	if err != nil {
 		return nil, fail(StepToken, err)
@@ -143,7 +145,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 	// during the request still leaves a trace for the sweep.
 	user := taskUser(s, client, t)
 	userID, err := user(ctx)
-	if err != nil {
+	if err = timedOut(ctx, err); err != nil {
 		return nil, fail(StepConfig, err)
 	}
 	// An early end of the run (a signal, the -timeout) waits for this
@@ -167,7 +169,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 		RedirectURL:        t.Redirect.String(),
 		SessionMaxDuration: lifetime,
 	})
-	if err != nil {
+	if err = timedOut(ctx, err); err != nil {
 		_ = ledger.CreateFailed(userID)
 		if unknown := unknownUser(err, userID); unknown != nil {
 			s.instance(client).unknownUsers.Store(userID, unknown)

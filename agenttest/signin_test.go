@@ -724,3 +724,22 @@ func TestSignInNamesABannedOrLockedUser(t *testing.T) {
 	}
 	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
 }
+
+// A step that runs out of its WithTimeout says so, whichever step it is,
+// and blames neither the rate limiter nor the hop it waited for.
+func TestSignInOutOfTimeNamesTheTimeout(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	for _, opt := range []Option{AsUser(fixtureAda), AsIdentifier("ada@example.com")} {
+		p, err := NewPageContext(fixtureCtx(t), s.opts()...)
+		t.Cleanup(func() { assert.NoError(t, p.Release(fixtureCleanupCtx(t))) })
+		require.NoError(t, err)
+		err = p.SignIn(fixtureCtx(t), opt, WithTimeout(time.Nanosecond))
+		var sie *SignInError
+		require.ErrorAs(t, err, &sie)
+		assert.Contains(t, err.Error(), ": the step took longer than agenttest.WithTimeout(1ns): give it more time")
+		assert.NotContains(t, err.Error(), "rate limiter")
+		assert.Equal(t, 1, strings.Count(err.Error(), "agenttest.WithTimeout"), "said once: %v", err)
+	}
+	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
+}

@@ -484,6 +484,10 @@ func (t *retryTransport) waitLimiter(ctx context.Context) error {
 		return nil
 	}
 	if err := t.limiter.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			// The caller's time ran out, not the limiter's fault.
+			return fmt.Errorf("not sent: %w", context.Cause(ctx))
+		}
 		return fmt.Errorf("wait for the client-side rate limiter (see Config.Limiter): %w", err)
 	}
 	return nil
