@@ -2,10 +2,12 @@ package agenttest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/internal/redact"
@@ -154,10 +156,15 @@ func saysCannotBeUsed(resp playwright.Response) bool {
 // redirectUnreachable is the navigation's error err said as the hop it
 // is when Clerk had accepted the task (a 3xx in the chain) and the
 // browser then could not reach the redirect's host: nothing listening
-// (the app down), a host that does not resolve, a port Chromium refuses.
-// It returns nil when err is not such a failure.
-func redirectUnreachable(err error, chain []hop, redirect *url.URL, who string) error {
+// (the app down), a host that does not resolve, a port Chromium refuses,
+// or a listener that never answered within timeout (another server on
+// the app's port). It returns nil when err is not such a failure.
+func redirectUnreachable(err error, chain []hop, redirect *url.URL, who string, timeout time.Duration) error {
 	cause := netError.FindString(err.Error())
+	silent := cause == "" && errors.Is(err, playwright.ErrTimeout)
+	if silent {
+		cause = "no answer within " + timeout.String()
+	}
 	accepted := false
 	for _, x := range chain {
 		if x.status >= 300 && x.status < 400 && !sameOrigin(x.url, redirect) {
@@ -168,17 +175,62 @@ func redirectUnreachable(err error, chain []hop, redirect *url.URL, who string) 
 		return nil
 	}
 	origin := redirect.Scheme + "://" + redirect.Host
+	if next := appRedirectedAway(chain, redirect); next != nil {
+		// The app answered, and sent the page on to where nothing answers.
+		return &redactedError{
+			msg:  fmt.Sprintf("Clerk accepted the task and redirected to %s; the app there sent the page on to %s, which could not be reached (%s; the task was used): check where the app redirects (the URL or port it is configured with), and that %s names the app", redact.URL(withoutQuery(redirect)), redact.URL(withoutQuery(next)), cause, who),
+			kind: playwrightKind(err),
+		}
+	}
 	hint := "start it before the tests, or fix " + who
-	switch cause {
-	case "net::ERR_NAME_NOT_RESOLVED":
+	switch {
+	case silent:
+		hint = "something accepted the connection on port " + portOf(redirect) + " but sent no response: check that " + who + " names the app's port, and the app's logs"
+	case cause == "net::ERR_NAME_NOT_RESOLVED":
 		hint = "its host " + redirect.Hostname() + " does not resolve: fix " + who
-	case "net::ERR_UNSAFE_PORT":
+	case cause == "net::ERR_UNSAFE_PORT":
 		hint = "Chromium refuses port " + redirect.Port() + " as unsafe: run the app on another port"
 	}
 	return &redactedError{
 		msg:  fmt.Sprintf("Clerk accepted the task and redirected to %s, but %s could not be reached (%s; the task was used): %s", redact.URL(withoutQuery(redirect)), redact.URL(origin), cause, hint),
 		kind: playwrightKind(err),
 	}
+}
+
+// appRedirectedAway is where the app last redirected the page to, when
+// that is another origin than its own; nil when it did not.
+func appRedirectedAway(chain []hop, redirect *url.URL) *url.URL {
+	for i := len(chain) - 1; i >= 0; i-- {
+		x := chain[i]
+		if x.status < 300 || x.status >= 400 || x.resp == nil || !sameOrigin(x.url, redirect) {
+			continue
+		}
+		loc, err := x.resp.HeaderValue("location")
+		if err != nil || loc == "" {
+			return nil
+		}
+		from, err := url.Parse(x.url)
+		if err != nil {
+			return nil
+		}
+		next, err := from.Parse(loc)
+		if err != nil || sameOrigin(next.String(), redirect) {
+			return nil
+		}
+		return next
+	}
+	return nil
+}
+
+// portOf is u's port, or its scheme's default.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
 
 // hopsSeen is a copy of the chain recorded so far.

@@ -185,7 +185,7 @@ func (p *Page) openTask(ctx context.Context, o options, plan *signInPlan) (Step,
 	if err != nil {
 		// Past Clerk's redirect, the redirect's host failed, not the
 		// task URL.
-		if herr := redirectUnreachable(err, hops.hopsSeen(), redirect, config.VarAppURL+" or agenttest.RedirectTo"); herr != nil {
+		if herr := redirectUnreachable(err, hops.hopsSeen(), redirect, config.VarAppURL+" or agenttest.RedirectTo", o.timeout); herr != nil {
 			task.markUsed()
 			return StepNavigate, herr
 		}

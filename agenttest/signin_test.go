@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -231,12 +232,44 @@ func TestSignInFailuresNameTheStep(t *testing.T) {
 	notFound, forbidden := answering(http.StatusNotFound, ""), answering(http.StatusForbidden, "<h1>Forbidden</h1>")
 	canonical := elsewhere(func(r *http.Request) string { return "http://localhost:" + strings.Split(r.Host, ":")[1] + "/sign-in" })
 
+	// Something else on the app's port that accepts connections and
+	// never answers; an app that sends the page on to a port where
+	// nothing listens (configured for another port than its own).
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	nobody, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	nobodyURL := "http://" + nobody.Addr().String()
+	require.NoError(t, nobody.Close())
+	away := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, nobodyURL+r.URL.Path, http.StatusFound)
+	}))
+	t.Cleanup(away.Close)
+
 	cases := []struct {
 		name string
 		opts []Option
 		step Step
 		want string
 	}{
+		{"a silent server on the app's port", []Option{AsUser(fixtureAda), RedirectTo("http://" + silent.Addr().String() + "/dashboard"), WithTimeout(2 * time.Second)}, StepNavigate, "could not be reached (no answer within 2s; the task was used): something accepted the connection on port " + portOf(&url.URL{Host: silent.Addr().String()}) + " but sent no response: check that AGENTTEST_APP_URL or agenttest.RedirectTo names the app's port"},
+		{"app redirects to a port where nothing listens", []Option{AsUser(fixtureAda), RedirectTo(away.URL + "/dashboard")}, StepNavigate, "; the app there sent the page on to " + nobodyURL + "/dashboard, which could not be reached (net::ERR_CONNECTION_REFUSED; the task was used): check where the app redirects"},
 		{"app answers 404 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(notFound.URL + "/dashboard")}, StepNavigate, "the app answered 404 at " + notFound.URL + "/dashboard (with Clerk's handshake) after Clerk's redirect (the task was used; hops: Clerk 307 → app 404)"},
 		{"app answers 403 after the redirect", []Option{AsUser(fixtureAda), RedirectTo(forbidden.URL + "/dashboard")}, StepNavigate, "the app answered 403 at " + forbidden.URL + "/dashboard (with Clerk's handshake) after Clerk's redirect"},
 		{"app ignores the handshake", []Option{AsUser(fixtureAda), RedirectTo(ignoring.URL + "/dashboard")}, StepRedirect, "and no __session cookie reached " + ignoring.URL + ": the app's Clerk middleware must resolve the handshake into the session cookies (for a Go app on clerk-sdk-go, github.com/agenttest/agenttest/fixtures/clerkhandshake does it; with its Config.Logger set, the app logs why a handshake was refused)"},
