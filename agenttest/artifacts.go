@@ -385,8 +385,14 @@ func (p *Page) claimArtifactsSlot(tb testing.TB) {
 	}
 	n, loaded := p.suite.pagesOpened.LoadOrStore(tb, new(atomic.Int32))
 	if !loaded {
+		named := nameArtifactDirEarly(tb, p)
 		// Registered before the page's own cleanup, so it runs after it.
-		tb.Cleanup(func() { p.suite.pagesOpened.Delete(tb) })
+		tb.Cleanup(func() {
+			p.suite.pagesOpened.Delete(tb)
+			if named != "" && !tb.Failed() {
+				_ = os.Remove(named) // only when empty: nothing was kept
+			}
+		})
 	}
 	p.artifactsSlot = int(n.(*atomic.Int32).Add(1))
 	if p.artifactsSlot == 1 && !artifactsFlagSet() {
@@ -394,6 +400,19 @@ func (p *Page) claimArtifactsSlot(tb testing.TB) {
 		// otherwise pass for this run's.
 		clearStaleArtifacts(pageArtifactsDir(tb, p))
 	}
+}
+
+// nameArtifactDirEarly names, under go test -artifacts, the test's
+// t.ArtifactDir when its first page opens, before the test's own
+// output, and returns it ("" otherwise). The -json stream's artifacts
+// event, which naming it sends, ends the test for gotestsum, which then
+// keeps only the lines after it as the failure's text (JUnit, summary):
+// sent late, at cleanup, it left the test's assertion messages out.
+func nameArtifactDirEarly(tb testing.TB, p *Page) string {
+	if !artifactsFlagSet() || p.opts.artifactsDir != "" {
+		return ""
+	}
+	return tb.ArtifactDir()
 }
 
 // stalePageDir matches the page-n folders of a test's artifacts.

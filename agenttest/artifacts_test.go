@@ -781,8 +781,8 @@ func TestClearStaleArtifacts(t *testing.T) {
 const artifactsChildEnv = "AGENTTEST_TEST_ARTIFACTS_CHILD"
 
 // Under go test -artifacts, a test that passes leaves no folder behind:
-// the fixture asks for t.ArtifactDir (which makes it) only for a failed
-// test's artifacts or a kept trace.
+// the fixture removes the t.ArtifactDir it named early (see
+// TestArtifactDirIsNamedBeforeTheTestsOutput) when nothing went in it.
 func TestPassingTestsMakeNoArtifactDirs(t *testing.T) {
 	if os.Getenv(artifactsChildEnv) != "" {
 		t.Skip("this is the child")
@@ -814,6 +814,36 @@ func TestArtifactsChild(t *testing.T) {
 	page := NewPage(t)
 	_, err := page.Goto("data:text/html,<h1>child</h1>")
 	require.NoError(t, err)
+	if os.Getenv(artifactsChildEnv) == "fail" {
+		assert.Equal(t, "child", "grown-up", artifactsChildAssertion)
+	}
+}
+
+// artifactsChildAssertion is the message of the failing child's own
+// assertion.
+const artifactsChildAssertion = "the child's own assertion"
+
+// Under go test -artifacts, the artifacts event that naming
+// t.ArtifactDir sends comes before the test's own output: gotestsum
+// takes that event as the test's end and keeps only what follows as the
+// failure's text (JUnit, its summary), so sent at cleanup it left the
+// assertion's message out.
+func TestArtifactDirIsNamedBeforeTheTestsOutput(t *testing.T) {
+	if os.Getenv(artifactsChildEnv) != "" {
+		t.Skip("this is the child")
+	}
+	t.Parallel()
+	out := t.TempDir()
+	cmd := childTest("TestArtifactsChild", "-test.artifacts", "-test.outputdir="+out, "-test.v=test2json")
+	cmd.Env = append(os.Environ(), artifactsChildEnv+"=fail")
+	transcript, err := cmd.CombinedOutput()
+	require.Error(t, err, "the child fails:\n%s", transcript)
+	named := strings.Index(string(transcript), "=== ARTIFACTS TestArtifactsChild ")
+	asserted := strings.Index(string(transcript), artifactsChildAssertion)
+	require.NotEqual(t, -1, named, "%s", transcript)
+	require.NotEqual(t, -1, asserted, "%s", transcript)
+	assert.Less(t, named, asserted, "the folder is named before the test's assertion:\n%s", transcript)
+	assert.Contains(t, string(transcript), "agenttest: artifacts of the failed test are in "+out)
 }
 
 // A sign-in that failed before its page navigated (Clerk has no such

@@ -178,8 +178,9 @@ func cleanupPage(tb testing.TB, p *Page) {
 	panicked := panicking()
 	defer endAfterPanic(panicked)
 	failed := panicked || tb.Failed()
-	// The folder is named only when something goes in it: under go test
-	// -artifacts, naming it (t.ArtifactDir) makes it.
+	// Under go test -artifacts, the folder was named when the first page
+	// opened (see nameArtifactDirEarly), and is removed at the end if
+	// nothing went in it.
 	switch {
 	case p.Page == nil || (!failed && p.trace != TraceOn):
 		// Nothing to keep.
