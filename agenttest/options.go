@@ -97,8 +97,8 @@ func option(name string, where entry, set func(*options)) Option {
 // that is not a user id (an email address, say) fails the sign-in before
 // any call, pointing at [AsIdentifier].
 func AsUser(userID string) Option {
-	if strings.TrimSpace(userID) == "" {
-		return Option{err: fmt.Errorf("agenttest.AsUser(%s): give a user id (user_…), or leave the option out to use %s", redact.Quote(userID), config.VarUserID)}
+	if err := config.CheckGivenUser(optAsUser+"("+redact.Quote(userID)+")", userID, false); err != nil {
+		return Option{err: err}
 	}
 	return option(optAsUser, atTaskMaking, func(o *options) { o.userID, o.identifier = userID, "" })
 }
@@ -109,8 +109,8 @@ func AsUser(userID string) Option {
 // that is the user's but unverified fails the sign-in then, naming the
 // user id to pass to [AsUser] instead.
 func AsIdentifier(identifier string) Option {
-	if strings.TrimSpace(identifier) == "" {
-		return Option{err: fmt.Errorf("agenttest.AsIdentifier(%s): give an email address, phone number or username, or leave the option out to use %s", redact.Quote(identifier), config.VarUserIdentifier)}
+	if err := config.CheckGivenUser(optAsIdentifier+"("+redact.Quote(identifier)+")", identifier, true); err != nil {
+		return Option{err: err}
 	}
 	return option(optAsIdentifier, atTaskMaking, func(o *options) { o.identifier, o.userID = identifier, "" })
 }

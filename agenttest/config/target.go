@@ -54,6 +54,21 @@ func ResolveTarget(env Env, c Choice) (Target, error) {
 	return t, errors.Join(userErr, redirectErr)
 }
 
+// CheckGivenUser checks a user id (or, with identifier, an email
+// address, phone number or username) that a caller passed explicitly,
+// by an option or a flag, shown as the caller wrote it: one left empty
+// or blank names nobody, and is refused rather than read as not given.
+// The fixture's options and the CLI's flags share it.
+func CheckGivenUser(shown, value string, identifier bool) error {
+	switch {
+	case strings.TrimSpace(value) != "":
+		return nil
+	case identifier:
+		return fmt.Errorf("%s: give an email address, phone number or username, or leave it out to use %s", shown, VarUserIdentifier)
+	}
+	return fmt.Errorf("%s: give a user id (user_…), or leave it out to use %s", shown, VarUserID)
+}
+
 // userIDPrefix starts every Clerk user id.
 const userIDPrefix = "user_"
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -34,6 +35,18 @@ agenttest revoke TASK_ID.`)
 	fs.DurationVar(&p.SessionMaxDuration, "session-max-duration", 0, "the longest the session may live, e.g. 30m (default Clerk's, 30m)")
 	if err := parseFlags(fs, args, ""); err != nil {
 		return err
+	}
+	var given []error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "user-id":
+			given = append(given, config.CheckGivenUser("--user-id "+redact.Quote(p.UserID), p.UserID, false))
+		case "identifier":
+			given = append(given, config.CheckGivenUser("--identifier "+redact.Quote(p.Identifier), p.Identifier, true))
+		}
+	})
+	if err := errors.Join(given...); err != nil {
+		return errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	if p.SessionMaxDuration < 0 {
 		return fmt.Errorf("--session-max-duration is negative: pass a positive duration such as 30m")

@@ -337,3 +337,30 @@ func TestCreateHelpNamesItsVariables(t *testing.T) {
 		}
 	}
 }
+
+// An empty --user-id or --identifier names nobody: refused as the
+// fixture refuses AsUser(""), not read as not given (which would sign in
+// AGENTTEST_USER_ID's user).
+func TestCreateRefusesAnEmptyUserFlag(t *testing.T) {
+	emu := clerkemu.RunT(t, clerkemu.Options{Users: clerkemu.SeedUsers()})
+	t.Setenv("CLERK_SECRET_KEY", emu.SecretKey())
+	t.Setenv("CLERK_API_URL", emu.APIURL())
+	withoutCreateDefaults(t)
+	t.Setenv("AGENTTEST_USER_ID", clerkemu.SeedUsers()[0].ID)
+	for flag, want := range map[string]string{
+		"--user-id":    `agenttest create: --user-id "": give a user id (user_…), or leave it out to use AGENTTEST_USER_ID`,
+		"--identifier": `agenttest create: --identifier " ": give an email address, phone number or username, or leave it out to use AGENTTEST_USER_IDENTIFIER`,
+	} {
+		value := ""
+		if flag == "--identifier" {
+			value = " "
+		}
+		code, stdout, stderr := runCLI(t, "create", flag, value, "--redirect-url", "http://127.0.0.1:1/")
+		if line := oneLineOf(t, stderr); code != 1 || stdout != "" || line != want {
+			t.Errorf("%s %q: exit %d, stdout %q, stderr %q; want 1 and %q", flag, value, code, stdout, line, want)
+		}
+	}
+	if n := emu.Requests(clerkemu.RouteCreateTask); n != 0 {
+		t.Fatalf("refused creates still sent %d requests", n)
+	}
+}
