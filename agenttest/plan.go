@@ -170,7 +170,12 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 		SessionMaxDuration: lifetime,
 	})
 	if err = timedOut(ctx, err); err != nil {
-		_ = ledger.CreateFailed(userID)
+		if refusedCreate(err) {
+			_ = ledger.CreateFailed(userID)
+		}
+		// Else Clerk may have got the request and carry it out: the
+		// ledger keeps the create open, so it is kept for the sweep,
+		// which reports a task that may be pending with an unknown id.
 		if unknown := unknownUser(err, userID); unknown != nil {
 			s.instance(client).unknownUsers.Store(userID, unknown)
 			return nil, fail(StepCreate, unknown)
@@ -187,6 +192,14 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 		return nil, errors.Join(fail(StepCreate, err), owned.Release(context.WithoutCancel(ctx)))
 	}
 	return owned, nil
+}
+
+// refusedCreate reports whether a create's error is Clerk's answer that
+// it made no task (a 4xx); a timeout, a lost connection or a server
+// error leaves open whether Clerk made one.
+func refusedCreate(err error) bool {
+	var apiErr *agenttask.APIError
+	return errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500
 }
 
 // taskUser resolves the user a task signs in, for its cleanup.

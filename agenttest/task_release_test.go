@@ -3,10 +3,12 @@ package agenttest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Releasing a task the instance does not know (Revoke answers 404
@@ -23,4 +25,27 @@ func TestReleaseOfAnUnknownTaskIsDone(t *testing.T) {
 	assert.NoError(t, task.Release(context.Background()))
 	assert.Equal(t, 1, f.emu.Requests(clerkemu.RouteRevokeTask))
 	assert.Equal(t, 1, f.emu.Requests(clerkemu.RouteListSessions), "the sessions it may have made are looked for")
+}
+
+// A create that ends without Clerk's answer (its step timed out) may
+// still be carried out by Clerk: the ledger keeps it open, so the run's
+// ledger is kept for the sweep; one Clerk refused (4xx) is closed.
+func TestUnansweredCreateStaysInTheLedger(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	s.emu.InjectFault(clerkemu.RouteCreateTask, clerkemu.Fault{Delay: 5 * time.Second})
+	r, err := currentRun()
+	require.NoError(t, err)
+	ledger := r.suite.ledger(s.client)
+	require.NotNil(t, ledger)
+
+	_, err = NewTaskContext(fixtureCtx(t), s.taskOpts(AsUser(fixtureAda), WithTimeout(300*time.Millisecond))...)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "agenttest.WithTimeout(300ms)")
+	assert.Equal(t, 1, ledger.Outstanding(), "the unanswered create stays open: the ledger is kept for the sweep")
+	require.NoError(t, ledger.CreateFailed(fixtureAda)) // as the sweep would settle it
+
+	_, err = NewTaskContext(fixtureCtx(t), s.taskOpts(AsUser("user_nobody"))...)
+	require.Error(t, err)
+	assert.Zero(t, ledger.Outstanding(), "a create Clerk refused is closed")
 }
