@@ -123,9 +123,11 @@ func Text(s string, secrets ...string) string {
 }
 
 // proseWordRE matches a value that reads as a word of prose: lowercase
-// letters only, a dozen at most. After "name:" it is prose ("the app
-// rejected the token: it must…"), not a credential, and is kept.
-var proseWordRE = regexp.MustCompile(`^[a-z]{1,12}$`)
+// letters only, a dozen at most, or an HTTP method as net/http's errors
+// name it ("create testing token: Post \"http://…\": …"). After "name:"
+// it is prose ("the app rejected the token: it must…"), not a
+// credential, and is kept.
+var proseWordRE = regexp.MustCompile(`^(?:[a-z]{1,12}|Get|Head|Post|Put|Patch|Delete|Options)$`)
 
 // redactValues replaces with Placeholder the value (group value) of
 // every credential pair re matches in s, less the clause punctuation

@@ -117,6 +117,8 @@ func TestTextKeepsProseAfterACredentialName(t *testing.T) {
 		"ticket=it":                                         "ticket=" + Placeholder,
 		"x-api-token: plain":                                "x-api-token: plain",
 		"__session: abcDEF123":                              "__session: " + Placeholder,
+		`create testing token: Post "http://127.0.0.1:1/v1/testing_tokens": refused`: `create testing token: Post "http://127.0.0.1:1/v1/testing_tokens": refused`,
+		"token: Posted": "token: " + Placeholder,
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
