@@ -784,14 +784,7 @@ const artifactsChildEnv = "AGENTTEST_TEST_ARTIFACTS_CHILD"
 // the fixture removes the t.ArtifactDir it named early (see
 // TestArtifactDirIsNamedBeforeTheTestsOutput) when nothing went in it.
 func TestPassingTestsMakeNoArtifactDirs(t *testing.T) {
-	if os.Getenv(artifactsChildEnv) != "" {
-		t.Skip("this is the child")
-	}
-	t.Parallel()
-	out := t.TempDir()
-	cmd := childTest("TestArtifactsChild", "-test.artifacts", "-test.outputdir="+out)
-	cmd.Env = append(os.Environ(), artifactsChildEnv+"=1")
-	transcript, err := cmd.CombinedOutput()
+	out, transcript, err := runArtifactsChild(t, "1")
 	require.NoError(t, err, "the child passes:\n%s", transcript)
 	require.Contains(t, string(transcript), "--- PASS: TestArtifactsChild")
 	var made []string
@@ -819,6 +812,21 @@ func TestArtifactsChild(t *testing.T) {
 	}
 }
 
+// runArtifactsChild runs TestArtifactsChild in mode under go test
+// -artifacts, with args, and returns its -outputdir and its output. It
+// skips in the child itself.
+func runArtifactsChild(t *testing.T, mode string, args ...string) (out string, transcript []byte, err error) {
+	if os.Getenv(artifactsChildEnv) != "" {
+		t.Skip("this is the child")
+	}
+	t.Parallel()
+	out = t.TempDir()
+	cmd := childTest("TestArtifactsChild", append([]string{"-test.artifacts", "-test.outputdir=" + out}, args...)...)
+	cmd.Env = append(os.Environ(), artifactsChildEnv+"="+mode)
+	transcript, err = cmd.CombinedOutput()
+	return out, transcript, err
+}
+
 // artifactsChildAssertion is the message of the failing child's own
 // assertion.
 const artifactsChildAssertion = "the child's own assertion"
@@ -829,14 +837,7 @@ const artifactsChildAssertion = "the child's own assertion"
 // failure's text (JUnit, its summary), so sent at cleanup it left the
 // assertion's message out.
 func TestArtifactDirIsNamedBeforeTheTestsOutput(t *testing.T) {
-	if os.Getenv(artifactsChildEnv) != "" {
-		t.Skip("this is the child")
-	}
-	t.Parallel()
-	out := t.TempDir()
-	cmd := childTest("TestArtifactsChild", "-test.artifacts", "-test.outputdir="+out, "-test.v=test2json")
-	cmd.Env = append(os.Environ(), artifactsChildEnv+"=fail")
-	transcript, err := cmd.CombinedOutput()
+	out, transcript, err := runArtifactsChild(t, "fail", "-test.v=test2json")
 	require.Error(t, err, "the child fails:\n%s", transcript)
 	named := strings.Index(string(transcript), "=== ARTIFACTS TestArtifactsChild ")
 	asserted := strings.Index(string(transcript), artifactsChildAssertion)
