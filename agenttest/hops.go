@@ -80,7 +80,7 @@ func (h *navHops) describe(redirect *url.URL) string {
 // API (the task was refused); spent reports the first.
 func hopError(x hop, redirect *url.URL, chain string, taskURL string) (err error, spent bool) {
 	if sameOrigin(x.url, redirect) {
-		return fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used; hops: %s): check the app's logs for that URL", x.status, appURLShown(x.url), chain), true
+		return fmt.Errorf("the app answered %d at %s after Clerk's redirect (the task was used; hops: %s): check the app's logs for that URL", x.status, appURLShown(x.url, redirect), chain), true
 	}
 	said := clerkSays(x.resp)
 	switch {
@@ -242,18 +242,43 @@ func (h *navHops) hopsSeen() []hop {
 
 // appURLShown is an app URL for a message: without Clerk's handshake
 // parameters (said in words instead), other secrets redacted.
-func appURLShown(raw string) string {
+func appURLShown(raw string, redirect *url.URL) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return redact.URL(raw)
 	}
 	if !hasHandshake(raw) {
-		return redact.URL(raw)
+		return withOwnQuery(redact.URL(raw), u.RawQuery, redirect)
 	}
 	q := u.Query()
 	for _, name := range handshakeParams {
 		q.Del(name)
 	}
 	u.RawQuery = q.Encode()
-	return redact.URL(u.String()) + " (with Clerk's handshake)"
+	return withOwnQuery(redact.URL(u.String()), u.RawQuery, redirect) + " (with Clerk's handshake)"
+}
+
+// withOwnQuery is shown, an app URL redacted, with the query parameters
+// that the redirect URL itself has (what the test wrote in RedirectTo or
+// AGENTTEST_APP_URL) shown as written when rawQuery, the app URL's, has
+// them too: they are the test's own, not a secret of Clerk's or the
+// app's. A parameter named like a credential stays redacted.
+func withOwnQuery(shown, rawQuery string, redirect *url.URL) string {
+	if redirect == nil || redirect.RawQuery == "" {
+		return shown
+	}
+	have := "&" + rawQuery + "&"
+	for part := range strings.SplitSeq(redirect.RawQuery, "&") {
+		key, _, ok := strings.Cut(part, "=")
+		if !ok || redact.IsCredentialName(key) || !strings.Contains(have, "&"+part+"&") {
+			continue
+		}
+		for _, sep := range []string{"?", "&"} {
+			if i := strings.Index(shown, sep+key+"="+redact.Placeholder); i >= 0 {
+				shown = shown[:i+1] + part + shown[i+1+len(key)+1+len(redact.Placeholder):]
+				break
+			}
+		}
+	}
+	return shown
 }

@@ -776,3 +776,21 @@ func TestSignInOutOfTimeNamesTheTimeout(t *testing.T) {
 	}
 	assert.Empty(t, s.emu.Tasks(clerkemu.TaskPending))
 }
+
+// An app URL in a message shows the query parameters the test wrote in
+// its redirect URL as written; the rest of the query, Clerk's handshake
+// and any parameter named like a credential stay hidden.
+func TestAppURLShowsTheTestsOwnQuery(t *testing.T) {
+	t.Parallel()
+	redirect, err := url.Parse("http://127.0.0.1:3000/dashboard?tab=billing&token=mine")
+	require.NoError(t, err)
+	for raw, want := range map[string]string{
+		"http://127.0.0.1:3000/dashboard?tab=billing&token=mine":                    "http://127.0.0.1:3000/dashboard?tab=billing&token=REDACTED",
+		"http://127.0.0.1:3000/dashboard?tab=billing&code=s3cr3t":                   "http://127.0.0.1:3000/dashboard?tab=billing&code=REDACTED",
+		"http://127.0.0.1:3000/dashboard?tab=other":                                 "http://127.0.0.1:3000/dashboard?tab=REDACTED",
+		"http://127.0.0.1:3000/dashboard?__clerk_handshake=eyJx.eyJy.z&tab=billing": "http://127.0.0.1:3000/dashboard?tab=billing (with Clerk's handshake)",
+	} {
+		assert.Equal(t, want, appURLShown(raw, redirect), raw)
+	}
+	assert.Equal(t, "http://127.0.0.1:3000/?x=REDACTED", appURLShown("http://127.0.0.1:3000/?x=1", nil))
+}
