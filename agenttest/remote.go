@@ -117,7 +117,8 @@ func (e *remoteEndpoint) connect(ctx context.Context, bt playwright.BrowserType,
 
 // fail is a connection error that names the endpoint without its
 // credentials and says what to check. Playwright's message quotes the
-// endpoint as given, so it is redacted and only its kind is kept.
+// endpoint as given, so it is shown redacted (its host and path stay,
+// as in the message's start), and only the error's kind is kept.
 func (e *remoteEndpoint) fail(err error) error {
 	what, fix := "connect to the Playwright server", "check the server is running and reachable from here and runs Playwright "+playwrightVersion()
 	switch {
@@ -127,7 +128,7 @@ func (e *remoteEndpoint) fail(err error) error {
 		fix = "the server has no browser of its own to launch: install one on its machine (npx playwright@" + playwrightVersion() + " install chromium)"
 	}
 	msg := fmt.Sprintf("agenttest: %s %s (%s): %s; %s, or unset %s to launch a local browser",
-		what, e.shown(), e.variable, firstLine(redact.Text(err.Error(), e.raw)), fix, e.variable)
+		what, e.shown(), e.variable, firstLine(redact.Text(strings.ReplaceAll(err.Error(), e.raw, e.shown()))), fix, e.variable)
 	return &redactedError{msg: msg, kind: playwrightKind(err)}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -112,6 +113,24 @@ func TestRemoteEndpointRefused(t *testing.T) {
 			require.NoError(t, waitGone(left, 20*time.Second))
 		})
 	}
+}
+
+// An endpoint that answers HTTP instead of a WebSocket: Playwright's
+// error quotes the endpoint, shown redacted by parsing, so the message
+// still says which host answered what.
+func TestRemoteEndpointNotAWebSocket(t *testing.T) {
+	remoteSkipUnlessLinux(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	b, err := launchBrowser(fixtureCtx(t), newSuite(remoteEnv(t, map[string]string{config.VarBrowserWSEndpoint: "ws://user:s3cr3t@" + host + "/?token=s3cr3t"})))
+	require.Error(t, err)
+	require.Nil(t, b)
+	msg := err.Error()
+	t.Log(msg)
+	assert.NotContains(t, msg, "s3cr3t")
+	assert.NotContains(t, msg, "error: REDACTED", "the endpoint is redacted by parsing, not replaced whole")
+	assert.Contains(t, msg, "WebSocket error: ws://REDACTED@"+host+"/ 200 OK")
 }
 
 // A Playwright server started by the test on loopback (the driver's own

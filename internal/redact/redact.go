@@ -81,12 +81,14 @@ func URL(raw string) string {
 // redactSecretKeyRE matches anything shaped like a Clerk secret key.
 var redactSecretKeyRE = regexp.MustCompile(`sk_(test|live)_[A-Za-z0-9_\-]+`)
 
-// redactURLRE matches absolute http(s) URLs inside free text.
+// redactURLRE matches absolute http(s) and ws(s) URLs inside free text
+// (Playwright quotes a browser endpoint's ws:// URL, user information
+// included, in its errors).
 // A backslash ends a URL too: inside a JSON string a URL can be followed
 // by an escaped quote, which must stay whole. Punctuation that ends a
 // sentence or clause (".,;:!?)") is not taken as the URL's last
 // character: "at http://host:80, then" keeps its comma.
-var redactURLRE = regexp.MustCompile(`https?://[^\s"'<>\\` + "`" + `]*[^\s"'<>\\` + "`" + `.,;:!?)]`)
+var redactURLRE = regexp.MustCompile(`(?:https?|wss?)://[^\s"'<>\\` + "`" + `]*[^\s"'<>\\` + "`" + `.,;:!?)]`)
 
 // redactParamRE matches credential-looking key=value pairs outside URLs.
 // Group 1 is the name, 2 the separator, 4 the value.

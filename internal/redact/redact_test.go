@@ -119,6 +119,7 @@ func TestTextKeepsProseAfterACredentialName(t *testing.T) {
 		"__session: abcDEF123":                              "__session: " + Placeholder,
 		`create testing token: Post "http://127.0.0.1:1/v1/testing_tokens": refused`: `create testing token: Post "http://127.0.0.1:1/v1/testing_tokens": refused`,
 		"token: Posted": "token: " + Placeholder,
+		"WebSocket error: ws://user:s3cr3t@127.0.0.1:1/ 200 OK": "WebSocket error: ws://" + Placeholder + "@127.0.0.1:1/ 200 OK",
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
