@@ -170,7 +170,7 @@ func createTask(ctx context.Context, s *suite, o options, client *agenttask.Clie
 		SessionMaxDuration: lifetime,
 	})
 	if err = timedOut(ctx, err); err != nil {
-		if refusedCreate(err) {
+		if refusedCreate(err) || errors.Is(err, agenttask.ErrNotSent) {
 			_ = ledger.CreateFailed(userID)
 		}
 		// Else Clerk may have got the request and carry it out: the

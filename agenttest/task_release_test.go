@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
+	"github.com/agenttest/agenttest/agenttest/config"
 	"github.com/agenttest/agenttest/fixtures/clerkemu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,4 +49,38 @@ func TestUnansweredCreateStaysInTheLedger(t *testing.T) {
 	_, err = NewTaskContext(fixtureCtx(t), s.taskOpts(AsUser("user_nobody"))...)
 	require.Error(t, err)
 	assert.Zero(t, ledger.Outstanding(), "a create Clerk refused is closed")
+}
+
+// holdingLimiter lets no request go: Wait ends with its context.
+type holdingLimiter struct{}
+
+func (holdingLimiter) Wait(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A create whose step ran out while the client-side limiter held it sent
+// nothing: the ledger closes it, so a sweep reports no task that cannot
+// exist.
+func TestUnsentCreateLeavesTheLedgerClosed(t *testing.T) {
+	t.Parallel()
+	s := fixtureStart(t)
+	cfg, err := agenttask.ConfigFromEnv(config.EnvFromMap(map[string]string{
+		config.VarSecretKey: s.emu.SecretKey(),
+		config.VarAPIURL:    s.emu.APIURL(),
+	}))
+	require.NoError(t, err)
+	cfg.Limiter = holdingLimiter{}
+	held, err := agenttask.NewClient(cfg)
+	require.NoError(t, err)
+	r, err := currentRun()
+	require.NoError(t, err)
+	ledger := r.suite.ledger(held)
+	require.NotNil(t, ledger)
+
+	_, err = NewTaskContext(fixtureCtx(t), s.taskOpts(AsUser(fixtureAda), WithClient(held), WithTimeout(300*time.Millisecond))...)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, agenttask.ErrNotSent)
+	assert.Zero(t, s.emu.Requests(clerkemu.RouteCreateTask), "nothing reached Clerk")
+	assert.Zero(t, ledger.Outstanding(), "a create that sent nothing is closed")
 }

@@ -303,7 +303,7 @@ func validateRedirectURL(raw string, production bool) error {
 // are checked first: an invalid CreateParams fails without any request.
 // Failed calls are retried per the client's [RetryPolicy]. A Clerk error
 // is an [*APIError]; errors.Is(err, ErrUserNotFound) tells a missing
-// user.
+// user, and errors.Is(err, ErrNotSent) a request that never went out.
 //
 // A retried create may leave a duplicate: when an attempt's answer was
 // lost (it timed out, the connection broke after the request went out,
@@ -334,6 +334,9 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 			if body.OnBehalfOf.Identifier != "" {
 				err = withNote(err, "an identifier names a user only if it is a verified email address or phone number, or a username, of this instance: check it is verified, or name the user by id")
 			}
+		}
+		if rec.attempts == 0 {
+			err = notSentError{err}
 		}
 		return nil, withNote(err, duplicateNote(rec.lost))
 	}

@@ -43,6 +43,18 @@ var ErrUserNotFound = errors.New("user not found")
 // otherwise). Verify it, or name the user by id.
 var ErrIdentifierNotVerified = errors.New("identifier not verified")
 
+// ErrNotSent is matched (errors.Is) by the error of a [Client.Create]
+// whose request never left the client (the context ended while it
+// waited for the rate limiter): Clerk made no task.
+var ErrNotSent = errors.New("the request was not sent")
+
+// notSentError is an error of a call that sent nothing: its text is
+// the cause's, and it matches [ErrNotSent] as well as the cause.
+type notSentError struct{ err error }
+
+func (e notSentError) Error() string   { return e.err.Error() }
+func (e notSentError) Unwrap() []error { return []error{e.err, ErrNotSent} }
+
 // codeTaskCannotBeRevoked is Clerk's code for revoking a task that is no
 // longer pending.
 const codeTaskCannotBeRevoked = "agent_task_cannot_be_revoked"
