@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/mxschmitt/playwright-go"
 )
 
@@ -205,8 +206,13 @@ const clerkSignInJS = `async ({ strategy, identifier, password, code }) => {
 		si = await si.attemptFirstFactor({ strategy: 'email_code', code });
 	}
 	if (si.status !== 'complete') throw new Error('the sign-in ended ' + si.status + ', not complete');
-	await c.setActive({ session: si.createdSessionId });
-	return { user: c.user ? c.user.id : '', session: c.session ? c.session.id : '' };
+	const created = si.createdSessionId;
+	try {
+		await c.setActive({ session: created });
+	} catch (e) {
+		return { created, error: String((e && e.message) || e) };
+	}
+	return { created, user: c.user ? c.user.id : '', session: c.session ? c.session.id : '' };
 }`
 
 // ClerkSignIn signs the page in through clerk-js in the page, with a
@@ -255,30 +261,49 @@ func (p *Page) ClerkSignIn(ctx context.Context, params ClerkSignInParams) error 
 		return fmt.Errorf("agenttest: clerk sign in as %s: %s%s", params.Identifier, p.secrets.String(err.Error()), p.clerkJSFailure(""))
 	}
 	st := decodeClerkJSState(v)
-	if st.Session == "" {
+	m, _ := v.(map[string]any)
+	created, _ := m["created"].(string)
+	jsErr, _ := m["error"].(string)
+	if created != "" {
+		// Clerk made the session: the page owns it from here, like a
+		// task's, whatever happens next. Release ends it (a page signed
+		// in before keeps that session to end), and so does an early end
+		// of the run; the ledger keeps it for a sweep.
+		p.ownClerkSession(created, st.User, client)
+	}
+	switch {
+	case jsErr != "":
+		return fmt.Errorf("agenttest: clerk sign in as %s: setActive: %s%s", params.Identifier, p.secrets.String(jsErr), p.clerkJSFailure(""))
+	case st.Session == "" || st.Session != created:
 		return fmt.Errorf("agenttest: clerk sign in as %s: clerk-js holds no session after setActive%s", params.Identifier, p.clerkJSFailure(""))
 	}
-	// The page owns the new session from here, like a task's: Release
-	// ends it (a page signed in before keeps that session to end), and
-	// so does an early end of the run.
-	sess := &session{id: st.Session, userID: st.User, client: client, frontend: p.suite.frontend, kind: ownedSession}
+	return nil
+}
+
+// ownClerkSession makes session id, which a sign-in through clerk-js
+// made, the page's: in the run's in-flight set and, when its user is
+// known, the ledger.
+func (p *Page) ownClerkSession(id, userID string, client *agenttask.Client) {
+	sess := &session{id: id, userID: userID, client: client, frontend: p.suite.frontend, kind: ownedSession, ledger: p.suite.ledger(client)}
 	if r, err := currentRun(); err == nil {
 		r.inflight.addSession(sess)
 		sess.untrack = func() { r.inflight.removeSession(sess) }
 	}
+	if userID != "" {
+		_ = sess.ledger.Session(id, "", userID)
+	}
 	p.retireSession()
 	p.client = client
 	p.session = sess
-	return nil
 }
 
-// redactedPageURL is a page URL without its query and fragment, which
-// may carry Clerk's tokens.
+// redactedPageURL is a page URL without its user information, query and
+// fragment, which may carry credentials and Clerk's tokens.
 func redactedPageURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
 	}
-	u.RawQuery, u.Fragment = "", ""
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
 	return u.String()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/agenttest/agenttest/agenttest/agenttask"
 	"github.com/agenttest/agenttest/agenttest/frontend"
+	"github.com/agenttest/agenttest/agenttest/ledger"
 )
 
 // session is a Clerk session a sign-in made: who, through which task and
@@ -22,6 +23,8 @@ type session struct {
 	// frontend sends the Frontend API's sign-out (nil: the default
 	// client).
 	frontend *http.Client
+	// ledger records the session until it ends (nil-safe).
+	ledger *ledger.Ledger
 
 	mu   sync.Mutex
 	kind sessionKind
@@ -49,7 +52,7 @@ const (
 // (the task's cleanup stops looking it up); and in the ledger, as open,
 // or closed when kept (no sweep revokes it).
 func newSession(id, userID string, task *Task, kind sessionKind, frontend *http.Client) *session {
-	s := &session{id: id, userID: userID, client: task.client, task: task, kind: kind, frontend: frontend}
+	s := &session{id: id, userID: userID, client: task.client, task: task, kind: kind, frontend: frontend, ledger: task.ledger}
 	if kind != keptSession {
 		if r, err := currentRun(); err == nil {
 			r.inflight.addSession(s)
@@ -125,9 +128,7 @@ func (s *session) end(ctx context.Context, signOut *frontend.SignOut) error {
 	if err := endSession(ctx, s.frontend, s.client, s.id, signOut); err != nil {
 		return err
 	}
-	if s.task != nil {
-		_ = s.task.ledger.Closed(s.id)
-	}
+	_ = s.ledger.Closed(s.id)
 	return nil
 }
 

@@ -249,7 +249,9 @@ func (l *Ledger) Task(task *agenttask.Task, userID string) error {
 }
 
 // Session records the session a task created. The task is then spent
-// (a ticket is single use) and the session is what remains open.
+// (a ticket is single use) and the session is what remains open. An
+// empty taskID records a session made without a task (a sign-in through
+// clerk-js in the page).
 func (l *Ledger) Session(sessionID, taskID, userID string) error {
 	if l == nil {
 		return nil
@@ -257,8 +259,10 @@ func (l *Ledger) Session(sessionID, taskID, userID string) error {
 	if err := ledgerID("session", "session", sessionID); err != nil {
 		return err
 	}
-	if err := ledgerID("session "+sessionID, "task", taskID); err != nil {
-		return err
+	if taskID != "" {
+		if err := ledgerID("session "+sessionID, "task", taskID); err != nil {
+			return err
+		}
 	}
 	if err := ledgerID("session "+sessionID, "user", userID); err != nil {
 		return err
@@ -535,7 +539,7 @@ func ledgerEntryValid(e ledgerEntry) bool {
 	case ledgerOpTask:
 		return ok(e.ID, e.User) && (e.Agent == "" || ok(e.Agent))
 	case ledgerOpSession:
-		return ok(e.ID, e.Task, e.User)
+		return ok(e.ID, e.User) && (e.Task == "" || ok(e.Task))
 	case ledgerOpClosed:
 		return (e.ID != "" && ok(e.ID)) || (e.ID == "" && ok(e.User))
 	}

@@ -624,3 +624,30 @@ func TestSweepFindsALedgerWrittenUnderAnotherLoopbackName(t *testing.T) {
 		t.Errorf("sweep under localhost: %+v, %v; want the ledger swept", rep, err)
 	}
 }
+
+// A session recorded without a task (a sign-in through clerk-js in the
+// page) is revoked by the sweep of a killed run's ledger, as a task's.
+func TestSweepRevokesASessionMadeWithoutATask(t *testing.T) {
+	t.Parallel()
+	emu := clerktest.Emulator(t, clerkemu.Options{})
+	c := clerktest.Client(t, emu)
+	ctx := clerktest.Ctx(t)
+	dir := t.TempDir()
+	task, err := c.Create(ctx, agenttask.CreateParams{UserID: clerktest.AdaID, RedirectURL: clerktest.Redirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledgerTestVisit(t, task.URL())
+	sessions, err := c.TaskSessions(ctx, clerktest.AdaID, task.ID)
+	if err != nil || len(sessions) != 1 {
+		t.Fatalf("TaskSessions: %d sessions, %v", len(sessions), err)
+	}
+	sweepTestDeadLedger(t, dir, emu, func(l *Ledger) error { return l.Session(sessions[0].ID, "", clerktest.AdaID) })
+	sweepTestCount(t, emu, "before the sweep", 0, 1)
+
+	rep, err := Sweep(ctx, c, dir, SweepOptions{})
+	if err != nil || rep.SessionsRevoked != 1 || rep.Removed != 1 {
+		t.Fatalf("sweep: %+v, %v; want the session revoked and the ledger removed", rep, err)
+	}
+	sweepTestCount(t, emu, "after the sweep", 0, 0)
+}

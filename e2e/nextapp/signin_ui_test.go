@@ -127,3 +127,29 @@ func endSession(t *testing.T, s *nextStack, id string) {
 	_, err = client.RevokeSession(ctx, id)
 	require.NoError(t, err)
 }
+
+// A sign-in through clerk-js that Clerk completed but whose setActive
+// failed (here made to throw in the page) leaves the session Clerk made
+// the page's: ClerkSignIn fails, and the page's release ends the session.
+func TestClerkSignInOwnsTheSessionWhenSetActiveFails(t *testing.T) {
+	t.Parallel()
+	s := needStack(t)
+	way := s.ways()[0]
+	page, _ := newWatchedPage(t)
+	_, err := page.Goto(way.url + "/")
+	require.NoError(t, err)
+	_, err = page.WaitForFunction(`() => window.Clerk && window.Clerk.loaded`, nil)
+	require.NoError(t, err)
+	_, err = page.Evaluate(`() => { window.Clerk.setActive = async () => { throw new Error('setActive refused for the test') } }`)
+	require.NoError(t, err)
+
+	err = page.ClerkSignIn(t.Context(), agenttest.ClerkSignInParams{Strategy: "password", Identifier: "ada@example.com", Password: clerkemu.TestPassword})
+	require.ErrorContains(t, err, "setActive refused for the test")
+	require.NotEmpty(t, page.SessionID(), "the session Clerk made is the page's")
+	require.Equal(t, clerkemu.SessionActive, sessionState(t, s, page.SessionID()))
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 30*time.Second)
+	defer cancel()
+	require.NoError(t, page.Release(ctx))
+	require.NotEqual(t, clerkemu.SessionActive, sessionState(t, s, page.SessionID()), "the page's release should end the session")
+}
