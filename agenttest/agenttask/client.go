@@ -335,7 +335,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Task, error) {
 				err = withNote(err, "an identifier names a user only if it is a verified email address or phone number, or a username, of this instance: check it is verified, or name the user by id")
 			}
 		}
-		if rec.attempts == 0 {
+		if rec.notSent {
 			err = notSentError{err}
 		}
 		return nil, withNote(err, duplicateNote(rec.lost))

@@ -282,6 +282,9 @@ type callRecord struct {
 	bodyErr  error  // reading that body failed
 	note     string // why retrying stopped early, if it did
 	lost     []lostAnswer
+	// notSent: the first attempt never went out (its context ended while
+	// the limiter held it).
+	notSent bool
 }
 
 // lostAnswer is an attempt of a POST whose request may have reached
@@ -350,8 +353,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	for attempt := 0; ; attempt++ {
 		if err := t.waitLimiter(ctx); err != nil {
-			if attempt == 0 && req.Body != nil {
-				req.Body.Close()
+			if attempt == 0 {
+				rec.notSent = true
+				if req.Body != nil {
+					req.Body.Close()
+				}
 			}
 			return nil, err
 		}
